@@ -1,0 +1,8 @@
+//! clip-topo's numeric core: pure Rust, no I/O, no printing. Every kernel returns values or an
+//! [`error::Error`]; long kernels take a [`control::Control`] for progress and cancellation.
+
+pub mod angles;
+pub mod control;
+pub mod diagram;
+pub mod error;
+pub mod linalg;

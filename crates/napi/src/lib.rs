@@ -1,0 +1,8 @@
+//! Node.js binding of clip-topo-core. Each exported function copies its inputs, runs one core kernel
+//! on a libuv worker thread (AsyncTask) and converts the result; there is no maths here.
+
+// Exported signatures are flat on purpose (typed arrays + shapes + options + cancel + progress).
+#![allow(clippy::too_many_arguments)]
+
+pub mod angles;
+pub mod hooks;

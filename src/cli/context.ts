@@ -1,0 +1,8 @@
+/** What every command gets from the CLI shell: the interrupt signal and how to report progress. */
+import type { ProgressFn } from '../native.js';
+
+export interface CliContext {
+  signal: AbortSignal;
+  /** A progress reporter for stderr, silent unless stderr is a terminal. */
+  progress(label: string): { onProgress: ProgressFn; done(): void };
+}

@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { encodeNpy, type NpyData } from '../../src/io/npy.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'clip-topo.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (dist/) as a user would. */
+export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function tempDir(prefix = 'clip-topo-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeNpy(dir: string, name: string, data: NpyData, shape: number[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, encodeNpy(data, shape));
+  return path;
+}
+
+export function fixture(...parts: string[]): string {
+  return join(ROOT, 'test', 'fixtures', ...parts);
+}
