@@ -14,3 +14,12 @@ export {
 } from './kernels/angles.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
+export { readDiagrams, selectDiagram, parseDiagramJson, parseDiagramText, type DiagramData } from './io/diagrams.js';
+export {
+  summarize,
+  summaryToJson,
+  type DiagramSummary,
+  type DiagramStatistics,
+  type SummaryOptions,
+  type ImageSpec,
+} from './kernels/summaries.js';
