@@ -82,6 +82,9 @@ describe('synthetic dataset writer', () => {
       await writeContactSheet(tex, join(tmp, 's.png'), 2);
       const m = await sharp(join(tmp, 's.png')).metadata();
       expect([m.width, m.height]).toEqual([2 * 68, 2 * (64 + 22 + 4)]);
+      await writeContactSheet(tex, join(tmp, "t.png"), 3, 32);
+      const m2 = await sharp(join(tmp, "t.png")).metadata();
+      expect([m2.width, m2.height]).toEqual([3 * 36, 32 + 22 + 4]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -162,9 +162,9 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
 }
 
 /** A PNG with one image per class in a grid, each labelled with its class name. */
-export async function writeContactSheet(textures: SynthTexture[], path: string, columns = 7): Promise<void> {
+export async function writeContactSheet(textures: SynthTexture[], path: string, columns = 7, maxTile = 192): Promise<void> {
   if (textures.length === 0) throw new DatasetError('contact sheet: no images');
-  const tile = textures[0].size;
+  const tile = Math.min(textures[0].size, maxTile);
   const labelH = 22;
   const rows = Math.ceil(textures.length / columns);
   const W = columns * (tile + 4);
@@ -174,12 +174,21 @@ export async function writeContactSheet(textures: SynthTexture[], path: string, 
     .map((t, i) => `<text x="${(i % columns) * (tile + 4) + 4}" y="${Math.floor(i / columns) * (tile + labelH + 4) + tile + 17}" font-family="sans-serif" font-size="15">${esc(t.class)}</text>`)
     .join('');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels}</svg>`);
-  const composites: sharp.OverlayOptions[] = textures.map((t, i) => ({
-    input: Buffer.from(t.rgb.buffer, t.rgb.byteOffset, t.rgb.byteLength),
-    raw: { width: t.size, height: t.size, channels: 3 },
+  const tiles = await Promise.all(
+    textures.map((t) =>
+      sharp(Buffer.from(t.rgb.buffer, t.rgb.byteOffset, t.rgb.byteLength), { raw: { width: t.size, height: t.size, channels: 3 } })
+        .resize(tile, tile, { kernel: 'lanczos3' })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  const composites: sharp.OverlayOptions[] = tiles.map((input, i) => ({
+    input,
     left: (i % columns) * (tile + 4) + 2,
     top: Math.floor(i / columns) * (tile + labelH + 4) + 2,
   }));
   composites.push({ input: svg, left: 0, top: 0 });
-  await sharp({ create: { width: W, height: H, channels: 3, background: '#ffffff' } }).composite(composites).png().toFile(path);
+  // A 256-colour palette keeps the committed sheet small; it is for looking at, not for measuring.
+  const flat = await sharp({ create: { width: W, height: H, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+  await sharp(flat).png({ palette: true, colours: 256, dither: 0.5 }).toFile(path);
 }
