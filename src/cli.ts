@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
+import { registerDataset } from './cli/dataset.js';
+import { registerSynth } from './cli/synth.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -18,6 +20,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerAngles(program, ctx);
+  registerDataset(program, ctx);
+  registerSynth(program, ctx);
   return program;
 }
 

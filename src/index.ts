@@ -14,3 +14,22 @@ export {
 } from './kernels/angles.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
+export { DatasetError, SPLITS, type Dataset, type DatasetFormat, type Split, type ImageItem, type SkippedFile, type ImageCheck } from './data/types.js';
+export { loadDataset, detectFormat, type LoadOptions } from './data/detect.js';
+export { loadDtd, parseImdb, readJointAnnotations, DTD_CLASSES, type DtdOptions } from './data/dtd.js';
+export { loadFolder, IMAGE_EXTENSIONS, type FolderOptions } from './data/folder.js';
+export { loadEmbeddings, type EmbeddingsOptions } from './data/embeddings.js';
+export { checkImage, DEFAULT_PIXEL_LIMIT, type ImageCheckResult } from './data/validate.js';
+export { readMat, matToJs, MatError, type MatValue } from './data/mat.js';
+export { writeSynthDataset, writeContactSheet, caption as synthCaption, type SynthTexture, type SynthRequest, type SynthOptions, type SynthResult } from './data/synth.js';
+export { synthClasses, renderTextures, nativeRenderer } from './kernels/synth.js';
+export {
+  addGaussianNoise,
+  addGaussianNoiseBatch,
+  standardNormal,
+  CLIP_MEAN,
+  CLIP_STD,
+  type NoiseSpace,
+  type NoiseKey,
+  type GaussianNoiseOptions,
+} from './noise/gaussian.js';
