@@ -14,3 +14,14 @@ export {
 } from './kernels/angles.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
+export {
+  bottleneck,
+  wasserstein,
+  flattenDiagram,
+  type DiagramInput,
+  type DistanceResult,
+  type MatchedPair,
+  type BottleneckOptions,
+  type WassersteinOptions,
+} from './kernels/diagram_distance.js';
+export { readDiagramFile, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';

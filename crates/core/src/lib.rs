@@ -4,5 +4,6 @@
 pub mod angles;
 pub mod control;
 pub mod diagram;
+pub mod diagram_distance;
 pub mod error;
 pub mod linalg;

@@ -5,4 +5,5 @@
 #![allow(clippy::too_many_arguments)]
 
 pub mod angles;
+pub mod diagram_distance;
 pub mod hooks;
