@@ -7,6 +7,7 @@ import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
 import { registerDataset } from './cli/dataset.js';
 import { registerSynth } from './cli/synth.js';
+import { registerDistance } from './cli/distance.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAngles(program, ctx);
   registerDataset(program, ctx);
   registerSynth(program, ctx);
+  registerDistance(program, ctx);
   return program;
 }
 

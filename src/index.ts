@@ -33,3 +33,14 @@ export {
   type NoiseKey,
   type GaussianNoiseOptions,
 } from './noise/gaussian.js';
+export {
+  bottleneck,
+  wasserstein,
+  flattenDiagram,
+  type DiagramInput,
+  type DistanceResult,
+  type MatchedPair,
+  type BottleneckOptions,
+  type WassersteinOptions,
+} from './kernels/diagram_distance.js';
+export { readDiagramFile, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';

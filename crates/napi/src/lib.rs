@@ -5,5 +5,6 @@
 #![allow(clippy::too_many_arguments)]
 
 pub mod angles;
+pub mod diagram_distance;
 pub mod hooks;
 pub mod synth;
