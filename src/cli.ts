@@ -6,6 +6,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
 import { registerSummarize } from './cli/summarize.js';
+import { registerDataset } from './cli/dataset.js';
+import { registerSynth } from './cli/synth.js';
+import { registerDistance } from './cli/distance.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -20,6 +23,9 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerAngles(program, ctx);
   registerSummarize(program, ctx);
+  registerDataset(program, ctx);
+  registerSynth(program, ctx);
+  registerDistance(program, ctx);
   return program;
 }
 

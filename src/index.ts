@@ -14,7 +14,6 @@ export {
 } from './kernels/angles.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
-export { readDiagrams, selectDiagram, parseDiagramJson, parseDiagramText, type DiagramData } from './io/diagrams.js';
 export {
   summarize,
   summaryToJson,
@@ -23,3 +22,33 @@ export {
   type SummaryOptions,
   type ImageSpec,
 } from './kernels/summaries.js';
+export { DatasetError, SPLITS, type Dataset, type DatasetFormat, type Split, type ImageItem, type SkippedFile, type ImageCheck } from './data/types.js';
+export { loadDataset, detectFormat, type LoadOptions } from './data/detect.js';
+export { loadDtd, parseImdb, readJointAnnotations, DTD_CLASSES, type DtdOptions } from './data/dtd.js';
+export { loadFolder, IMAGE_EXTENSIONS, type FolderOptions } from './data/folder.js';
+export { loadEmbeddings, type EmbeddingsOptions } from './data/embeddings.js';
+export { checkImage, DEFAULT_PIXEL_LIMIT, type ImageCheckResult } from './data/validate.js';
+export { readMat, matToJs, MatError, type MatValue } from './data/mat.js';
+export { writeSynthDataset, writeContactSheet, caption as synthCaption, type SynthTexture, type SynthRequest, type SynthOptions, type SynthResult } from './data/synth.js';
+export { synthClasses, renderTextures, nativeRenderer } from './kernels/synth.js';
+export {
+  addGaussianNoise,
+  addGaussianNoiseBatch,
+  standardNormal,
+  CLIP_MEAN,
+  CLIP_STD,
+  type NoiseSpace,
+  type NoiseKey,
+  type GaussianNoiseOptions,
+} from './noise/gaussian.js';
+export {
+  bottleneck,
+  wasserstein,
+  flattenDiagram,
+  type DiagramInput,
+  type DistanceResult,
+  type MatchedPair,
+  type BottleneckOptions,
+  type WassersteinOptions,
+} from './kernels/diagram_distance.js';
+export { readDiagramFile, readDiagramFiles, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { parseDiagramText, readDiagrams } from '../src/io/diagrams.js';
+import { readDiagramFiles } from '../src/io/diagram_file.js';
 import { summarize } from '../src/kernels/summaries.js';
 import { fixture, runCli, tempDir } from './helpers/cli.js';
 
@@ -63,17 +63,6 @@ describe('summarize (giotto-tda and persim fixtures)', () => {
   });
 });
 
-describe('diagram files', () => {
-  it('reads two-column text with inf and comments, and reports the bad line', () => {
-    const d = parseDiagramText('# H1\n0 1\n0.5 inf\n\n', 'x.txt', 1);
-    expect(Array.from(d.pairs)).toEqual([0, 1, 0.5, Infinity]);
-    expect(() => parseDiagramText('0 1\n0.5 x\n', 'x.txt')).toThrow(/x\.txt:2: not a number/);
-    expect(() => parseDiagramText('0 1 2\n', 'x.txt')).toThrow(/x\.txt:1: expected "birth death"/);
-    expect(() => parseDiagramText('1 0\n', 'x.txt')).toThrow(/death 0 is before birth 1/);
-    expect(() => parseDiagramText('0 -inf\n', 'x.txt')).toThrow(/not a number or \+inf/);
-  });
-});
-
 describe('clip-topo summarize (CLI)', () => {
   const dir = tempDir();
   const file = join(dir, 'd.json');
@@ -114,9 +103,9 @@ describe('clip-topo summarize (CLI)', () => {
     writeFileSync(bad, '0 1\n2 1\n');
     const r = await runCli(['summarize', bad]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/bad\.txt:2: death 1 is before birth 2$/);
+    expect(r.stderr.trim()).toMatch(/bad\.txt line 2: death 1 < birth 2$/);
     const missing = await runCli(['summarize', file, '--dim', '3']);
-    expect(missing.stderr).toMatch(/has no H3 diagram/);
-    expect((await readDiagrams(file)).length).toBe(2);
+    expect(missing.stderr).toMatch(/has no diagram\(s\) of dimension 3/);
+    expect((await readDiagramFiles(file)).map((d) => d.dim)).toEqual([0, 1]);
   });
 });

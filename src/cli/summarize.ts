@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { readDiagrams, selectDiagram } from '../io/diagrams.js';
+import { readDiagramFile, readDiagramFiles } from '../io/diagram_file.js';
 import { summarize, summaryToJson, type DiagramSummary } from '../kernels/summaries.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
@@ -55,8 +55,7 @@ export function registerSummarize(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON with the curves and images')
     .option('--out <file>', 'write the output there instead of stdout')
     .action(async (path: string, flags: SummarizeFlags) => {
-      const all = await readDiagrams(path);
-      const chosen = flags.dim === undefined ? all : [selectDiagram(all, path, flags.dim)];
+      const chosen = flags.dim === undefined ? await readDiagramFiles(path) : [await readDiagramFile(path, flags.dim)];
       const summaries: DiagramSummary[] = [];
       for (const d of chosen) {
         summaries.push(

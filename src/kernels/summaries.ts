@@ -1,6 +1,6 @@
 /** Diagram summaries: statistics, Betti curves, landscapes, persistence images (typed wrappers). */
 import { InputError } from '../errors.js';
-import type { DiagramData } from '../io/diagrams.js';
+import type { DiagramFile } from '../io/diagram_file.js';
 import { addon, callNative, type Hooks } from '../native.js';
 
 export interface ImageSpec {
@@ -54,10 +54,10 @@ export interface DiagramSummary {
   image: Required<ImageSpec> & { shape: [number, number]; values: Float64Array };
 }
 
-export async function summarize(diagram: DiagramData, options: SummaryOptions = {}): Promise<DiagramSummary> {
+export async function summarize(diagram: DiagramFile, options: SummaryOptions = {}): Promise<DiagramSummary> {
   if (diagram.pairs.length % 2 !== 0) throw new InputError('a diagram needs (birth, death) pairs: odd number of values');
   const out = await callNative(options, () =>
-    addon().summarize(diagram.pairs, diagram.dim, {
+    addon().summarize(diagram.pairs, diagram.dim ?? 0, {
       cut: options.cut,
       p: options.p,
       grid: options.grid ? Float64Array.from(options.grid) : undefined,
@@ -69,7 +69,7 @@ export async function summarize(diagram: DiagramData, options: SummaryOptions = 
   );
   const img = out.image;
   return {
-    dim: diagram.dim,
+    dim: diagram.dim ?? 0,
     essential: options.cut === undefined ? 'excluded' : { cutAt: options.cut },
     statistics: out.statistics,
     grid: out.grid,

@@ -4,6 +4,8 @@
 pub mod angles;
 pub mod control;
 pub mod diagram;
+pub mod diagram_distance;
 pub mod error;
 pub mod linalg;
 pub mod summaries;
+pub mod synth;

@@ -5,5 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 pub mod angles;
+pub mod diagram_distance;
 pub mod hooks;
 pub mod summaries;
+pub mod synth;

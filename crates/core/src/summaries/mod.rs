@@ -16,18 +16,13 @@ pub use stats::{statistics, Statistics};
 use crate::diagram::Diagram;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Essential {
     /// Leave essential bars out (they are still counted in `Statistics::essential`).
+    #[default]
     Exclude,
     /// Replace an infinite death by this value (bars born at or after it are dropped).
     Cut(f64),
-}
-
-impl Default for Essential {
-    fn default() -> Self {
-        Essential::Exclude
-    }
 }
 
 /// The bars a summary works on: finite, validated, essential bars handled as asked.
