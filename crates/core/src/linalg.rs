@@ -40,6 +40,22 @@ pub fn svd(a: MatRef<'_, f64>, want_u: bool, want_v: bool, par: Par) -> Result<S
     Ok(Svd { s, u, v })
 }
 
+/// Eigenvalues (ascending) and eigenvectors (columns, same order) of a symmetric matrix.
+pub fn sym_eig(a: MatRef<'_, f64>, par: Par) -> Result<(Vec<f64>, Mat<f64>)> {
+    use faer::linalg::evd::{self, ComputeEigenvectors};
+    let n = a.nrows();
+    let mut s = faer::diag::Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    if n == 0 {
+        return Ok((Vec::new(), u));
+    }
+    let req = evd::self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, par, Default::default());
+    let mut buf = MemBuffer::new(req);
+    evd::self_adjoint_evd(a, s.as_mut(), Some(u.as_mut()), par, MemStack::new(&mut buf), Default::default())
+        .map_err(|_| Error::numerical("the symmetric eigendecomposition did not converge"))?;
+    Ok(((0..n).map(|i| s[i]).collect(), u))
+}
+
 /// `aᵀ b`.
 pub fn at_b(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(a.ncols(), b.ncols());
