@@ -197,6 +197,20 @@ describe('hard case: uniform unit vectors in R^512, N = 500', () => {
     expect(code).toBe(130);
   }, 30000);
 
+  it('--approx warns before the reduction that it kept almost every edge, and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, 'rips', npy, '--approx', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+        if (/warning: the approximation kept/.test(err)) setTimeout(() => child.kill('SIGINT'), 300);
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(err).toMatch(/kept 100% of the edges.*--sample/);
+    expect(code).toBe(130);
+  }, 30000);
+
   it('--sample finishes within 60 s and states the Hausdorff radius', async () => {
     const t0 = Date.now();
     const r = await runCli(['rips', npy, '--sample', '200']);

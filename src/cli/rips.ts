@@ -79,6 +79,16 @@ export function registerRips(program: Command, ctx: CliContext): void {
       if (flags.sample !== undefined && flags.approx !== undefined) throw new UsageError('give --sample or --approx, not both');
       const npy = file.toLowerCase().endsWith('.npy');
       const bar = ctx.progress('rips');
+      const say = (line: string) => process.stderr.write(`clip-topo rips: ${line}\n`);
+      let warned = false;
+      const onProgress = (stage: string, done: number, total: number) => {
+        // the approximation's edge count arrives before the reduction: warn early when it kept most edges
+        if (stage === 'approx-edges' && total > 0 && done / total > 0.5 && !warned) {
+          warned = true;
+          say(`warning: the approximation kept ${((100 * done) / total).toFixed(0)}% of the edges (the data has a high intrinsic dimension); --sample n reduces the work instead`);
+        }
+        bar.onProgress(stage, done, total);
+      };
       const common = {
         maxdim: flags.maxdim,
         threshold: flags.threshold,
@@ -88,7 +98,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
         approx: flags.approx,
         maxMemory: flags.maxMemory,
         signal: ctx.signal,
-        onProgress: bar.onProgress,
+        onProgress,
       };
       let run: () => Promise<Diagrams>;
       let n: number;
@@ -109,7 +119,6 @@ export function registerRips(program: Command, ctx: CliContext): void {
         n = x.rows;
         run = () => rips(x, { ...common, metric: flags.metric });
       }
-      const say = (line: string) => process.stderr.write(`clip-topo rips: ${line}\n`);
       if (flags.sample === undefined && flags.approx === undefined) {
         say(`${n} points, maxdim ${flags.maxdim}: memory estimate ${mb(ripsMemoryEstimate(n, flags.maxdim))} MB before the threshold is applied (fill-in of the reduction not included)`);
       }
@@ -120,10 +129,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
         .finally(() => bar.done());
       if (result.sample) say(`sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}`);
       if (result.approx) {
-        say(result.approx.guarantee);
-        if (result.approx.keptFraction > 0.5) {
-          say(`warning: the approximation kept ${(100 * result.approx.keptFraction).toFixed(0)}% of the edges (the data has a high intrinsic dimension); --sample n reduces the work instead`);
-        }
+        say(`${result.approx.guarantee}; kept ${result.approx.edges} edges`);
       }
       const text = flags.format === 'ripser' ? diagramsToRipserText(result) : JSON.stringify(diagramsToJson(result)) + '\n';
       await writeOutput(flags.out, text);

@@ -346,6 +346,8 @@ fn shrink<O: Oracle>(
         let (idx, lambda, _) = sample::greedy_permutation(src, n, ctl)?;
         let edges = sample::sparse_edges(src, &idx, &lambda, eps, ctl)?;
         let pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
+        // tell the caller before the (possibly long) reduction how much the sparsification kept
+        ctl.report("approx-edges", edges.len() as u64, pairs as u64);
         *approx_info = Some(ApproxInfo {
             epsilon: eps,
             edges: edges.len(),
