@@ -9,6 +9,7 @@ import { registerSummarize } from './cli/summarize.js';
 import { registerDataset } from './cli/dataset.js';
 import { registerSynth } from './cli/synth.js';
 import { registerDistance } from './cli/distance.js';
+import { registerRips } from './cli/rips.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDataset(program, ctx);
   registerSynth(program, ctx);
   registerDistance(program, ctx);
+  registerRips(program, ctx);
   return program;
 }
 

@@ -12,6 +12,19 @@ export {
   type ClassAnglesOptions,
   type PairSpectrum,
 } from './kernels/angles.js';
+export {
+  rips,
+  ripsFromDistances,
+  ripsFromEdges,
+  ripsMemoryEstimate,
+  diagramsToJson,
+  diagramsToRipserText,
+  type Diagrams,
+  type PersistenceDiagram,
+  type RipsOptions,
+  type RipsMetric,
+} from './kernels/rips.js';
+export { readPointCloudCsv, readDistanceCsv } from './io/pointcloud.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
 export {

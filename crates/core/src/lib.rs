@@ -7,5 +7,6 @@ pub mod diagram;
 pub mod diagram_distance;
 pub mod error;
 pub mod linalg;
+pub mod rips;
 pub mod summaries;
 pub mod synth;

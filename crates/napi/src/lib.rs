@@ -7,5 +7,6 @@
 pub mod angles;
 pub mod diagram_distance;
 pub mod hooks;
+pub mod rips;
 pub mod summaries;
 pub mod synth;

@@ -1,0 +1,440 @@
+//! Vietoris–Rips persistent homology with Ripser's conventions: filtration value of an edge = its length,
+//! threshold defaulting to the enclosing radius (dense input), H0 pairs of length 0 and all zero-persistence
+//! pairs omitted, essential classes reported with death = ∞.
+
+mod binomial;
+mod complex;
+mod distance;
+mod engine;
+mod entry;
+mod field;
+mod hash;
+mod heap;
+mod sample;
+
+pub use distance::{Metric, Points};
+
+use binomial::Binomial;
+use complex::{Complex, Dense, Sparse};
+use distance::Rows;
+use engine::Engine;
+use field::{Field, Z2, Zp};
+use sample::Oracle;
+
+use crate::control::Control;
+use crate::diagram::Diagram;
+use crate::error::{Error, Result};
+
+pub const MAX_DIM: usize = 3;
+
+/// What to compute the filtration of.
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    /// Row-major n × d coordinates.
+    Points { points: Points<'a>, n: usize, d: usize, metric: Metric },
+    /// A dense distance matrix: n·n values (full, must be symmetric with a zero diagonal) or n(n−1)/2 values
+    /// (strict lower triangle by rows: d(1,0), d(2,0), d(2,1), …).
+    Distances { values: &'a [f64], n: usize },
+    /// A sparse distance matrix as an edge list on vertices 0..n; absent pairs are never connected.
+    Edges { n: usize, i: &'a [u32], j: &'a [u32], w: &'a [f64] },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub maxdim: usize,
+    /// Largest edge length in the complex; `None` = enclosing radius for dense input, ∞ for edge lists.
+    pub threshold: Option<f64>,
+    /// Prime modulus of the coefficient field.
+    pub coeff: u32,
+    /// Worker threads; 0 = the current rayon pool (all cores unless the caller installed another).
+    pub threads: usize,
+    /// Keep only this many points, chosen by greedy permutation.
+    pub sample: Option<usize>,
+    /// Sparse Rips approximation with this ε.
+    pub approx: Option<f64>,
+    /// Refuse when the memory estimate exceeds this many bytes.
+    pub max_memory: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { maxdim: 1, threshold: None, coeff: 2, threads: 0, sample: None, approx: None, max_memory: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleInfo {
+    /// Indices of the kept points in the input, in greedy order.
+    pub indices: Vec<usize>,
+    /// Hausdorff distance between the sample and the input (every point is this close to the sample).
+    pub hausdorff_radius: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproxInfo {
+    pub epsilon: f64,
+    /// Edges kept, and their fraction of all pairs: near 1 the data has too high an intrinsic dimension
+    /// for the sparsification to help (use `sample` instead).
+    pub edges: usize,
+    pub kept_fraction: f64,
+    pub guarantee: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub diagrams: Vec<Diagram>,
+    /// The threshold used (∞ when none).
+    pub threshold: f64,
+    /// Number of vertices of the complex.
+    pub n: usize,
+    pub sample: Option<SampleInfo>,
+    pub approx: Option<ApproxInfo>,
+    /// Bytes the run was estimated to need (see `estimate_memory`).
+    pub memory_estimate: u64,
+}
+
+fn binom_f(n: u64, k: u64) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// Estimated peak bytes for n vertices when a fraction `edge_fraction` of all pairs is within the threshold
+/// (1 when unknown): the distance triangle (when `dense`), the sorted edges, the columns, simplex lists and
+/// pivot records of every dimension, assuming a k-simplex is in the complex with probability
+/// f^(its number of edges). It does not foresee fill-in of the reduction, which on data without structure (e.g. uniform points on a
+/// high-dimensional sphere) can need much more.
+pub fn estimate_memory(n: usize, maxdim: usize, edge_fraction: f64, dense: bool) -> u64 {
+    let n64 = n as u64;
+    let f = edge_fraction.clamp(0.0, 1.0);
+    let s = |k: u64| binom_f(n64, k + 1) * f.powf((k * (k + 1) / 2) as f64);
+    let mut bytes = if dense { 4.0 * binom_f(n64, 2) } else { 12.0 * 2.0 * s(1) };
+    bytes += 16.0 * s(1) + 8.0 * n as f64;
+    for k in 1..=maxdim as u64 {
+        bytes += 16.0 * s(k) * 2.0 + 40.0 * s(k);
+    }
+    bytes.min(u64::MAX as f64) as u64
+}
+
+fn check_options(o: &Options) -> Result<()> {
+    if o.maxdim > MAX_DIM {
+        return Err(Error::invalid(format!("maxdim: {} is above the supported maximum {MAX_DIM}", o.maxdim)));
+    }
+    field::check_modulus(o.coeff)?;
+    if let Some(t) = o.threshold {
+        if t.is_nan() || t < 0.0 {
+            return Err(Error::invalid(format!("threshold: {t} is not a non-negative number")));
+        }
+    }
+    if let Some(m) = o.sample {
+        if m == 0 {
+            return Err(Error::invalid("sample: must keep at least 1 point"));
+        }
+    }
+    if let Some(e) = o.approx {
+        if !(e > 0.0 && e.is_finite()) {
+            return Err(Error::invalid(format!("approx: ε = {e} must be a positive number (e.g. 0.1)")));
+        }
+    }
+    if o.sample.is_some() && o.approx.is_some() {
+        return Err(Error::invalid("sample and approx: choose one of the two"));
+    }
+    Ok(())
+}
+
+impl Oracle for Rows<'_> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn dist(&self, i: usize, j: usize) -> f32 {
+        Rows::dist(self, i, j)
+    }
+}
+
+impl Oracle for Dense {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn dist(&self, i: usize, j: usize) -> f32 {
+        if i == j {
+            0.0
+        } else {
+            self.get(i as u32, j as u32)
+        }
+    }
+}
+
+fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
+    let lower = n * n.saturating_sub(1) / 2;
+    let mut d = Vec::with_capacity(lower);
+    let bad = |v: f64, r: usize, c: usize| {
+        Error::invalid(format!(
+            "distance matrix: entry ({}, {}) is {v}; distances must be finite and non-negative",
+            r + 1,
+            c + 1
+        ))
+    };
+    if values.len() == n * n {
+        for i in 0..n {
+            let x = values[i * n + i];
+            if x != 0.0 {
+                if !x.is_finite() {
+                    return Err(bad(x, i, i));
+                }
+                return Err(Error::invalid(format!(
+                    "distance matrix: diagonal entry ({0}, {0}) is {x}, not 0; vertex birth times are not supported",
+                    i + 1
+                )));
+            }
+            for j in 0..i {
+                let (a, b) = (values[i * n + j], values[j * n + i]);
+                if !(a.is_finite() && a >= 0.0) {
+                    return Err(bad(a, i, j));
+                }
+                if !(b.is_finite() && b >= 0.0) {
+                    return Err(bad(b, j, i));
+                }
+                if (a - b).abs() > 1e-6 * a.abs().max(b.abs()).max(1e-300) && (a - b).abs() > 1e-12 {
+                    return Err(Error::invalid(format!(
+                        "distance matrix: not symmetric, entry ({}, {}) = {a} but ({}, {}) = {b}",
+                        i + 1,
+                        j + 1,
+                        j + 1,
+                        i + 1
+                    )));
+                }
+                d.push(a as f32);
+            }
+        }
+    } else if values.len() == lower {
+        for (k, &x) in values.iter().enumerate() {
+            if !(x.is_finite() && x >= 0.0) {
+                let i = ((((8 * k + 1) as f64).sqrt() + 1.0) / 2.0).floor() as usize;
+                return Err(bad(x, i, k - i * (i - 1) / 2));
+            }
+            d.push(x as f32);
+        }
+    } else {
+        return Err(Error::invalid(format!(
+            "distance matrix: {} values is neither n² = {} (full square matrix) nor n(n−1)/2 = {lower} (lower triangle) for n = {n}",
+            values.len(),
+            n * n
+        )));
+    }
+    Ok(Dense { n, d })
+}
+
+/// Persistence diagrams in dimensions 0..=maxdim.
+pub fn rips(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
+    check_options(opts)?;
+    if opts.threads == 0 {
+        // the caller's pool (the global one, or one a binding installed)
+        return run(input, opts, ctl);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| Error::invalid(format!("threads: cannot start {} threads: {e}", opts.threads)))?;
+    pool.install(|| run(input, opts, ctl))
+}
+
+enum Built {
+    Dense(Dense),
+    Sparse(Sparse),
+}
+
+fn refuse(what: &str, bytes: u64, max: u64) -> Error {
+    Error::too_large(format!(
+        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower --threshold, subsample with \
+         --sample n, approximate with --approx ε, or raise --max-memory",
+        bytes as f64 / 1e9,
+        max as f64 / 1e9
+    ))
+}
+
+fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
+    let max_mem = opts.max_memory.unwrap_or(u64::MAX);
+    let n_in = match input {
+        Input::Points { n, .. } | Input::Distances { n, .. } | Input::Edges { n, .. } => n,
+    };
+    let reduced = opts.sample.map_or(n_in, |m| m.min(n_in));
+    binomial::check(reduced, opts.maxdim + 2)?;
+    let dist_bytes = 4 * (reduced as u64) * (reduced as u64).saturating_sub(1) / 2;
+    if opts.approx.is_none() && !matches!(input, Input::Edges { .. }) && dist_bytes > max_mem {
+        return Err(refuse("the distance matrix", dist_bytes, max_mem));
+    }
+    let mut sample_info = None;
+    let mut approx_info = None;
+    let built = match input {
+        Input::Edges { n, i, j, w } => {
+            if opts.sample.is_some() || opts.approx.is_some() {
+                return Err(Error::invalid("sample/approx need points or a dense distance matrix, not an edge list"));
+            }
+            if i.len() != j.len() || i.len() != w.len() {
+                return Err(Error::invalid("edges: the i, j and w arrays must have the same length"));
+            }
+            for k in 0..i.len() {
+                if i[k] as usize >= n || j[k] as usize >= n {
+                    return Err(Error::invalid(format!(
+                        "edges: edge {} joins vertices {} and {}, outside 0..{n}",
+                        k + 1,
+                        i[k],
+                        j[k]
+                    )));
+                }
+                if !(w[k].is_finite() && w[k] >= 0.0) {
+                    return Err(Error::invalid(format!(
+                        "edges: edge {} has length {}; lengths must be finite and non-negative",
+                        k + 1,
+                        w[k]
+                    )));
+                }
+            }
+            Built::Sparse(Sparse::from_edges(n, (0..i.len()).map(|k| (i[k], j[k], w[k] as f32))))
+        }
+        Input::Points { points, n, d, metric } => {
+            let rows = Rows::new(points, n, d, metric)?;
+            shrink(&rows, opts, ctl, &mut sample_info, &mut approx_info, |r, c| r.dense(c))?
+        }
+        Input::Distances { values, n } => {
+            let dm = dense_from_matrix(values, n)?;
+            shrink(&dm, opts, ctl, &mut sample_info, &mut approx_info, |_, _| {
+                Ok(Dense { n: dm.n, d: dm.d.clone() })
+            })?
+        }
+    };
+    let out = match built {
+        Built::Dense(dm) => {
+            let thr = match opts.threshold {
+                Some(t) => t as f32,
+                None => dm.enclosing_radius(),
+            };
+            compute(&dm, thr, true, opts, ctl)?
+        }
+        Built::Sparse(sp) => {
+            let thr = opts.threshold.map_or(f32::INFINITY, |t| t as f32);
+            compute(&sp, thr, false, opts, ctl)?
+        }
+    };
+    Ok(Output { sample: sample_info, approx: approx_info, ..out })
+}
+
+/// Applies --sample or --approx to a dense source; otherwise builds the full dense matrix with `full`.
+fn shrink<O: Oracle>(
+    src: &O,
+    opts: &Options,
+    ctl: &Control<'_>,
+    sample_info: &mut Option<SampleInfo>,
+    approx_info: &mut Option<ApproxInfo>,
+    full: impl FnOnce(&O, &Control<'_>) -> Result<Dense>,
+) -> Result<Built> {
+    let n = src.n();
+    if let Some(m) = opts.sample {
+        let (idx, _, rad) = sample::greedy_permutation(src, m, ctl)?;
+        let k = idx.len();
+        let mut d = Vec::with_capacity(k * k.saturating_sub(1) / 2);
+        for a in 0..k {
+            for b in 0..a {
+                d.push(src.dist(idx[a], idx[b]));
+            }
+        }
+        *sample_info = Some(SampleInfo { indices: idx, hausdorff_radius: rad as f64 });
+        return Ok(Built::Dense(Dense { n: k, d }));
+    }
+    if let Some(eps) = opts.approx {
+        let (idx, lambda, _) = sample::greedy_permutation(src, n, ctl)?;
+        let edges = sample::sparse_edges(src, &idx, &lambda, eps, ctl)?;
+        let pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
+        // tell the caller before the (possibly long) reduction how much the sparsification kept
+        ctl.report("approx-edges", edges.len() as u64, pairs as u64);
+        *approx_info = Some(ApproxInfo {
+            epsilon: eps,
+            edges: edges.len(),
+            kept_fraction: if pairs > 0.0 { edges.len() as f64 / pairs } else { 1.0 },
+            guarantee: format!(
+                "sparse Rips (Cavanna–Jahanseir–Sheehy), ε = {eps}: every edge enters at a value in [d, (1+ε)·d] \
+                 and the filtration is (1+ε)-interleaved with the exact Rips filtration, so the diagrams are within \
+                 log-scale bottleneck distance ln(1+ε) = {:.4} of the exact ones",
+                (1.0 + eps).ln()
+            ),
+        });
+        return Ok(Built::Sparse(Sparse::from_edges(n, edges.into_iter())));
+    }
+    Ok(Built::Dense(full(src, ctl)?))
+}
+
+fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
+    let n = cx.n();
+    let total_pairs = (n as u64) * (n as u64).saturating_sub(1) / 2;
+    let within = cx.edges_within(thr);
+    let frac = if total_pairs == 0 { 1.0 } else { within as f64 / total_pairs as f64 };
+    let est = estimate_memory(n, opts.maxdim, frac, dense);
+    if let Some(max) = opts.max_memory {
+        if est > max {
+            return Err(refuse("this Rips computation", est, max));
+        }
+    }
+    let b = Binomial::new(n, opts.maxdim + 2)?;
+    let pairs = if opts.coeff == 2 {
+        run_engine(cx, Z2, &b, thr, opts.maxdim, ctl)?
+    } else {
+        run_engine(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, ctl)?
+    };
+    let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
+    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est })
+}
+
+fn run_engine<C: Complex, F: Field>(
+    cx: &C,
+    f: F,
+    b: &Binomial,
+    thr: f32,
+    maxdim: usize,
+    ctl: &Control<'_>,
+) -> Result<Vec<Vec<[f64; 2]>>> {
+    let n = cx.n() as u64;
+    if n * n.saturating_sub(1) / 2 <= u32::MAX as u64 {
+        run_keyed::<C, F, u64>(cx, f, b, thr, maxdim, ctl)
+    } else {
+        run_keyed::<C, F, u128>(cx, f, b, thr, maxdim, ctl)
+    }
+}
+
+fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
+    cx: &C,
+    f: F,
+    b: &Binomial,
+    thr: f32,
+    maxdim: usize,
+    ctl: &Control<'_>,
+) -> Result<Vec<Vec<[f64; 2]>>> {
+    use rayon::prelude::*;
+    let eng = Engine { cx, f, b, thr, maxdim, ctl };
+    let mut edges: Vec<K> = Vec::with_capacity(cx.edges_within(thr) as usize);
+    cx.for_each_edge(thr, |k, d| edges.push(K::make(d, k)));
+    ctl.check()?;
+    edges.par_sort_unstable();
+    let (p0, mut cols) = eng.dim0(&edges)?;
+    if maxdim < 2 {
+        edges = Vec::new();
+    }
+    let mut out = vec![p0];
+    let mut simplices: Vec<entry::Entry> = Vec::new();
+    for dim in 1..=maxdim {
+        let (pairs, pivots) = eng.reduce(&cols, dim)?;
+        out.push(pairs);
+        if dim < maxdim {
+            let (c, s) = if dim == 1 {
+                let r = eng.assemble(&edges, dim, &pivots, dim + 1 < maxdim)?;
+                edges = Vec::new();
+                r
+            } else {
+                eng.assemble(&simplices, dim, &pivots, dim + 1 < maxdim)?
+            };
+            cols = c;
+            simplices = s;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,187 @@
+//! Binding of clip_topo_core::rips: conversions and scheduling only.
+
+use clip_topo_core::rips::{self, Input, Metric, Options, Points};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::hooks::{usize_of, CancelToken, Hooks, ProgressCallback};
+
+#[napi(object)]
+pub struct RipsNativeOptions {
+    pub maxdim: Option<u32>,
+    /// Largest edge length; absent = enclosing radius (dense input) or ∞ (edge list).
+    pub threshold: Option<f64>,
+    /// euclidean | cosine | angular (point clouds only).
+    pub metric: Option<String>,
+    pub coeff: Option<u32>,
+    pub threads: Option<u32>,
+    pub sample: Option<u32>,
+    pub approx: Option<f64>,
+    /// Bytes.
+    pub max_memory: Option<f64>,
+}
+
+#[napi(object)]
+pub struct RipsDiagram {
+    pub dim: u32,
+    /// [birth0, death0, birth1, death1, …]; death = Infinity for essential classes.
+    pub pairs: Float64Array,
+}
+
+#[napi(object)]
+pub struct RipsNativeResult {
+    pub diagrams: Vec<RipsDiagram>,
+    /// Infinity when none.
+    pub threshold: f64,
+    pub n: u32,
+    pub memory_estimate: f64,
+    pub sample_indices: Option<Uint32Array>,
+    pub hausdorff_radius: Option<f64>,
+    pub approx_epsilon: Option<f64>,
+    pub approx_edges: Option<f64>,
+    pub approx_kept_fraction: Option<f64>,
+    pub guarantee: Option<String>,
+}
+
+enum Data {
+    P32(Vec<f32>, usize, usize, Metric),
+    P64(Vec<f64>, usize, usize, Metric),
+    Dist(Vec<f64>, usize),
+    Edges(usize, Vec<u32>, Vec<u32>, Vec<f64>),
+}
+
+pub struct RipsTask {
+    data: Data,
+    options: std::result::Result<Options, String>,
+    hooks: Hooks,
+}
+
+impl Task for RipsTask {
+    type Output = rips::Output;
+    type JsValue = RipsNativeResult;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let options = self.options.clone().map_err(|m| crate::hooks::to_js_error(clip_topo_core::error::Error::invalid(m)))?;
+        let input = match &self.data {
+            Data::P32(x, n, d, m) => Input::Points { points: Points::F32(x), n: *n, d: *d, metric: *m },
+            Data::P64(x, n, d, m) => Input::Points { points: Points::F64(x), n: *n, d: *d, metric: *m },
+            Data::Dist(v, n) => Input::Distances { values: v, n: *n },
+            Data::Edges(n, i, j, w) => Input::Edges { n: *n, i, j, w },
+        };
+        self.hooks.run(|ctl| rips::rips(input, &options, ctl))
+    }
+
+    fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
+        Ok(RipsNativeResult {
+            diagrams: out
+                .diagrams
+                .into_iter()
+                .map(|d| RipsDiagram {
+                    dim: d.dim as u32,
+                    pairs: Float64Array::new(d.pairs.iter().flat_map(|p| [p[0], p[1]]).collect()),
+                })
+                .collect(),
+            threshold: out.threshold,
+            n: out.n as u32,
+            memory_estimate: out.memory_estimate as f64,
+            sample_indices: out.sample.as_ref().map(|s| Uint32Array::new(s.indices.iter().map(|&i| i as u32).collect())),
+            hausdorff_radius: out.sample.as_ref().map(|s| s.hausdorff_radius),
+            approx_epsilon: out.approx.as_ref().map(|a| a.epsilon),
+            approx_edges: out.approx.as_ref().map(|a| a.edges as f64),
+            approx_kept_fraction: out.approx.as_ref().map(|a| a.kept_fraction),
+            guarantee: out.approx.map(|a| a.guarantee),
+        })
+    }
+}
+
+fn split_options(o: Option<RipsNativeOptions>) -> (Options, Option<u32>, String) {
+    let o = o.unwrap_or(RipsNativeOptions {
+        maxdim: None,
+        threshold: None,
+        metric: None,
+        coeff: None,
+        threads: None,
+        sample: None,
+        approx: None,
+        max_memory: None,
+    });
+    let metric = o.metric.clone().unwrap_or_else(|| "euclidean".into());
+    let opts = Options {
+        maxdim: o.maxdim.unwrap_or(1) as usize,
+        threshold: o.threshold.filter(|t| t.is_finite()),
+        coeff: o.coeff.unwrap_or(2),
+        // the pool is built by Hooks; the core runs in it
+        threads: 0,
+        sample: o.sample.map(|s| s as usize),
+        approx: o.approx,
+        max_memory: o.max_memory.filter(|m| m.is_finite() && *m > 0.0).map(|m| m as u64),
+    };
+    (opts, o.threads, metric)
+}
+
+/// Persistence diagrams of the Rips filtration of n points in R^d (flat row-major).
+#[napi(ts_return_type = "Promise<RipsNativeResult>")]
+pub fn rips_points(
+    x: Either<Float32Array, Float64Array>,
+    n: u32,
+    d: u32,
+    options: Option<RipsNativeOptions>,
+    cancel: Option<&CancelToken>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
+) -> AsyncTask<RipsTask> {
+    let (opts, threads, metric) = split_options(options);
+    let (n, d) = (usize_of(n), usize_of(d));
+    let (data, opts) = match Metric::parse(&metric) {
+        Ok(m) => (
+            match x {
+                Either::A(a) => Data::P32(a.to_vec(), n, d, m),
+                Either::B(b) => Data::P64(b.to_vec(), n, d, m),
+            },
+            Ok(opts),
+        ),
+        Err(e) => (Data::P64(Vec::new(), 0, 1, Metric::Euclidean), Err(e.message)),
+    };
+    AsyncTask::new(RipsTask { data, options: opts, hooks: Hooks::new(cancel, on_progress, threads) })
+}
+
+/// Persistence diagrams from a distance matrix: n·n values (full) or n(n−1)/2 (strict lower triangle by rows).
+#[napi(ts_return_type = "Promise<RipsNativeResult>")]
+pub fn rips_distances(
+    values: Either<Float32Array, Float64Array>,
+    n: u32,
+    options: Option<RipsNativeOptions>,
+    cancel: Option<&CancelToken>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
+) -> AsyncTask<RipsTask> {
+    let (opts, threads, _) = split_options(options);
+    let v = match values {
+        Either::A(a) => a.iter().map(|&x| x as f64).collect(),
+        Either::B(b) => b.to_vec(),
+    };
+    AsyncTask::new(RipsTask { data: Data::Dist(v, usize_of(n)), options: Ok(opts), hooks: Hooks::new(cancel, on_progress, threads) })
+}
+
+/// Persistence diagrams of a sparse distance matrix given as edges (i[k], j[k]) of length w[k].
+#[napi(ts_return_type = "Promise<RipsNativeResult>")]
+pub fn rips_edges(
+    n: u32,
+    i: Uint32Array,
+    j: Uint32Array,
+    w: Float64Array,
+    options: Option<RipsNativeOptions>,
+    cancel: Option<&CancelToken>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
+) -> AsyncTask<RipsTask> {
+    let (opts, threads, _) = split_options(options);
+    AsyncTask::new(RipsTask {
+        data: Data::Edges(usize_of(n), i.to_vec(), j.to_vec(), w.to_vec()),
+        options: Ok(opts),
+        hooks: Hooks::new(cancel, on_progress, threads),
+    })
+}
+
+/// Estimated bytes for an exact run on n points (all pairs within the threshold; see the core's docs).
+#[napi]
+pub fn rips_memory_estimate(n: u32, maxdim: u32) -> f64 {
+    rips::estimate_memory(n as usize, maxdim as usize, 1.0, true) as f64
+}

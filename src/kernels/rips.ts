@@ -1,0 +1,199 @@
+/**
+ * Vietoris–Rips persistence diagrams (typed wrappers of the core). Conventions are Ripser's: the filtration
+ * value of an edge is its length, the threshold defaults to the enclosing radius (beyond it the complex is a
+ * cone), H0 pairs of length 0 and all zero-persistence pairs are omitted, essential classes have death ∞.
+ */
+import { totalmem } from 'node:os';
+
+import { InputError, UsageError } from '../errors.js';
+import { addon, callNative, type Hooks } from '../native.js';
+
+export type RipsMetric = 'euclidean' | 'cosine' | 'angular';
+
+export interface RipsOptions extends Hooks {
+  /** Number of points (rows); inferred from `d` when omitted. */
+  n?: number;
+  /** Dimension of each point (columns); inferred from `n` when omitted. */
+  d?: number;
+  /** Highest homology dimension, 0–3 (default 1). */
+  maxdim?: number;
+  /** Largest edge length in the complex (default: the enclosing radius). */
+  threshold?: number;
+  /** euclidean (default), cosine (1 − cos) or angular (arccos cos, radians). */
+  metric?: RipsMetric;
+  /** Prime p of the coefficient field Z/p (default 2). */
+  coeff?: number;
+  /** Worker threads (default: all cores). */
+  threads?: number;
+  /** Keep this many points chosen by greedy (farthest-point) permutation. */
+  sample?: number;
+  /** Sparse Rips approximation (Cavanna–Jahanseir–Sheehy) with this ε > 0. */
+  approx?: number;
+  /** Refuse runs estimated to need more bytes than this (default: three quarters of physical memory). */
+  maxMemory?: number;
+}
+
+export interface PersistenceDiagram {
+  dim: number;
+  /** [birth, death] pairs; death is Infinity for essential classes. */
+  pairs: [number, number][];
+}
+
+export interface Diagrams {
+  diagrams: PersistenceDiagram[];
+  /** The threshold used (Infinity when none). */
+  threshold: number;
+  maxdim: number;
+  coeff: number;
+  /** 'distance-matrix' or 'edges' when the input was not a point cloud. */
+  metric: RipsMetric | 'distance-matrix' | 'edges';
+  /** Vertices of the complex (after sampling). */
+  n: number;
+  memoryEstimate: number;
+  sample?: { indices: Uint32Array; hausdorffRadius: number };
+  approx?: { epsilon: number; edges: number; keptFraction: number; guarantee: string };
+}
+
+type NativeOut = Awaited<ReturnType<ReturnType<typeof addon>['ripsPoints']>>;
+
+function checkOptions(o: RipsOptions): void {
+  const maxdim = o.maxdim ?? 1;
+  if (!Number.isInteger(maxdim) || maxdim < 0 || maxdim > 3) throw new UsageError(`maxdim ${o.maxdim} is not an integer in 0–3`);
+  const p = o.coeff ?? 2;
+  if (!Number.isInteger(p) || p < 2 || p >= 65536) throw new UsageError(`coeff ${o.coeff} is not a prime below 65536`);
+  for (let q = 2; q * q <= p; q++) if (p % q === 0) throw new UsageError(`coeff ${p} is not a prime (Z/p needs a prime p, e.g. 2 or 3)`);
+  if (o.threshold !== undefined && !(o.threshold >= 0)) throw new UsageError(`threshold ${o.threshold} is not a non-negative number`);
+  if (o.sample !== undefined && (!Number.isInteger(o.sample) || o.sample < 1)) throw new UsageError(`sample ${o.sample} is not a positive integer`);
+  if (o.approx !== undefined && !(o.approx > 0 && Number.isFinite(o.approx))) throw new UsageError(`approx ε = ${o.approx} is not a positive number`);
+  if (o.sample !== undefined && o.approx !== undefined) throw new UsageError('give --sample or --approx, not both');
+}
+
+function nativeOptions(o: RipsOptions) {
+  return {
+    maxdim: o.maxdim ?? 1,
+    threshold: o.threshold,
+    metric: o.metric ?? 'euclidean',
+    coeff: o.coeff ?? 2,
+    threads: o.threads,
+    sample: o.sample,
+    approx: o.approx,
+    maxMemory: o.maxMemory ?? Math.floor(totalmem() * 0.75),
+  };
+}
+
+function convert(out: NativeOut, o: RipsOptions, metric: Diagrams['metric']): Diagrams {
+  const diagrams = out.diagrams.map((d) => {
+    const pairs: [number, number][] = [];
+    for (let k = 0; k < d.pairs.length; k += 2) pairs.push([d.pairs[k], d.pairs[k + 1]]);
+    return { dim: d.dim, pairs };
+  });
+  const r: Diagrams = {
+    diagrams,
+    threshold: out.threshold,
+    maxdim: o.maxdim ?? 1,
+    coeff: o.coeff ?? 2,
+    metric,
+    n: out.n,
+    memoryEstimate: out.memoryEstimate,
+  };
+  if (out.sampleIndices && out.hausdorffRadius !== undefined && out.hausdorffRadius !== null) {
+    r.sample = { indices: out.sampleIndices, hausdorffRadius: out.hausdorffRadius };
+  }
+  if (out.guarantee) {
+    r.approx = { epsilon: out.approxEpsilon ?? 0, edges: out.approxEdges ?? 0, keptFraction: out.approxKeptFraction ?? 1, guarantee: out.guarantee };
+  }
+  return r;
+}
+
+/**
+ * Persistence diagrams in dimensions 0..maxdim of the Rips filtration of a point cloud: `points` is a flat
+ * row-major n×d array (give `n` or `d`), or a `{ data, rows, cols }` matrix.
+ */
+export async function rips(
+  points: Float32Array | Float64Array | { data: Float32Array | Float64Array; rows: number; cols: number },
+  options: RipsOptions = {},
+): Promise<Diagrams> {
+  checkOptions(options);
+  const data = 'data' in points ? points.data : points;
+  let n = 'data' in points ? points.rows : options.n;
+  let d = 'data' in points ? points.cols : options.d;
+  if (n === undefined && d !== undefined && d > 0) n = data.length / d;
+  if (d === undefined && n !== undefined && n > 0) d = data.length / n;
+  if (n === undefined || d === undefined) throw new UsageError('rips: give the number of points n or their dimension d');
+  if (!Number.isInteger(n) || !Number.isInteger(d) || n * d !== data.length) {
+    throw new InputError(`points: ${data.length} values do not fill ${n} points of dimension ${d}`);
+  }
+  const out = await callNative(options, (cancel, progress) => addon().ripsPoints(data, n, d, nativeOptions(options), cancel, progress));
+  return convert(out, options, options.metric ?? 'euclidean');
+}
+
+/**
+ * Persistence diagrams from a distance matrix: n·n values (full, symmetric, zero diagonal) or n(n−1)/2 values
+ * (strict lower triangle by rows: d(1,0), d(2,0), d(2,1), …). `n` is inferred from the length when omitted.
+ */
+export async function ripsFromDistances(values: Float32Array | Float64Array, options: RipsOptions = {}): Promise<Diagrams> {
+  checkOptions(options);
+  let n = options.n;
+  if (n === undefined) {
+    const sq = Math.round(Math.sqrt(values.length));
+    const tri = Math.round((1 + Math.sqrt(1 + 8 * values.length)) / 2);
+    if (sq * sq === values.length && sq > 0) n = sq;
+    else if ((tri * (tri - 1)) / 2 === values.length) n = tri;
+    else throw new InputError(`distance matrix: ${values.length} values is neither a square n×n matrix nor a lower triangle n(n−1)/2`);
+  }
+  const out = await callNative(options, (cancel, progress) => addon().ripsDistances(values, n, nativeOptions(options), cancel, progress));
+  return convert(out, options, 'distance-matrix');
+}
+
+/** Persistence diagrams of a sparse distance matrix: edges (i[k], j[k]) of length w[k] on vertices 0..n−1. */
+export async function ripsFromEdges(n: number, i: Uint32Array, j: Uint32Array, w: Float64Array, options: RipsOptions = {}): Promise<Diagrams> {
+  checkOptions(options);
+  const out = await callNative(options, (cancel, progress) => addon().ripsEdges(n, i, j, w, nativeOptions(options), cancel, progress));
+  return convert(out, options, 'edges');
+}
+
+/** Estimated bytes of an exact run on n points up to maxdim (it does not foresee fill-in of the reduction). */
+export function ripsMemoryEstimate(n: number, maxdim = 1): number {
+  return addon().ripsMemoryEstimate(n, maxdim);
+}
+
+/** The `clip-topo/diagrams@1` JSON document (essential deaths as null). */
+export function diagramsToJson(r: Diagrams): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    format: 'clip-topo/diagrams@1',
+    metric: r.metric,
+    threshold: Number.isFinite(r.threshold) ? r.threshold : null,
+    maxdim: r.maxdim,
+    coeff: r.coeff,
+    n: r.n,
+    conventions: 'Vietoris–Rips; filtration value of an edge = its length (Ripser); zero-persistence pairs omitted; death null = essential',
+    diagrams: r.diagrams.map((d) => ({ dim: d.dim, pairs: d.pairs.map(([b, e]) => [b, Number.isFinite(e) ? e : null]) })),
+  };
+  if (r.sample) doc.sample = { n: r.sample.indices.length, hausdorff_radius: r.sample.hausdorffRadius, indices: Array.from(r.sample.indices) };
+  if (r.approx) doc.approx = { epsilon: r.approx.epsilon, edges: r.approx.edges, kept_fraction: r.approx.keptFraction, guarantee: r.approx.guarantee };
+  return doc;
+}
+
+/** A number as C++ iostreams print it by default (6 significant digits, %g). */
+export function formatG(x: number): string {
+  if (x === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e');
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const ev = Number(e);
+    return `${mant}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+  }
+  const s = x.toPrecision(6);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/** Ripser's text output: `persistence intervals in dim k:` then ` [birth,death)` lines (` [birth, )` if essential). */
+export function diagramsToRipserText(r: Diagrams): string {
+  const lines: string[] = [];
+  for (const d of r.diagrams) {
+    lines.push(`persistence intervals in dim ${d.dim}:`);
+    for (const [b, e] of d.pairs) lines.push(Number.isFinite(e) ? ` [${formatG(b)},${formatG(e)})` : ` [${formatG(b)}, )`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,246 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { CancelledError, ClipTopoError } from '../src/errors.js';
+import { diagramsToRipserText, formatG, rips, ripsFromDistances, type Diagrams } from '../src/kernels/rips.js';
+import { BIN, fixture, runCli, tempDir, writeNpy } from './helpers/cli.js';
+
+interface Case {
+  name: string;
+  kind: string;
+  n: number;
+  d: number;
+  metric: string;
+  maxdim: number;
+  coeff: number;
+  threshold?: number;
+  data: Float64Array;
+  dgms: [number, number][][];
+}
+
+/** The fixture text format written by test/fixtures/rips/make_fixtures.py (values are float32 text). */
+function load(path: string): Case {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const kv: Record<string, string> = {};
+  let k = 0;
+  let data = new Float64Array();
+  for (; k < lines.length; k++) {
+    const [key, ...rest] = lines[k].split(' ');
+    if (key === 'data') {
+      data = Float64Array.from(rest.filter((t) => t !== '').map((t) => Math.fround(Number(t))));
+      k++;
+      break;
+    }
+    kv[key] = rest.join(' ');
+  }
+  const num = (t: string) => (t === 'inf' ? Infinity : Math.fround(Number(t)));
+  const dgms: [number, number][][] = [];
+  while (k < lines.length && lines[k].startsWith('dim')) {
+    const count = Number(lines[k].split(' ')[2]);
+    const pairs: [number, number][] = [];
+    for (let q = 1; q <= count; q++) {
+      const [b, e] = lines[k + q].split(' ');
+      pairs.push([num(b), num(e)]);
+    }
+    dgms.push(pairs);
+    k += count + 1;
+  }
+  return {
+    name: kv.name,
+    kind: kv.kind,
+    n: Number(kv.n),
+    d: Number(kv.d),
+    metric: kv.metric,
+    maxdim: Number(kv.maxdim),
+    coeff: Number(kv.coeff),
+    threshold: kv.threshold === 'none' ? undefined : Math.fround(Number(kv.threshold)),
+    data,
+    dgms,
+  };
+}
+
+const close = (a: number, b: number) => (Number.isFinite(a) || Number.isFinite(b) ? Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12 : a === b);
+
+/** Multiset equality within 1e-6 relative: every reference pair matched to a distinct computed pair. */
+function expectSameDiagram(got: [number, number][], want: [number, number][], what: string): void {
+  expect(got.length, `${what}: number of pairs`).toBe(want.length);
+  const used = new Array<boolean>(got.length).fill(false);
+  for (const p of want) {
+    const k = got.findIndex((g, i) => !used[i] && close(g[0], p[0]) && close(g[1], p[1]));
+    expect(k, `${what}: ripser pair [${p}] missing`).toBeGreaterThanOrEqual(0);
+    used[k] = true;
+  }
+}
+
+const dir = fixture('rips');
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => load(join(dir, f)));
+
+describe('rips against ripser.py fixtures (multisets, 1e-6 relative)', () => {
+  it('has the fixture set', () => expect(cases.length).toBeGreaterThanOrEqual(18));
+  for (const c of cases) {
+    it(`${c.name} (maxdim ${c.maxdim}, Z/${c.coeff})`, async () => {
+      const opts = { maxdim: c.maxdim, coeff: c.coeff, threshold: c.threshold };
+      const r: Diagrams =
+        c.kind === 'points'
+          ? await rips(c.data, { ...opts, n: c.n, d: c.d, metric: c.metric as 'euclidean' })
+          : await ripsFromDistances(c.data, opts);
+      expect(r.diagrams.map((d) => d.dim)).toEqual([...Array(c.maxdim + 1).keys()]);
+      c.dgms.forEach((want, k) => expectSameDiagram(r.diagrams[k].pairs, want, `${c.name} H${k}`));
+    });
+  }
+});
+
+function write(name: string, text: string): string {
+  const d = tempDir();
+  const p = join(d, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('clip-topo rips CLI', () => {
+  it('writes clip-topo/diagrams@1 JSON and Ripser text', async () => {
+    const csv = write('square.csv', '0,0\n1,0\n1 1\n0\t1\n');
+    const r = await runCli(['rips', csv]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.format).toBe('clip-topo/diagrams@1');
+    expect(doc.metric).toBe('euclidean');
+    expect(doc.maxdim).toBe(1);
+    expect(doc.threshold).toBeCloseTo(Math.SQRT2, 6);
+    expect(doc.diagrams[0].pairs).toEqual([[0, 1], [0, 1], [0, 1], [0, null]]);
+    expect(doc.diagrams[1].pairs).toEqual([[1, Math.fround(Math.SQRT2)]]);
+    expect(r.stderr).toMatch(/memory estimate/);
+    const t = await runCli(['rips', csv, '--format', 'ripser']);
+    expect(t.stdout).toBe('persistence intervals in dim 0:\n [0,1)\n [0,1)\n [0,1)\n [0, )\npersistence intervals in dim 1:\n [1,1.41421)\n');
+  });
+
+  it('reads a lower-triangular distance matrix', async () => {
+    const csv = write('d.csv', '1\n1.5 1\n1 1.5 1\n');
+    const r = await runCli(['rips', csv, '--distance-matrix', '--threshold', '10']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).diagrams[1].pairs).toEqual([[1, 1.5]]);
+  });
+
+  const bad: [string, string, string[], number, RegExp][] = [
+    ['NaN', '0,0\n1,1\nnan,2\n', [], 1, /:3: value "nan" is not finite/],
+    ['Inf', '0,0\n1,inf\n', [], 1, /:2: value "inf" is not finite/],
+    ['ragged rows', '0,0\n1,1\n1,2,3\n', [], 1, /:3: 3 values, but line 1 has 2/],
+    ['non-numeric token', '0,0\n1,abc\n', [], 1, /:2: "abc" is not a number/],
+    ['empty file', '\n\n', [], 1, /empty file/],
+    ['maxdim > 3', '0,0\n1,1\n', ['--maxdim', '4'], 2, /not an integer in 0–3/],
+    ['non-prime coefficient', '0,0\n1,1\n', ['--coeff', '4'], 2, /not a prime/],
+    ['distance matrix not square', '0,1,2\n1,0\n', ['--distance-matrix'], 1, /not a square distance matrix/],
+    ['distance matrix not symmetric', '0,1,2\n1,0,3\n2,3.5,0\n', ['--distance-matrix'], 1, /not symmetric/],
+  ];
+  for (const [what, text, args, code, msg] of bad) {
+    it(`bad input: ${what} → one clear line, exit ${code}`, async () => {
+      const r = await runCli(['rips', write('x.csv', text), ...args]);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});
+
+/** Uniform unit vectors in R^512 from a seeded generator (Box–Muller on an LCG). */
+function sphere(n: number, d: number, seed = 1): Float32Array {
+  let s = BigInt(seed);
+  const u = () => {
+    s = (s * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    return (Number(s >> 11n) + 0.5) / 2 ** 53;
+  };
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let nrm = 0;
+    const row = new Float64Array(d);
+    for (let k = 0; k < d; k++) {
+      row[k] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+      nrm += row[k] * row[k];
+    }
+    for (let k = 0; k < d; k++) x[i * d + k] = row[k] / Math.sqrt(nrm);
+  }
+  return x;
+}
+
+describe('hard case: uniform unit vectors in R^512, N = 500', () => {
+  const x = sphere(500, 512);
+  const npy = writeNpy(tempDir(), 'sphere.npy', x, [500, 512]);
+
+  it('the exact run reports progress and stops promptly on an AbortSignal', async () => {
+    const ac = new AbortController();
+    const stages = new Set<string>();
+    const t0 = Date.now();
+    const run = rips(x, { d: 512, onProgress: (s) => { stages.add(s); if (s === 'H1') setTimeout(() => ac.abort(), 300); }, signal: ac.signal });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(stages.has('H1')).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(20000);
+  }, 30000);
+
+  it('the CLI prints its estimate in exact mode and exits 130 on SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, 'rips', npy], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+        if (/memory estimate/.test(err)) setTimeout(() => child.kill('SIGINT'), 500);
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(err).toMatch(/500 points, maxdim 1: memory estimate [\d.]+ MB/);
+    expect(code).toBe(130);
+  }, 30000);
+
+  it('--approx warns before the reduction that it kept almost every edge, and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, 'rips', npy, '--approx', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+        if (/warning: the approximation kept/.test(err)) setTimeout(() => child.kill('SIGINT'), 300);
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(err).toMatch(/kept 100% of the edges.*--sample/);
+    expect(code).toBe(130);
+  }, 30000);
+
+  it('--sample finishes within 60 s and states the Hausdorff radius', async () => {
+    const t0 = Date.now();
+    const r = await runCli(['rips', npy, '--sample', '200']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(60000);
+    expect(r.stderr).toMatch(/sample of 200 of 500 points, Hausdorff radius [\d.]+/);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.sample.n).toBe(200);
+    expect(doc.sample.hausdorff_radius).toBeGreaterThan(0);
+  }, 70000);
+});
+
+describe('guard rails and formats', () => {
+  it('refuses above maxMemory with a suggestion', async () => {
+    const x = sphere(300, 8, 3);
+    const err = await rips(x, { d: 8, maxdim: 2, maxMemory: 1 << 20 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClipTopoError);
+    expect((err as ClipTopoError).code).toBe('ERR_TOO_LARGE');
+    expect((err as Error).message).toMatch(/--sample n.*--approx/);
+  });
+
+  it('approx states its (1+ε) guarantee', async () => {
+    const c = cases.find((k) => k.name === 'circle_r3')!;
+    const r = await rips(c.data, { d: 3, approx: 0.2 });
+    expect(r.approx?.guarantee).toMatch(/\(1\+ε\)/);
+    expect(r.approx!.keptFraction).toBeLessThan(1);
+  });
+
+  it('formats numbers as C++ iostreams do', () => {
+    expect([formatG(0), formatG(1), formatG(1.41421356), formatG(1234567), formatG(0.0000123)]).toEqual(['0', '1', '1.41421', '1.23457e+06', '1.23e-05']);
+    expect(diagramsToRipserText({ diagrams: [{ dim: 0, pairs: [[0, Infinity]] }] } as Diagrams)).toBe('persistence intervals in dim 0:\n [0, )\n');
+  });
+});
