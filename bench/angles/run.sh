@@ -10,4 +10,7 @@ for threads in 1 2; do
   /usr/bin/time -f "clip-topo angles (threads=$threads): %e s wall, %M KB peak" \
     node bin/clip-topo.js angles "$base.npy" --labels "${base}_labels.npy" --threads "$threads" --out /tmp/clip-topo-bench-angles.json
 done
-OPENBLAS_NUM_THREADS=2 /usr/bin/time -f "scipy (process): %e s wall, %M KB peak" python3 bench/angles/scipy_angles.py "$base.npy" "${base}_labels.npy"
+# SCIPY_PAIRS=n times only the first n pairs and extrapolates (the full loop took 16 minutes here once).
+# This machine sets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow numpy's bundled
+# OpenBLAS ~25× (1.2 s instead of 46 ms a pair), so the reference runs without them.
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 /usr/bin/time -f "scipy (process): %e s wall, %M KB peak" python3 bench/angles/scipy_angles.py "$base.npy" "${base}_labels.npy" ${SCIPY_PAIRS:-}
