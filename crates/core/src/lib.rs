@@ -6,3 +6,4 @@ pub mod control;
 pub mod diagram;
 pub mod error;
 pub mod linalg;
+pub mod maps;
