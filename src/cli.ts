@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
+import { registerMaps } from './cli/maps.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerAngles(program, ctx);
+  registerMaps(program, ctx);
   return program;
 }
 

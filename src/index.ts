@@ -12,5 +12,14 @@ export {
   type ClassAnglesOptions,
   type PairSpectrum,
 } from './kernels/angles.js';
+export {
+  tsne,
+  umap,
+  type TsneOptions,
+  type UmapOptions,
+  type TsneResult,
+  type UmapResult,
+  type MapResult,
+} from './kernels/maps.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';

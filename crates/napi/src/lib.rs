@@ -6,3 +6,4 @@
 
 pub mod angles;
 pub mod hooks;
+pub mod maps;
