@@ -76,7 +76,7 @@ pub(crate) struct Sparse {
 
 /// Builds CSR from (row, col, value) triplets; duplicates are combined with `merge`.
 pub(crate) fn csr_from_triplets(n: usize, mut t: Vec<(u32, u32, f64)>, merge: impl Fn(f64, f64) -> f64) -> Sparse {
-    t.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    t.sort_unstable_by_key(|a| (a.0, a.1));
     let mut indptr = vec![0usize; n + 1];
     let mut indices = Vec::with_capacity(t.len());
     let mut values: Vec<f64> = Vec::with_capacity(t.len());
@@ -241,7 +241,7 @@ fn initial_embedding(x: &[f32], n: usize, d: usize, seed: u64, ctl: &Control) ->
     let mut y = if d >= 2 { pca(x, n, d, 2, ctl)? } else { x.iter().flat_map(|&v| [v as f64, 0.0]).collect() };
     let mean = y.iter().step_by(2).sum::<f64>() / n as f64;
     let sd = (y.iter().step_by(2).map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
-    if !(sd > 1e-12) {
+    if sd.is_nan() || sd <= 1e-12 {
         // No spread to rescale (all points identical): a seeded Gaussian start instead.
         let mut r = Rng::new(seed);
         y = (0..2 * n).map(|_| r.normal()).collect();

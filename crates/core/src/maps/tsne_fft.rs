@@ -18,9 +18,11 @@ const P: usize = 3;
 const MIN_INTERVALS: usize = 50;
 const INTERVAL_WIDTH: f64 = 1.0;
 
+type Plan = Arc<dyn Fft<f32>>;
+
 pub(crate) struct FftRepulsion {
     planner: FftPlanner<f32>,
-    plans: HashMap<usize, (Arc<dyn Fft<f32>>, Arc<dyn Fft<f32>>)>,
+    plans: HashMap<usize, (Plan, Plan)>,
     /// Spectrum of the packed kernels for the last (interval width, intervals) used.
     kernel: Option<(f64, usize, Vec<Complex32>)>,
 }
@@ -29,7 +31,7 @@ fn smooth5(mut m: usize) -> usize {
     loop {
         let mut r = m;
         for p in [2, 3, 5] {
-            while r % p == 0 {
+            while r.is_multiple_of(p) {
                 r /= p;
             }
         }
@@ -60,7 +62,7 @@ impl FftRepulsion {
         FftRepulsion { planner: FftPlanner::new(), plans: HashMap::new(), kernel: None }
     }
 
-    fn plans(&mut self, len: usize) -> (Arc<dyn Fft<f32>>, Arc<dyn Fft<f32>>) {
+    fn plans(&mut self, len: usize) -> (Plan, Plan) {
         let planner = &mut self.planner;
         self.plans
             .entry(len)

@@ -222,7 +222,7 @@ fn initialise(x: &[f32], n: usize, d: usize, g: &Sparse, seed: u64, ctl: &Contro
                     near = near.min((dx * dx + dy * dy).sqrt());
                 }
             }
-            let radius = (near / 3.0).min(10.0).max(1e-3);
+            let radius = (near / 3.0).clamp(1e-3, 10.0);
             let local = if mem.len() > 8 {
                 let mut pos = vec![u32::MAX; n];
                 for (t, &i) in mem.iter().enumerate() {
@@ -284,7 +284,7 @@ fn fast_pow(x: f32, b: f32) -> f32 {
         fl -= 1;
     }
     let f = y - fl as f32;
-    let p = 1.0 + f * (0.693_147_2 + f * (0.240_226_5 + f * (0.055_504_1 + f * (0.009_618_1 + f * (0.001_333_6 + f * 0.000_154_0)))));
+    let p = 1.0 + f * (std::f32::consts::LN_2 + f * (0.240_226_5 + f * (0.055_504_1 + f * (0.009_618_1 + f * (0.001_333_6 + f * 0.000_154_0)))));
     p * f32::from_bits(((fl + 127) as u32) << 23)
 }
 
@@ -294,7 +294,7 @@ fn clip(v: f32) -> f32 {
 }
 
 /// Splits `s` into consecutive pieces of the given lengths.
-fn split_by<'a, T>(mut s: &'a mut [T], lens: impl Iterator<Item = usize>) -> Vec<&'a mut [T]> {
+fn split_by<T>(mut s: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
     let mut out = Vec::new();
     for l in lens {
         let (a, b) = s.split_at_mut(l);
