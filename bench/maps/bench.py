@@ -1,6 +1,6 @@
 """Side-by-side benchmark of clip-topo's t-SNE and UMAP against scikit-learn, openTSNE and umap-learn.
 
-Usage: python bench.py "<tsne command>" "<umap command>"
+Usage: python bench/maps/bench.py "<tsne command>" "<umap command>" (bench/maps/run.sh passes the CLI)
 Each command is run with {x} replaced by the input .npy and {out} by an output .npy path, e.g.
   python bench/maps/bench.py "node bin/clip-topo.js tsne {x} --threads 2 --out {out}" \
                              "node bin/clip-topo.js umap {x} --threads 2 --out {out}"
