@@ -195,7 +195,6 @@ impl FftRepulsion {
             })
             .collect();
         let z = super::ordered_sum(z_parts) - n as f64;
-        let _ = n;
         z.max(f64::MIN_POSITIVE)
     }
 }

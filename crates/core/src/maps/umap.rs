@@ -108,7 +108,6 @@ pub fn fit_ab(min_dist: f64, spread: f64) -> (f64, f64) {
 /// Smooth-kNN: ρ_i = distance to the nearest non-identical neighbour, σ_i by bisection so that
 /// Σ_j exp(−max(0, d_ij − ρ_i)/σ_i) = log2(n_neighbors), floored at 1e-3 × the mean distance.
 fn smooth_knn(dists: &[f64], k: usize, n_neighbors: usize) -> (Vec<f64>, Vec<f64>) {
-    let n = dists.len() / k;
     let target = (n_neighbors as f64).log2();
     let global_mean = dists.iter().sum::<f64>() / dists.len() as f64;
     let res: Vec<(f64, f64)> = dists
@@ -138,7 +137,6 @@ fn smooth_knn(dists: &[f64], k: usize, n_neighbors: usize) -> (Vec<f64>, Vec<f64
             (sigma, rho)
         })
         .collect();
-    let _ = n;
     res.into_iter().unzip()
 }
 
