@@ -8,7 +8,8 @@
 //! snapshot taken at the start of the epoch, and queues its moves of foreign edge tails, which are
 //! applied after the epoch in chunk order. Each (epoch, chunk) draws negative samples from its own
 //! random stream. Chunks never depend on the thread count, so maps are bit-identical for any
-//! number of threads; for N ≤ `SGD_CHUNK` this is exactly the sequential algorithm.
+//! number of threads; for N ≤ `SGD_CHUNK` this is the sequential algorithm, except that the
+//! negative samples of one edge are evaluated together at the head's position before them.
 
 use rayon::prelude::*;
 
