@@ -10,6 +10,7 @@ import { registerDataset } from './cli/dataset.js';
 import { registerSynth } from './cli/synth.js';
 import { registerDistance } from './cli/distance.js';
 import { registerRips } from './cli/rips.js';
+import { registerMaps } from './cli/maps.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSynth(program, ctx);
   registerDistance(program, ctx);
   registerRips(program, ctx);
+  registerMaps(program, ctx);
   return program;
 }
 

@@ -25,6 +25,14 @@ export {
   type RipsMetric,
 } from './kernels/rips.js';
 export { readPointCloudCsv, readDistanceCsv } from './io/pointcloud.js';
+  tsne,
+  umap,
+  type TsneOptions,
+  type UmapOptions,
+  type TsneResult,
+  type UmapResult,
+  type MapResult,
+} from './kernels/maps.js';
 export { readNpy, readMatrix, parseNpy, encodeNpy, type NpyArray } from './io/npy.js';
 export { readLabels, labelsFromIntegers, labelsFromNames, type Labels } from './io/labels.js';
 export {

@@ -7,6 +7,7 @@ pub mod diagram;
 pub mod diagram_distance;
 pub mod error;
 pub mod linalg;
+pub mod maps;
 pub mod rips;
 pub mod summaries;
 pub mod synth;
