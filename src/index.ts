@@ -25,6 +25,7 @@ export {
   type RipsMetric,
 } from './kernels/rips.js';
 export { readPointCloudCsv, readDistanceCsv } from './io/pointcloud.js';
+export {
   tsne,
   umap,
   type TsneOptions,
