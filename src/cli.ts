@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
+import { registerTokenize } from './cli/tokenize.js';
+import { registerPreprocess } from './cli/preprocess.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -18,6 +20,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerAngles(program, ctx);
+  registerTokenize(program);
+  registerPreprocess(program);
   return program;
 }
 
