@@ -4,7 +4,7 @@
  * different sentence; test/clip-tokenizer.test.ts checks them against ids the Python tokenizer made.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { InputError } from '../errors.js';
 import { cleanText } from './text-clean.js';
@@ -45,9 +45,10 @@ export interface TokenizeOptions {
 export class ClipTokenizer {
   private readonly encoder = new Map<string, number>();
   private readonly ranks = new Map<string, number>();
-  private readonly byteChars: string[];
+  private readonly byteChars: string[] = [];
   private readonly cache = new Map<string, number[]>();
 
+  /** From the gzipped bpe_simple_vocab_16e6 file (first line a header, then merges). */
   constructor(vocabGz: Uint8Array, where = 'vocabulary') {
     let text: string;
     try {
@@ -56,23 +57,43 @@ export class ClipTokenizer {
       throw new InputError(`${where}: not a gzip file (${(err as Error).message}); expected bpe_simple_vocab_16e6.txt.gz`);
     }
     const lines = text.split('\n');
-    if (lines.length < MERGE_COUNT + 1) {
-      throw new InputError(`${where}: holds ${lines.length - 1} merges, CLIP needs ${MERGE_COUNT}; expected bpe_simple_vocab_16e6.txt.gz`);
+    this.byteChars = this.build(lines.slice(1, MERGE_COUNT + 1), where, 2);
+  }
+
+  /** From a merge list without header (Hugging Face merges.txt / tokenizer.json), e.g. a model directory's own. */
+  static fromMerges(merges: string[], where: string): ClipTokenizer {
+    const gz = gzipSync(Buffer.from(['#version: 0.2', ...merges.slice(0, MERGE_COUNT)].join('\n'), 'utf8'));
+    return new ClipTokenizer(gz, where);
+  }
+
+  private build(merges: string[], where: string, firstLine: number): string[] {
+    if (merges.length < MERGE_COUNT) {
+      throw new InputError(`${where}: holds ${merges.length} merges, CLIP needs ${MERGE_COUNT}; expected bpe_simple_vocab_16e6.txt.gz`);
     }
     const table = byteTable();
-    this.byteChars = table.slice(256);
     const vocab = table.slice(0, 256);
     for (const v of table.slice(0, 256)) vocab.push(v + '</w>');
     for (let i = 0; i < MERGE_COUNT; i++) {
-      const parts = lines[i + 1].split(' ');
-      if (parts.length !== 2) throw new InputError(`${where}:${i + 2}: a merge line needs two symbols, found "${lines[i + 1]}"`);
-      this.ranks.set(lines[i + 1], i);
+      const parts = merges[i].split(' ');
+      if (parts.length !== 2) throw new InputError(`${where}:${i + firstLine}: a merge line needs two symbols, found "${merges[i]}"`);
+      this.ranks.set(merges[i], i);
       vocab.push(parts[0] + parts[1]);
     }
     vocab.push('<|startoftext|>', '<|endoftext|>');
     vocab.forEach((v, i) => this.encoder.set(v, i));
     this.cache.set('<|startoftext|>', [SOT]);
     this.cache.set('<|endoftext|>', [EOT]);
+    return table.slice(256);
+  }
+
+  /** Refuses a vocabulary (token → id, as in vocab.json) that numbers tokens differently from these merges. */
+  checkVocabulary(vocab: Record<string, number>, where: string): void {
+    for (const [token, id] of Object.entries(vocab)) {
+      const mine = this.encoder.get(token);
+      if (mine !== undefined && mine !== id) {
+        throw new InputError(`${where}: token ${JSON.stringify(token)} has id ${id}, but CLIP's BPE numbering gives ${mine}: not a CLIP vocabulary`, 'ERR_MODEL');
+      }
+    }
   }
 
   static fromFile(path: string | URL = DEFAULT_VOCAB): ClipTokenizer {
