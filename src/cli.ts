@@ -7,6 +7,7 @@ import { ClipTopoError, UsageError } from './errors.js';
 import { registerAngles } from './cli/angles.js';
 import { registerTokenize } from './cli/tokenize.js';
 import { registerPreprocess } from './cli/preprocess.js';
+import { registerEmbed } from './cli/embed.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAngles(program, ctx);
   registerTokenize(program);
   registerPreprocess(program);
+  registerEmbed(program, ctx);
   return program;
 }
 
