@@ -8,6 +8,7 @@ import { registerAngles } from './cli/angles.js';
 import { registerTokenize } from './cli/tokenize.js';
 import { registerPreprocess } from './cli/preprocess.js';
 import { registerEmbed } from './cli/embed.js';
+import { registerModel } from './cli/model.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTokenize(program);
   registerPreprocess(program);
   registerEmbed(program, ctx);
+  registerModel(program, ctx);
   return program;
 }
 
