@@ -61,20 +61,21 @@ class Block(nn.Module):
 
 
 class Vision(nn.Module):
-    def __init__(self):
+    def __init__(self, width=VW, layers=VLAYERS, heads=VHEADS, embed=EMBED):
         super().__init__()
         g = IMAGE // PATCH
-        self.conv1 = nn.Conv2d(3, VW, PATCH, PATCH, bias=False)
-        self.class_embedding = nn.Parameter(torch.randn(VW) * VW ** -0.5)
-        self.positional_embedding = nn.Parameter(torch.randn(g * g + 1, VW) * VW ** -0.5)
-        self.ln_pre = nn.LayerNorm(VW)
-        self.blocks = nn.Sequential(*[Block(VW, VHEADS, False) for _ in range(VLAYERS)])
-        self.ln_post = nn.LayerNorm(VW)
-        self.proj = nn.Parameter(torch.randn(VW, EMBED) * VW ** -0.5)
+        self.width = width
+        self.conv1 = nn.Conv2d(3, width, PATCH, PATCH, bias=False)
+        self.class_embedding = nn.Parameter(torch.randn(width) * width ** -0.5)
+        self.positional_embedding = nn.Parameter(torch.randn(g * g + 1, width) * width ** -0.5)
+        self.ln_pre = nn.LayerNorm(width)
+        self.blocks = nn.Sequential(*[Block(width, heads, False) for _ in range(layers)])
+        self.ln_post = nn.LayerNorm(width)
+        self.proj = nn.Parameter(torch.randn(width, embed) * width ** -0.5)
 
     def forward(self, pixel_values):
         x = self.conv1(pixel_values).flatten(2).transpose(1, 2)
-        cls = self.class_embedding.expand(x.shape[0], 1, VW)
+        cls = self.class_embedding.expand(x.shape[0], 1, self.width)
         x = torch.cat([cls, x], 1) + self.positional_embedding
         x = self.blocks(self.ln_pre(x))
         return self.ln_post(x[:, 0]) @ self.proj
@@ -97,80 +98,85 @@ class Text(nn.Module):
         return x[torch.arange(x.shape[0]), eot] @ self.text_projection
 
 
-# Random LayerNorm affine parameters too, so a port that ignored them would fail.
-vision, text = Vision().eval(), Text().eval()
-with torch.no_grad():
-    for m in list(vision.modules()) + list(text.modules()):
-        if isinstance(m, nn.LayerNorm):
-            m.weight.add_(torch.randn_like(m.weight) * 0.1)
-            m.bias.add_(torch.randn_like(m.bias) * 0.1)
+def main():
+    # Random LayerNorm affine parameters too, so a port that ignored them would fail.
+    vision, text = Vision().eval(), Text().eval()
+    with torch.no_grad():
+        for m in list(vision.modules()) + list(text.modules()):
+            if isinstance(m, nn.LayerNorm):
+                m.weight.add_(torch.randn_like(m.weight) * 0.1)
+                m.bias.add_(torch.randn_like(m.bias) * 0.1)
 
 
-def export(model, example, name, input_name, output_name):
-    path = os.path.join(HERE, name)
-    torch.onnx.export(model, (example,), path, input_names=[input_name], output_names=[output_name],
-                      dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}}, opset_version=17, dynamo=False)
-    return path
+    def export(model, example, name, input_name, output_name):
+        path = os.path.join(HERE, name)
+        torch.onnx.export(model, (example,), path, input_names=[input_name], output_names=[output_name],
+                          dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}}, opset_version=17, dynamo=False)
+        return path
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    def sha256(path):
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
 
 
-img_path = export(vision, torch.randn(2, 3, IMAGE, IMAGE), "image.onnx", "pixel_values", "image_embeds")
-ids = torch.zeros(2, CTX, dtype=torch.long)
-ids[:, 0], ids[0, 1:4], ids[0, 4], ids[1, 1] = 49406, torch.tensor([320, 1125, 539]), 49407, 49407
-txt_path = export(text, ids, "text.onnx", "input_ids", "text_embeds")
+    img_path = export(vision, torch.randn(2, 3, IMAGE, IMAGE), "image.onnx", "pixel_values", "image_embeds")
+    ids = torch.zeros(2, CTX, dtype=torch.long)
+    ids[:, 0], ids[0, 1:4], ids[0, 4], ids[1, 1] = 49406, torch.tensor([320, 1125, 539]), 49407, 49407
+    txt_path = export(text, ids, "text.onnx", "input_ids", "text_embeds")
 
-card = {
-    "format": "clip-topo/model@1",
-    "name": "tiny-random",
-    "description": "randomly initialised CLIP-shaped model for tests (models/tiny-random/make.py); meaningless weights",
-    "embed_dim": EMBED,
-    "image_size": IMAGE,
-    "mean": list(MEAN),
-    "std": list(STD),
-    "interpolation": "bicubic",
-    "resize": "shortest",
-    "context_length": CTX,
-    "logit_scale": 100.0,
-    # No "file": the vocabulary bundled with clip-topo (models/vocab), checked by its hash.
-    "vocab": {"name": "bpe_simple_vocab_16e6", "sha256": sha256(os.path.join(HERE, "..", "vocab", "bpe_simple_vocab_16e6.txt.gz"))},
-    "image": {"file": "image.onnx", "sha256": sha256(img_path), "input": "pixel_values", "output": "image_embeds"},
-    "text": {"file": "text.onnx", "sha256": sha256(txt_path), "input": "input_ids", "output": "text_embeds"},
-}
-with open(os.path.join(HERE, "model.json"), "w") as f:
-    json.dump(card, f, indent=2)
-    f.write("\n")
+    card = {
+        "format": "clip-topo/model@1",
+        "name": "tiny-random",
+        "description": "randomly initialised CLIP-shaped model for tests (models/tiny-random/make.py); meaningless weights",
+        "embed_dim": EMBED,
+        "image_size": IMAGE,
+        "mean": list(MEAN),
+        "std": list(STD),
+        "interpolation": "bicubic",
+        "resize": "shortest",
+        "context_length": CTX,
+        "logit_scale": 100.0,
+        # No "file": the vocabulary bundled with clip-topo (models/vocab), checked by its hash.
+        "vocab": {"name": "bpe_simple_vocab_16e6", "sha256": sha256(os.path.join(HERE, "..", "vocab", "bpe_simple_vocab_16e6.txt.gz"))},
+        "image": {"file": "image.onnx", "sha256": sha256(img_path), "input": "pixel_values", "output": "image_embeds"},
+        "text": {"file": "text.onnx", "sha256": sha256(txt_path), "input": "input_ids", "output": "text_embeds"},
+    }
+    with open(os.path.join(HERE, "model.json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
 
-# Reference embeddings: the fixture images through CLIP's transform (make_images.clip_crop, which the
-# preprocessing tests check against), the prompts through open_clip's tokenizer (tokens.json).
-with open(os.path.join(FIX, "images", "cases.json")) as f:
-    cases = json.load(f)["cases"]
-with open(os.path.join(FIX, "tokens.json")) as f:
-    tokens = json.load(f)
-prompts = tokens["prompts"][::8][:24] + [t for t in tokens["tricky"] if t["length"] <= CTX][:12]
-
-
-def tensor_of(name):
-    rgb = np.asarray(Image.open(os.path.join(FIX, "images", f"{name}.ref.png")).convert("RGB"), dtype=np.float32) / 255.0
-    return ((rgb - np.array(MEAN, np.float32)) / np.array(STD, np.float32)).transpose(2, 0, 1)
+    # Reference embeddings: the fixture images through CLIP's transform (make_images.clip_crop, which the
+    # preprocessing tests check against), the prompts through open_clip's tokenizer (tokens.json).
+    with open(os.path.join(FIX, "images", "cases.json")) as f:
+        cases = json.load(f)["cases"]
+    with open(os.path.join(FIX, "tokens.json")) as f:
+        tokens = json.load(f)
+    prompts = tokens["prompts"][::8][:24] + [t for t in tokens["tricky"] if t["length"] <= CTX][:12]
 
 
-with torch.no_grad():
-    x = torch.from_numpy(np.stack([tensor_of(c["name"]) for c in cases]))
-    img = vision(x).double()
-    t = text(torch.tensor([p["ids"] for p in prompts], dtype=torch.long)).double()
-img = img / img.norm(dim=-1, keepdim=True)
-t = t / t.norm(dim=-1, keepdim=True)
-out = {
-    "model": "models/tiny-random",
-    "note": "L2-normalised float64 embeddings from PyTorch (make.py); images preprocessed by make_images.clip_crop",
-    "images": [{"file": c["file"], "embedding": img[i].tolist()} for i, c in enumerate(cases)],
-    "prompts": [{"text": p["text"], "embedding": t[i].tolist()} for i, p in enumerate(prompts)],
-    "logits_scale": 100.0,
-}
-with open(os.path.join(FIX, "tiny_embeddings.json"), "w") as f:
-    json.dump(out, f)
-print("wrote", img_path, os.path.getsize(img_path), txt_path, os.path.getsize(txt_path))
+    def tensor_of(name):
+        rgb = np.asarray(Image.open(os.path.join(FIX, "images", f"{name}.ref.png")).convert("RGB"), dtype=np.float32) / 255.0
+        return ((rgb - np.array(MEAN, np.float32)) / np.array(STD, np.float32)).transpose(2, 0, 1)
+
+
+    with torch.no_grad():
+        x = torch.from_numpy(np.stack([tensor_of(c["name"]) for c in cases]))
+        img = vision(x).double()
+        t = text(torch.tensor([p["ids"] for p in prompts], dtype=torch.long)).double()
+    img = img / img.norm(dim=-1, keepdim=True)
+    t = t / t.norm(dim=-1, keepdim=True)
+    out = {
+        "model": "models/tiny-random",
+        "note": "L2-normalised float64 embeddings from PyTorch (make.py); images preprocessed by make_images.clip_crop",
+        "images": [{"file": c["file"], "embedding": img[i].tolist()} for i, c in enumerate(cases)],
+        "prompts": [{"text": p["text"], "embedding": t[i].tolist()} for i, p in enumerate(prompts)],
+        "logits_scale": 100.0,
+    }
+    with open(os.path.join(FIX, "tiny_embeddings.json"), "w") as f:
+        json.dump(out, f)
+    print("wrote", img_path, os.path.getsize(img_path), txt_path, os.path.getsize(txt_path))
+
+
+if __name__ == "__main__":
+    main()

@@ -109,12 +109,15 @@ export interface EmbedImagesOptions {
  * Embeds `items` in fixed batches (batch k = items[k·B, (k+1)·B), stable across runs so a resumed run
  * recomputes nothing it already stored), overlapping the preparation of batch k+1 with inference on k.
  */
-export async function embedImages(tower: ImageTower, spec: PreprocessSpec, items: ImageItem[], opts: EmbedImagesOptions): Promise<void> {
+export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTower>, spec: PreprocessSpec, items: ImageItem[], opts: EmbedImagesOptions): Promise<void> {
   const B = opts.batchSize ?? 32;
   const batches = Math.ceil(items.length / B);
   const todo = Array.from({ length: batches }, (_, k) => k).filter((k) => !opts.skipBatch?.(k));
   const prepare = (k: number) => prepareBatch(items, k * B, Math.min(items.length, (k + 1) * B), spec, opts.transform);
+  // The first batch is read while the session is still being created.
   let pending = todo.length > 0 ? prepare(todo[0]) : undefined;
+  pending?.catch(() => undefined);
+  const tower = await towerOrPromise;
   for (let t = 0; t < todo.length; t++) {
     if (opts.signal?.aborted) throw new CancelledError();
     const batch = await pending!;

@@ -234,14 +234,22 @@ function describeGraph(s: ort.InferenceSession): string {
 export interface SessionOptions {
   /** Intra-op threads of onnxruntime (default: all cores). */
   threads?: number;
+  /** The graph's sha256 when the caller has already computed it. */
+  sha256?: string;
 }
 
-async function openSession(path: string, opts: SessionOptions, expectSha?: string): Promise<{ session: ort.InferenceSession; sha256: string }> {
+/** sha256 of a graph file, checked against the pin in model.json when there is one. */
+export async function checkedSha256(path: string, expectSha?: string): Promise<string> {
   if (!existsSync(path)) throw new InputError(`${path}: graph file not found`, 'ERR_MODEL');
   const sha256 = await sha256File(path);
   if (expectSha && sha256 !== expectSha) {
     throw new InputError(`${path}: sha256 is ${sha256}, model.json says ${expectSha}: the file is damaged or was replaced`, 'ERR_MODEL');
   }
+  return sha256;
+}
+
+async function openSession(path: string, opts: SessionOptions, expectSha?: string): Promise<{ session: ort.InferenceSession; sha256: string }> {
+  const sha256 = opts.sha256 ?? (await checkedSha256(path, expectSha));
   try {
     const session = await ort.InferenceSession.create(path, {
       executionProviders: ['cpu'],

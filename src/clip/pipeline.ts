@@ -6,7 +6,7 @@ import { readNpy } from '../io/npy.js';
 import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import type { LabelledImages } from './folder.js';
-import { openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
+import { checkedSha256, openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
 import { ensembleWeights, prompts, zeroShot, type ZeroShotResult } from './zeroshot.js';
 
 export interface EmbedDatasetOptions {
@@ -33,11 +33,14 @@ export interface EmbeddedDataset {
 
 export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedDataset> {
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
-  const tower = await openImageTower(card, { threads: opts.threads });
   const B = opts.batchSize ?? 32;
   const { items } = opts.dataset;
-  const hashes = await hashFiles(items.map((i) => i.path));
-  const key = cacheKey({ modelSha256: tower.sha256, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
+  // Hashing the graph, hashing the images and creating the session are independent: run them together.
+  const shaP = checkedSha256(card.imagePath, card.imageSha256);
+  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, sha256 }));
+  tower.catch(() => undefined);
+  const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
+  const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
   const store = new EmbeddingStore(opts.out, key, items.map((it, i) => ({ path: it.path, label: it.label, sha256: hashes[i] })), B);
   await store.open();
   const batches = Math.ceil(items.length / B);
@@ -47,6 +50,7 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   const reused = done.size;
   for (const k of done) count += Math.min(B, items.length - k * B);
   opts.onProgress?.(count, items.length, count);
+  // Session creation overlaps with reading the first batch (embedImages awaits it when needed).
   await embedImages(tower, card.preprocess, items, {
     batchSize: B,
     transform: opts.transform,
@@ -65,7 +69,7 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
     for (const s of rec.skipped) opts.onSkip?.(items[k * B + s.offset].path, s.reason);
   }
   const manifest = await store.finish({
-    model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: tower.sha256, logit_scale: card.logitScale },
+    model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
     preprocess: { ...card.preprocess, interpolation: card.interpolation, resize: 'shortest side, int() long side, centre crop (Python round)' },
     noise: opts.transform?.spec ?? null,
     classes: opts.dataset.classes,
