@@ -5,6 +5,8 @@ import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { listImageFolder } from '../src/clip/folder.js';
+import { BatchPreparer, prepareBatch } from '../src/clip/prepare.js';
+import { DEFAULT_SPEC } from '../src/clip/preprocess.js';
 import { embedDataset } from '../src/clip/pipeline.js';
 import { ensembleWeights, zeroShot } from '../src/clip/zeroshot.js';
 import { CancelledError } from '../src/errors.js';
@@ -99,6 +101,22 @@ describe('clip-topo embed', () => {
     expect(again.reusedBatches).toBe(2);
     expect(Array.from(again.embeddings)).toEqual(Array.from(full.embeddings));
     expect(again.manifest.key).toBe(full.manifest.key);
+  });
+});
+
+describe('batch preparation', () => {
+  it('the worker thread prepares exactly what the main thread does, skips included', async () => {
+    const { items } = listImageFolder(makeDataset(true), 'test');
+    const preparer = new BatchPreparer(items, DEFAULT_SPEC);
+    try {
+      const viaWorker = await preparer.prepare(0, items.length);
+      const inline = await prepareBatch(items, 0, items.length, DEFAULT_SPEC);
+      expect(viaWorker.indices).toEqual(inline.indices);
+      expect(viaWorker.skipped).toEqual(inline.skipped);
+      expect(Buffer.from(viaWorker.tensor.buffer).equals(Buffer.from(inline.tensor.buffer))).toBe(true);
+    } finally {
+      await preparer.close();
+    }
   });
 });
 

@@ -3,14 +3,14 @@
  * preprocessed while the current one runs (onnxruntime computes on its own threads, sharp decodes on
  * libuv's), so the CPU is rarely idle. Every embedding is L2-normalised float32.
  */
-import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-
 import * as ort from 'onnxruntime-node';
 
 import { CancelledError, InputError } from '../errors.js';
 import type { ImageTower, TextTower } from './model.js';
-import { cropRgb, normalizeInto, type PreprocessSpec } from './preprocess.js';
+import { type PreprocessSpec } from './preprocess.js';
+import { BatchPreparer, prepareBatch, type PreparedBatch } from './prepare.js';
+
+export { prepareBatch, type PreparedBatch };
 import type { ClipTokenizer } from './tokenizer.js';
 
 /** One image to embed; `label` is the class index (the dataset's business, carried through). */
@@ -25,13 +25,6 @@ export interface TensorTransform {
   apply(tensor: Float32Array, item: ImageItem, index: number): void;
 }
 
-export interface PreparedBatch {
-  /** Indices (into the item list) of the images that decoded. */
-  indices: number[];
-  tensor: Float32Array;
-  skipped: { index: number; reason: string }[];
-}
-
 /** Normalises each row of an n×d matrix in place (a zero row stays zero). */
 export function l2NormalizeRows(x: Float32Array, d: number): Float32Array {
   for (let r = 0; r < x.length / d; r++) {
@@ -41,46 +34,6 @@ export function l2NormalizeRows(x: Float32Array, d: number): Float32Array {
     for (let j = 0; j < d; j++) x[r * d + j] *= inv;
   }
   return x;
-}
-
-async function mapLimit<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
-
-/** Reads, decodes and preprocesses items[start, end) into one NCHW tensor; undecodable files are skipped with a reason. */
-export async function prepareBatch(items: ImageItem[], start: number, end: number, spec: PreprocessSpec, transform?: TensorTransform): Promise<PreparedBatch> {
-  const per = 3 * spec.size * spec.size;
-  const crops = await mapLimit(end - start, Math.max(2, availableParallelism()), async (k) => {
-    const item = items[start + k];
-    try {
-      const bytes = await readFile(item.path);
-      return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb };
-    } catch (err) {
-      const msg = err instanceof InputError ? err.message.replace(`${item.path}: `, '') : `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-      return { reason: msg };
-    }
-  });
-  const indices: number[] = [];
-  const skipped: { index: number; reason: string }[] = [];
-  crops.forEach((c, k) => ('rgb' in c ? indices.push(start + k) : skipped.push({ index: start + k, reason: c.reason! })));
-  const tensor = new Float32Array(indices.length * per);
-  let slot = 0;
-  crops.forEach((c, k) => {
-    if (!('rgb' in c) || !c.rgb) return;
-    normalizeInto(c.rgb, spec, tensor, slot * per);
-    transform?.apply(tensor.subarray(slot * per, (slot + 1) * per), items[start + k], start + k);
-    slot++;
-  });
-  return { indices, tensor, skipped };
 }
 
 /** Runs the image tower on a prepared NCHW batch; returns n×d L2-normalised rows. */
@@ -113,19 +66,26 @@ export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTowe
   const B = opts.batchSize ?? 32;
   const batches = Math.ceil(items.length / B);
   const todo = Array.from({ length: batches }, (_, k) => k).filter((k) => !opts.skipBatch?.(k));
-  const prepare = (k: number) => prepareBatch(items, k * B, Math.min(items.length, (k + 1) * B), spec, opts.transform);
+  // onnxruntime-node runs inference on the main thread (synchronously, inside setImmediate), so
+  // preprocessing overlaps with it only from a worker thread.
+  const preparer = new BatchPreparer(items, spec, opts.transform);
+  const prepare = (k: number) => preparer.prepare(k * B, Math.min(items.length, (k + 1) * B));
   // The first batch is read while the session is still being created.
-  let pending = todo.length > 0 ? prepare(todo[0]) : undefined;
-  pending?.catch(() => undefined);
-  const tower = await towerOrPromise;
-  for (let t = 0; t < todo.length; t++) {
-    if (opts.signal?.aborted) throw new CancelledError();
-    const batch = await pending!;
-    // Start reading the next batch before this one's inference: the overlap that keeps both busy.
-    pending = t + 1 < todo.length ? prepare(todo[t + 1]) : undefined;
+  try {
+    let pending = todo.length > 0 ? prepare(todo[0]) : undefined;
     pending?.catch(() => undefined);
-    const { data, dim } = await runImageBatch(tower, batch.tensor, spec.size);
-    await opts.onBatch(todo[t], { indices: batch.indices, embeddings: data, dim, skipped: batch.skipped });
+    const tower = await towerOrPromise;
+    for (let t = 0; t < todo.length; t++) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      const batch = await pending!;
+      // Start the next batch before this one's inference: the overlap that keeps both busy.
+      pending = t + 1 < todo.length ? prepare(todo[t + 1]) : undefined;
+      pending?.catch(() => undefined);
+      const { data, dim } = await runImageBatch(tower, batch.tensor, spec.size);
+      await opts.onBatch(todo[t], { indices: batch.indices, embeddings: data, dim, skipped: batch.skipped });
+    }
+  } finally {
+    await preparer.close();
   }
 }
 

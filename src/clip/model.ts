@@ -236,6 +236,8 @@ export interface SessionOptions {
   threads?: number;
   /** The graph's sha256 when the caller has already computed it. */
   sha256?: string;
+  /** Let idle onnxruntime threads spin (onnxruntime's default); off unless asked. */
+  spin?: boolean;
 }
 
 /** sha256 of a graph file, checked against the pin in model.json when there is one. */
@@ -256,6 +258,9 @@ async function openSession(path: string, opts: SessionOptions, expectSha?: strin
       intraOpNumThreads: opts.threads ?? 0,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Idle onnxruntime workers spin by default, taking the CPU that decoding and preprocessing the
+      // next batch need; on a machine with few cores that costs more than it saves.
+      extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' }, inter_op: { allow_spinning: opts.spin ? '1' : '0' } } },
     });
     return { session, sha256 };
   } catch (err) {

@@ -16,6 +16,8 @@ export interface EmbedDatasetOptions {
   out: string;
   batchSize?: number;
   threads?: number;
+  /** Let idle onnxruntime threads spin (see SessionOptions.spin). */
+  spin?: boolean;
   transform?: TensorTransform;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, reused: number) => void;
@@ -37,7 +39,7 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   const { items } = opts.dataset;
   // Hashing the graph, hashing the images and creating the session are independent: run them together.
   const shaP = checkedSha256(card.imagePath, card.imageSha256);
-  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, sha256 }));
+  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256 }));
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
   const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });

@@ -28,8 +28,8 @@ function cubic(x: number): number {
 interface Taps {
   first: Int32Array;
   count: Int32Array;
-  /** Fixed-point weights, `stride` per output pixel. */
-  weights: Float64Array;
+  /** Fixed-point weights, `stride` per output pixel (sums of 8-bit × weight stay inside int32). */
+  weights: Int32Array;
   stride: number;
 }
 
@@ -41,7 +41,7 @@ function taps(inSize: number, outSize: number, start: number, len: number): Taps
   const stride = Math.ceil(support) * 2 + 1;
   const first = new Int32Array(len);
   const count = new Int32Array(len);
-  const weights = new Float64Array(len * stride);
+  const weights = new Int32Array(len * stride);
   const k = new Float64Array(stride);
   for (let j = 0; j < len; j++) {
     const center = (start + j + 0.5) * scale;
@@ -68,7 +68,7 @@ function taps(inSize: number, outSize: number, start: number, len: number): Taps
 }
 
 function clip8(sum: number): number {
-  const v = Math.floor(sum / ONE);
+  const v = sum >> PRECISION_BITS;
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
@@ -114,9 +114,10 @@ export function resampleBicubicCrop(
           let s0 = HALF, s1 = HALF, s2 = HALF;
           for (let t = 0; t < n; t++, p += 3) {
             const k = W[wo + t];
-            s0 += src[p] * k;
-            s1 += src[p + 1] * k;
-            s2 += src[p + 2] * k;
+            // int32 throughout (|0): |Σ 255·w| < 2^31 for these kernels, and V8 keeps it in integer registers.
+            s0 = (s0 + src[p] * k) | 0;
+            s1 = (s1 + src[p + 1] * k) | 0;
+            s2 = (s2 + src[p + 2] * k) | 0;
           }
           mid[o] = clip8(s0);
           mid[o + 1] = clip8(s1);
@@ -124,7 +125,7 @@ export function resampleBicubicCrop(
         } else {
           for (let ch = 0; ch < c; ch++) {
             let s = HALF;
-            for (let t = 0; t < n; t++) s += src[p + t * c + ch] * W[wo + t];
+            for (let t = 0; t < n; t++) s = (s + src[p + t * c + ch] * W[wo + t]) | 0;
             mid[o + ch] = clip8(s);
           }
         }
@@ -136,7 +137,7 @@ export function resampleBicubicCrop(
   if (!tv) return mid;
   const out = new Uint8Array(cropW * cropH * c);
   const rowLen = cropW * c;
-  const acc = new Float64Array(rowLen);
+  const acc = new Int32Array(rowLen);
   for (let j = 0; j < cropH; j++) {
     const f = tv.first[j] - rowLo;
     const n = tv.count[j];
@@ -146,7 +147,7 @@ export function resampleBicubicCrop(
     for (let t = 0; t < n; t++) {
       const k = tv.weights[wo + t];
       const base = (f + t) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] += mid[base + i] * k;
+      for (let i = 0; i < rowLen; i++) acc[i] = (acc[i] + mid[base + i] * k) | 0;
     }
     const o = j * rowLen;
     for (let i = 0; i < rowLen; i++) out[o + i] = clip8(acc[i]);
