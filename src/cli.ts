@@ -11,6 +11,10 @@ import { registerSynth } from './cli/synth.js';
 import { registerDistance } from './cli/distance.js';
 import { registerRips } from './cli/rips.js';
 import { registerMaps } from './cli/maps.js';
+import { registerTokenize } from './cli/tokenize.js';
+import { registerPreprocess } from './cli/preprocess.js';
+import { registerEmbed } from './cli/embed.js';
+import { registerModel } from './cli/model.js';
 import type { CliContext } from './cli/context.js';
 import { stderrProgress } from './cli/progress.js';
 
@@ -30,6 +34,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerDistance(program, ctx);
   registerRips(program, ctx);
   registerMaps(program, ctx);
+  registerTokenize(program);
+  registerPreprocess(program);
+  registerEmbed(program, ctx);
+  registerModel(program, ctx);
   return program;
 }
 

@@ -57,8 +57,6 @@ export {
   addGaussianNoise,
   addGaussianNoiseBatch,
   standardNormal,
-  CLIP_MEAN,
-  CLIP_STD,
   type NoiseSpace,
   type NoiseKey,
   type GaussianNoiseOptions,
@@ -74,3 +72,12 @@ export {
   type WassersteinOptions,
 } from './kernels/diagram_distance.js';
 export { readDiagramFile, readDiagramFiles, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';
+export { ClipTokenizer, defaultTokenizer, SOT, EOT, CONTEXT_LENGTH, type TokenizeOptions } from './clip/tokenizer.js';
+export { preprocessImage, cropRgb, normalizeInto, resizedSize, cropOffsets, CLIP_MEAN, CLIP_STD, DEFAULT_SPEC, type PreprocessSpec } from './clip/preprocess.js';
+export { readModelCard, openImageTower, openTextTower, resolveModelDir, type ModelCard, type ImageTower, type TextTower } from './clip/model.js';
+export { embedImages, embedTexts, embedTokens, prepareBatch, runImageBatch, l2NormalizeRows, type ImageItem as EmbedItem, type TensorTransform } from './clip/embed.js';
+export { embedDataset, zeroShotEval, readTemplates, type EmbedDatasetOptions, type EmbeddedDataset } from './clip/pipeline.js';
+export { listImageFolder, type LabelledImages } from './clip/folder.js';
+export { zeroShot, ensembleWeights, prompts, DTD_TEMPLATES, type ZeroShotResult } from './clip/zeroshot.js';
+export { fetchModel, CATALOGUE } from './clip/fetch.js';
+export { EmbeddingStore, cacheKey, type Manifest } from './store/embeddings.js';

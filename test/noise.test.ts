@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { addGaussianNoise, addGaussianNoiseBatch, CLIP_MEAN, CLIP_STD, standardNormal } from '../src/noise/gaussian.js';
+import { CLIP_MEAN, CLIP_STD } from '../src/clip/preprocess.js';
+import { addGaussianNoise, addGaussianNoiseBatch, standardNormal } from '../src/noise/gaussian.js';
 
 const shape = { channels: 3, height: 224, width: 224 };
 const N = 3 * 224 * 224;

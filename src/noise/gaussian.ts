@@ -3,11 +3,8 @@
  * (seed, image id, level) and the element index: a counter-based generator (a keyed hash of the
  * index) replaces a sequential PRNG, so results are the same whatever the batching or thread layout.
  */
+import { CLIP_MEAN, CLIP_STD } from '../clip/preprocess.js';
 import { InputError } from '../errors.js';
-
-/** OpenAI CLIP's normalisation constants (per RGB channel). */
-export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
-export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 
 /** 'normalized': σ is in CLIP's normalised input space (the study's 0.5, 1, 2); 'pixel': σ is in
  * [0, 1] pixel units and the noisy pixels are clipped to [0, 1] (ImageNet-C's convention). */

@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+
+import type { Command } from 'commander';
+
+import { CLIP_MEAN, CLIP_STD, preprocessImage } from '../clip/preprocess.js';
+import { InputError } from '../errors.js';
+import { encodeNpy } from '../io/npy.js';
+import { positiveInt } from './options.js';
+import { writeOutput } from './output.js';
+
+export function registerPreprocess(program: Command): void {
+  program
+    .command('preprocess')
+    .description("CLIP's image preprocessing (resize short side, centre crop, RGB, mean/std): writes the 3×S×S float32 tensor")
+    .argument('<image>', 'an image file (JPEG, PNG, GIF, WebP, TIFF …)')
+    .requiredOption('--out <file.npy>', 'where to write the tensor (numpy .npy, float32, shape 3×S×S)')
+    .option('--size <S>', 'output side in pixels', positiveInt, 224)
+    .action(async (image: string, flags: { out: string; size: number }) => {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(image);
+      } catch (err) {
+        throw new InputError(`${image}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+      }
+      const t = await preprocessImage(bytes, { size: flags.size, mean: CLIP_MEAN, std: CLIP_STD }, image);
+      await writeOutput(flags.out, encodeNpy(t, [3, flags.size, flags.size]));
+    });
+}

@@ -1,0 +1,97 @@
+/** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { readNpy } from '../io/npy.js';
+import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
+import { embedImages, embedTexts, type TensorTransform } from './embed.js';
+import type { LabelledImages } from './folder.js';
+import { checkedSha256, openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
+import { ensembleWeights, prompts, zeroShot, type ZeroShotResult } from './zeroshot.js';
+
+export interface EmbedDatasetOptions {
+  model: string | ModelCard;
+  dataset: LabelledImages;
+  /** Output folder (embeddings.npy, labels.npy, manifest.json). */
+  out: string;
+  batchSize?: number;
+  threads?: number;
+  /** Let idle onnxruntime threads spin (see SessionOptions.spin). */
+  spin?: boolean;
+  transform?: TensorTransform;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, reused: number) => void;
+  onSkip?: (path: string, reason: string) => void;
+}
+
+export interface EmbeddedDataset {
+  manifest: Manifest;
+  embeddings: Float32Array;
+  labels: Int32Array;
+  card: ModelCard;
+  /** Batches taken from an earlier, interrupted run. */
+  reusedBatches: number;
+}
+
+export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedDataset> {
+  const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
+  const B = opts.batchSize ?? 32;
+  const { items } = opts.dataset;
+  // Hashing the graph, hashing the images and creating the session are independent: run them together.
+  const shaP = checkedSha256(card.imagePath, card.imageSha256);
+  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256 }));
+  tower.catch(() => undefined);
+  const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
+  const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
+  const store = new EmbeddingStore(opts.out, key, items.map((it, i) => ({ path: it.path, label: it.label, sha256: hashes[i] })), B);
+  await store.open();
+  const batches = Math.ceil(items.length / B);
+  const done = new Set<number>();
+  for (let k = 0; k < batches; k++) if (await store.has(k)) done.add(k);
+  let count = 0;
+  const reused = done.size;
+  for (const k of done) count += Math.min(B, items.length - k * B);
+  opts.onProgress?.(count, items.length, count);
+  // Session creation overlaps with reading the first batch (embedImages awaits it when needed).
+  await embedImages(tower, card.preprocess, items, {
+    batchSize: B,
+    transform: opts.transform,
+    signal: opts.signal,
+    skipBatch: (k) => done.has(k),
+    onBatch: async (k, r) => {
+      await store.put(k, r.indices.map((i) => i - k * B), r.embeddings, r.dim, r.skipped.map((s) => ({ offset: s.index - k * B, reason: s.reason })));
+      for (const s of r.skipped) opts.onSkip?.(items[s.index].path, s.reason);
+      count += r.indices.length + r.skipped.length;
+      opts.onProgress?.(count, items.length, 0);
+    },
+  });
+  // Skips inside reused batches are reported again: the user sees every skipped file on every run.
+  for (const k of done) {
+    const { rec } = await store.get(k);
+    for (const s of rec.skipped) opts.onSkip?.(items[k * B + s.offset].path, s.reason);
+  }
+  const manifest = await store.finish({
+    model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
+    preprocess: { ...card.preprocess, interpolation: card.interpolation, resize: 'shortest side, int() long side, centre crop (Python round)' },
+    noise: opts.transform?.spec ?? null,
+    classes: opts.dataset.classes,
+  });
+  const emb = await readNpy(join(opts.out, 'embeddings.npy'));
+  const lab = await readNpy(join(opts.out, 'labels.npy'));
+  return { manifest, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: reused };
+}
+
+export async function readTemplates(path: string): Promise<string[]> {
+  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return lines;
+}
+
+/** Zero-shot metrics for embedded images: prompt-ensemble classifier from the text tower. */
+export async function zeroShotEval(card: ModelCard, classes: string[], templates: string[], images: Float32Array, labels: ArrayLike<number>, dim: number, threads?: number): Promise<ZeroShotResult> {
+  const tower = await openTextTower(card, { threads });
+  const texts = prompts(classes, templates);
+  const { data, dim: tdim } = await embedTexts(tower, card.tokenizer(), texts, card.contextLength);
+  if (tdim !== dim) throw new Error(`text embeddings have ${tdim} dimensions, image embeddings ${dim}: the two graphs do not belong together`);
+  const w = ensembleWeights(data, dim, classes.length, templates.length);
+  return zeroShot(images, labels, w, dim, card.logitScale);
+}

@@ -1,0 +1,209 @@
+/**
+ * CLIP image preprocessing with sharp, matching OpenAI's transform on PIL images:
+ * Resize(S, BICUBIC) → CenterCrop(S) → convert("RGB") → ToTensor → Normalize(mean, std).
+ *
+ * Where ports go wrong, and what is done here:
+ * - the long side is `int(S * long / short)` (truncation) and crop offsets use Python's round (half to
+ *   even); an image whose short side already equals S is not resampled (torchvision returns it as is);
+ * - bicubic is sharp's `kernel: 'cubic'` without shrink-on-load (JPEG DCT scaling would change pixels);
+ * - PIL resamples palette ("P") and 1-bit images with NEAREST whatever is asked, then converts to RGB:
+ *   done here on the raw pixels with PIL's sample positions floor((x + 0.5) · in / out);
+ * - PIL resamples RGBA/LA with premultiplied alpha and `convert("RGB")` then drops alpha (no
+ *   compositing on a background): sharp premultiplies too, and the alpha band is dropped;
+ * - CMYK: PIL resamples the four bands, then converts with its naive formula
+ *   R = (255 − C)(255 − K)/255, ignoring ICC profiles; done the same way here (not sharp's ICC path);
+ * - 16-bit: scaled to 8 bits by ÷257 (rounded) before resampling. Pillow instead clips every value
+ *   above 255 to white (its I;16 → RGB conversion), which is a defect, not a convention: results
+ *   differ from Pillow's on 16-bit inputs by design;
+ * - EXIF orientation is NOT applied: PIL's Image.open leaves pixels as stored and so does CLIP;
+ * - embedded ICC profiles of RGB/gray images: sharp converts to sRGB where PIL ignores them; for
+ *   sRGB-tagged images (nearly all photos) this changes nothing measurable.
+ */
+import sharp from 'sharp';
+
+import { InputError } from '../errors.js';
+import { muldiv255, premultiply, resampleBicubicCrop, unpremultiply } from './resample.js';
+
+export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+
+export interface PreprocessSpec {
+  /** Output side S: the short side is resized to S, then an S×S centre crop. */
+  size: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+export const DEFAULT_SPEC: PreprocessSpec = { size: 224, mean: CLIP_MEAN, std: CLIP_STD };
+
+/** The largest image decoded (pixels): sharp's default, 16383²; bigger ones are refused as likely decompression bombs. */
+export const MAX_PIXELS = 0x3fff * 0x3fff;
+
+/** Python's round() for x = n / 2: half to even. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const diff = x - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** torchvision's Resize(int) output size for a w×h image: short side → S, long side truncated. */
+export function resizedSize(width: number, height: number, size: number): { width: number; height: number } {
+  if (width <= height) return { width: size, height: Math.trunc((size * height) / width) };
+  return { width: Math.trunc((size * width) / height), height: size };
+}
+
+export function cropOffsets(width: number, height: number, size: number): { left: number; top: number } {
+  return { left: roundHalfEven((width - size) / 2), top: roundHalfEven((height - size) / 2) };
+}
+
+export interface CropInfo {
+  width: number;
+  height: number;
+  /** What PIL would call the mode, as far as it decides the path taken. */
+  mode: 'P' | '1' | 'CMYK' | 'I;16' | 'RGB' | 'RGBA' | 'L' | 'LA';
+}
+
+function describeFailure(err: unknown, where: string): InputError {
+  const msg = (err as Error).message ?? String(err);
+  if (/pixel limit/i.test(msg)) {
+    return new InputError(`${where}: image is larger than ${MAX_PIXELS} pixels (a decompression bomb?); refused`, 'ERR_IMAGE');
+  }
+  if (/unsupported image format/i.test(msg)) return new InputError(`${where}: not an image sharp can decode (${msg})`, 'ERR_IMAGE');
+  return new InputError(`${where}: cannot decode image (${msg.split('\n')[0]})`, 'ERR_IMAGE');
+}
+
+function modeOf(meta: sharp.Metadata): CropInfo['mode'] {
+  if (meta.isPalette) return 'P';
+  if (meta.space === 'cmyk') return 'CMYK';
+  if (meta.depth === 'ushort') return 'I;16';
+  if (meta.channels === 1 && meta.bitsPerSample === 1) return '1';
+  if (meta.channels === 1) return 'L';
+  if (meta.channels === 2) return 'LA';
+  if (meta.channels === 4) return 'RGBA';
+  return 'RGB';
+}
+
+/** Nearest-neighbour resize with PIL's sample positions, then crop, then the first (up to 3) bands as RGB. */
+function nearestCropRgb(src: Uint8Array, w: number, h: number, c: number, size: number): Uint8Array {
+  const rs = resizedSize(w, h, size);
+  const { left, top } = cropOffsets(rs.width, rs.height, size);
+  const out = new Uint8Array(size * size * 3);
+  const colour = c >= 3;
+  for (let y = 0; y < size; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y + top + 0.5) * h) / rs.height));
+    for (let x = 0; x < size; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x + left + 0.5) * w) / rs.width));
+      const p = (sy * w + sx) * c;
+      const o = (y * size + x) * 3;
+      out[o] = src[p];
+      out[o + 1] = colour ? src[p + 1] : src[p];
+      out[o + 2] = colour ? src[p + 2] : src[p];
+    }
+  }
+  return out;
+}
+
+type Layout = { data: Uint8Array; width: number; height: number; channels: number };
+
+/** Decoded pixels in the band layout PIL would hold for this mode (L, LA, RGB, RGBA, CMYK; 16-bit scaled to 8). */
+async function decode(input: Buffer, mode: CropInfo['mode'], gray: boolean): Promise<Layout> {
+  let img = sharp(input, { limitInputPixels: MAX_PIXELS });
+  if (mode === 'CMYK') {
+    // The bands as stored (sharp undoes Adobe's inversion), without the ICC transform to sRGB.
+    img = img.pipelineColourspace('cmyk').toColourspace('cmyk');
+  } else if (mode === 'I;16') {
+    img = img.toColourspace(gray ? 'grey16' : 'rgb16');
+  } else if (gray && mode !== 'P' && mode !== '1') {
+    img = img.toColourspace('b-w');
+  }
+  if (mode === 'I;16') {
+    const { data, info } = await img.raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const wide = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+    const narrow = new Uint8Array(wide.length);
+    for (let i = 0; i < wide.length; i++) narrow[i] = Math.round(wide[i] / 257);
+    return { data: narrow, width: info.width, height: info.height, channels: info.channels };
+  }
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+}
+
+/** PIL's convert("RGB") of the cropped bands. */
+function toRgb(px: Uint8Array, c: number, cmyk: boolean): Uint8Array {
+  const n = px.length / c;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const p = i * c;
+    if (cmyk) {
+      const nk = 255 - px[p + 3];
+      for (let k = 0; k < 3; k++) out[i * 3 + k] = Math.max(0, nk - muldiv255(px[p + k], nk));
+    } else if (c <= 2) {
+      out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = px[p];
+    } else {
+      out[i * 3] = px[p];
+      out[i * 3 + 1] = px[p + 1];
+      out[i * 3 + 2] = px[p + 2];
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes an image and returns the S×S centre crop as 8-bit RGB, interleaved (HWC), exactly as CLIP's
+ * transform produces it before ToTensor. `where` names the file in errors.
+ */
+export async function cropRgb(input: Buffer, size: number, where = 'image'): Promise<{ rgb: Uint8Array; info: CropInfo }> {
+  if (input.length === 0) throw new InputError(`${where}: empty file (0 bytes)`, 'ERR_IMAGE');
+  try {
+    const meta = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
+    const w = meta.width;
+    const h = meta.height;
+    if (!w || !h) throw new InputError(`${where}: image has no pixels`, 'ERR_IMAGE');
+    if (w * h > MAX_PIXELS) {
+      throw new InputError(`${where}: image is ${w}×${h} = ${w * h} pixels, more than ${MAX_PIXELS} (a decompression bomb?); refused`, 'ERR_IMAGE');
+    }
+    const mode = modeOf(meta);
+    const info: CropInfo = { width: w, height: h, mode };
+    // Gray with alpha is decoded as RGBA (sharp's b-w output drops alpha); per-band maths makes that equal.
+    const gray = meta.channels === 1;
+    const px = await decode(input, mode, gray);
+    if (px.width !== w || px.height !== h) throw new InputError(`${where}: decoded ${px.width}×${px.height}, header says ${w}×${h}`, 'ERR_IMAGE');
+    if (mode === 'P' || mode === '1') return { rgb: nearestCropRgb(px.data, w, h, px.channels, size), info };
+    const rs = resizedSize(w, h, size);
+    // torchvision returns the image untouched when the short side already has the size.
+    const same = Math.min(w, h) === size;
+    const outW = same ? w : rs.width;
+    const outH = same ? h : rs.height;
+    const { left, top } = cropOffsets(outW, outH, size);
+    const c = px.channels;
+    const alpha = mode !== 'CMYK' && (c === 2 || c === 4);
+    const data = alpha ? Uint8Array.from(px.data) : px.data;
+    if (alpha && !same) premultiply(data, c);
+    const crop = resampleBicubicCrop(data, w, h, c, outW, outH, left, top, size, size);
+    if (alpha && !same) unpremultiply(crop, c);
+    return { rgb: toRgb(crop, c, mode === 'CMYK'), info };
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw describeFailure(err, where);
+  }
+}
+
+/** ToTensor + Normalize: HWC bytes → CHW float32, written into `out` at `offset` (a batch slot). */
+export function normalizeInto(rgb: Uint8Array, spec: PreprocessSpec, out: Float32Array, offset = 0): void {
+  const n = spec.size * spec.size;
+  for (let c = 0; c < 3; c++) {
+    const m = spec.mean[c];
+    const s = spec.std[c];
+    const base = offset + c * n;
+    for (let i = 0; i < n; i++) out[base + i] = (rgb[i * 3 + c] / 255 - m) / s;
+  }
+}
+
+/** The 3×S×S float32 tensor CLIP's image tower takes, for one encoded image. */
+export async function preprocessImage(input: Buffer, spec: PreprocessSpec = DEFAULT_SPEC, where = 'image'): Promise<Float32Array> {
+  const { rgb } = await cropRgb(input, spec.size, where);
+  const out = new Float32Array(3 * spec.size * spec.size);
+  normalizeInto(rgb, spec, out);
+  return out;
+}

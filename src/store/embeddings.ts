@@ -1,0 +1,189 @@
+/**
+ * The embedding store: one folder per run with `embeddings.npy` (n×d float32, numpy-loadable),
+ * `labels.npy` (int32) and `manifest.json` (what was embedded, how, and what was skipped and why).
+ * While a run is in progress each finished batch is saved under `parts/`; a run started again with
+ * the same cache key (model sha256 + preprocessing + noise spec) reuses every batch whose images still
+ * have the same content hashes, so an interrupted run resumes without recomputing finished batches.
+ * Every file is written atomically (temporary file, then rename).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { InputError } from '../errors.js';
+import { encodeNpy, parseNpy } from '../io/npy.js';
+
+export const MANIFEST_FORMAT = 'clip-topo/embeddings@1';
+
+export interface CacheKeyParts {
+  modelSha256: string;
+  preprocess: unknown;
+  noise: unknown;
+}
+
+/** Canonical JSON (sorted keys) so that equal settings give equal keys whatever their key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+export function cacheKey(parts: CacheKeyParts): string {
+  return createHash('sha256').update(canonical(parts)).digest('hex');
+}
+
+export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+  }
+}
+
+export interface StoredItem {
+  path: string;
+  label: number;
+  sha256: string;
+}
+
+export interface BatchRecord {
+  key: string;
+  hashes: string[];
+  /** Offsets (within the batch) of the rows stored, in order. */
+  rows: number[];
+  skipped: { offset: number; reason: string }[];
+  dim: number;
+}
+
+export interface Manifest {
+  format: string;
+  key: string;
+  model: Record<string, unknown>;
+  preprocess: unknown;
+  noise: unknown;
+  classes: string[];
+  count: number;
+  dim: number;
+  files: { embeddings: string; labels: string };
+  conventions: string;
+  items: (StoredItem & { row: number })[];
+  skipped: { path: string; reason: string }[];
+}
+
+export class EmbeddingStore {
+  readonly parts: string;
+  constructor(
+    readonly dir: string,
+    readonly key: string,
+    readonly items: StoredItem[],
+    readonly batchSize: number,
+  ) {
+    this.parts = join(dir, 'parts');
+  }
+
+  async open(): Promise<void> {
+    try {
+      await mkdir(this.parts, { recursive: true });
+    } catch (err) {
+      throw new InputError(`${this.dir}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+    }
+  }
+
+  private base(k: number): string {
+    return join(this.parts, `batch-${String(k).padStart(6, '0')}`);
+  }
+
+  private hashes(k: number): string[] {
+    return this.items.slice(k * this.batchSize, (k + 1) * this.batchSize).map((i) => i.sha256);
+  }
+
+  /** Whether batch k is stored under the same key for the same image contents. */
+  async has(k: number): Promise<boolean> {
+    const b = this.base(k);
+    if (!existsSync(`${b}.json`) || !existsSync(`${b}.npy`)) return false;
+    try {
+      const rec = JSON.parse(await readFile(`${b}.json`, 'utf8')) as BatchRecord;
+      return rec.key === this.key && JSON.stringify(rec.hashes) === JSON.stringify(this.hashes(k));
+    } catch {
+      return false;
+    }
+  }
+
+  async put(k: number, rows: number[], embeddings: Float32Array, dim: number, skipped: { offset: number; reason: string }[]): Promise<void> {
+    const b = this.base(k);
+    // The .npy first, then the record that vouches for it: a crash between the two leaves no record.
+    await writeAtomic(`${b}.npy`, encodeNpy(embeddings, [rows.length, dim]));
+    const rec: BatchRecord = { key: this.key, hashes: this.hashes(k), rows, skipped, dim };
+    await writeAtomic(`${b}.json`, JSON.stringify(rec));
+  }
+
+  async get(k: number): Promise<{ rec: BatchRecord; data: Float32Array }> {
+    const b = this.base(k);
+    const rec = JSON.parse(await readFile(`${b}.json`, 'utf8')) as BatchRecord;
+    const arr = parseNpy(await readFile(`${b}.npy`), `${b}.npy`);
+    return { rec, data: arr.data as Float32Array };
+  }
+
+  /** Assembles all batches into embeddings.npy, labels.npy and manifest.json, then drops parts/. */
+  async finish(meta: { model: Record<string, unknown>; preprocess: unknown; noise: unknown; classes: string[] }): Promise<Manifest> {
+    const batches = Math.ceil(this.items.length / this.batchSize);
+    const chunks: Float32Array[] = [];
+    const items: Manifest['items'] = [];
+    const skipped: Manifest['skipped'] = [];
+    let dim = 0;
+    for (let k = 0; k < batches; k++) {
+      const { rec, data } = await this.get(k);
+      if (rec.rows.length > 0) dim = rec.dim;
+      chunks.push(data);
+      for (const off of rec.rows) items.push({ ...this.items[k * this.batchSize + off], row: items.length });
+      for (const s of rec.skipped) skipped.push({ path: this.items[k * this.batchSize + s.offset].path, reason: s.reason });
+    }
+    const all = new Float32Array(items.length * dim);
+    let o = 0;
+    for (const c of chunks) {
+      all.set(c, o);
+      o += c.length;
+    }
+    await writeAtomic(join(this.dir, 'embeddings.npy'), encodeNpy(all, [items.length, dim]));
+    await writeAtomic(join(this.dir, 'labels.npy'), encodeNpy(Int32Array.from(items, (i) => i.label), [items.length]));
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      key: this.key,
+      model: meta.model,
+      preprocess: meta.preprocess,
+      noise: meta.noise,
+      classes: meta.classes,
+      count: items.length,
+      dim,
+      files: { embeddings: 'embeddings.npy', labels: 'labels.npy' },
+      conventions: 'rows are L2-normalised float32 image embeddings, in item order; skipped files have no row',
+      items,
+      skipped,
+    };
+    await writeAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+    await rm(this.parts, { recursive: true, force: true });
+    return manifest;
+  }
+}
+
+/** sha256 of each file's bytes (unreadable files hash to "" and are reported when decoded). */
+export async function hashFiles(paths: string[]): Promise<string[]> {
+  return Promise.all(
+    paths.map(async (p) => {
+      try {
+        return createHash('sha256').update(await readFile(p)).digest('hex');
+      } catch {
+        return '';
+      }
+    }),
+  );
+}

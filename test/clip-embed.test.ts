@@ -1,0 +1,147 @@
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+
+import { describe, expect, it } from 'vitest';
+
+import { listImageFolder } from '../src/clip/folder.js';
+import { BatchPreparer, prepareBatch } from '../src/clip/prepare.js';
+import { DEFAULT_SPEC } from '../src/clip/preprocess.js';
+import { embedDataset } from '../src/clip/pipeline.js';
+import { ensembleWeights, zeroShot } from '../src/clip/zeroshot.js';
+import { CancelledError } from '../src/errors.js';
+import { readNpy } from '../src/io/npy.js';
+import { ROOT, fixture, runCli, tempDir } from './helpers/cli.js';
+
+const TINY = join(ROOT, 'models', 'tiny-random');
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A real 30000×30000 1-bit PNG of zeros: 112 MB of pixels, about 110 kB on disk. */
+function bombPng(): Buffer {
+  const w = 30000;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(w, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // gray
+  const raw = Buffer.alloc(w * (1 + w / 8)); // filter byte 0 + packed row, all zero
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const GOOD: Record<string, string[]> = {
+  banded: ['rgb_640x451.jpg', 'gray_257x300.png', 'cmyk_320x256.jpg'],
+  dotted: ['rgb_300x300.png', 'la_300x280.png'],
+  grid: ['palette_300x250.png', 'exif_rot6_400x300.jpg', 'rgba_320x240.png'],
+};
+
+function makeDataset(corrupt: boolean): string {
+  const root = tempDir();
+  for (const [cls, files] of Object.entries(GOOD)) {
+    mkdirSync(join(root, 'test', cls), { recursive: true });
+    files.forEach((f) => copyFileSync(fixture('clip', 'images', f), join(root, 'test', cls, f)));
+  }
+  if (corrupt) {
+    writeFileSync(join(root, 'test', 'banded', 'zero.jpg'), Buffer.alloc(0));
+    const jpg = readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg'));
+    writeFileSync(join(root, 'test', 'dotted', 'truncated.jpg'), jpg.subarray(0, jpg.length >> 1));
+    writeFileSync(join(root, 'test', 'grid', 'notes.jpg'), 'these are my notes, not a picture\n');
+    writeFileSync(join(root, 'test', 'grid', 'bomb.png'), bombPng());
+  }
+  return root;
+}
+
+describe('clip-topo embed', () => {
+  it('embeds the good images, lists every corrupt file with its reason, exits 0 (1 with --strict)', async () => {
+    const root = makeDataset(true);
+    const out = join(tempDir(), 'emb');
+    const r = await runCli(['embed', '--dataset', root, '--model', TINY, '--out', out, '--batch-size', '3', '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.count).toBe(8);
+    expect(manifest.classes).toEqual(['banded', 'dotted', 'grid']);
+    const reasons = Object.fromEntries(manifest.skipped.map((s: { path: string; reason: string }) => [s.path.split('/').pop(), s.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['bomb.png', 'notes.jpg', 'truncated.jpg', 'zero.jpg']);
+    expect(reasons['zero.jpg']).toMatch(/empty file/);
+    expect(reasons['bomb.png']).toMatch(/decompression bomb/);
+    for (const name of Object.keys(reasons)) expect(r.stderr).toContain(name);
+    const emb = await readNpy(join(out, 'embeddings.npy'));
+    expect(emb.shape).toEqual([8, 16]);
+    const labels = await readNpy(join(out, 'labels.npy'));
+    expect(Array.from(labels.data as Int32Array)).toEqual([0, 0, 0, 1, 1, 2, 2, 2]);
+    const strict = await runCli(['embed', '--dataset', root, '--model', TINY, '--out', out, '--strict', '--threads', '1']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/--strict/);
+  });
+
+  it('without a model says how to supply one (one line, exit 2)', async () => {
+    const r = await runCli(['embed', '--dataset', makeDataset(false)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--model <dir>/);
+  });
+
+  it('resumes an interrupted run without recomputing finished batches, with identical results', async () => {
+    const root = makeDataset(false);
+    const dataset = listImageFolder(root, 'test');
+    const full = await embedDataset({ model: TINY, dataset, out: join(tempDir(), 'full'), batchSize: 2, threads: 1 });
+    const out = join(tempDir(), 'resume');
+    const stop = new AbortController();
+    await expect(
+      embedDataset({ model: TINY, dataset, out, batchSize: 2, threads: 1, signal: stop.signal, onProgress: (done) => done >= 4 && stop.abort() }),
+    ).rejects.toThrow(CancelledError);
+    const again = await embedDataset({ model: TINY, dataset, out, batchSize: 2, threads: 1 });
+    expect(again.reusedBatches).toBe(2);
+    expect(Array.from(again.embeddings)).toEqual(Array.from(full.embeddings));
+    expect(again.manifest.key).toBe(full.manifest.key);
+  });
+});
+
+describe('batch preparation', () => {
+  it('the worker thread prepares exactly what the main thread does, skips included', async () => {
+    const { items } = listImageFolder(makeDataset(true), 'test');
+    const preparer = new BatchPreparer(items, DEFAULT_SPEC);
+    try {
+      const viaWorker = await preparer.prepare(0, items.length);
+      const inline = await prepareBatch(items, 0, items.length, DEFAULT_SPEC);
+      expect(viaWorker.indices).toEqual(inline.indices);
+      expect(viaWorker.skipped).toEqual(inline.skipped);
+      expect(Buffer.from(viaWorker.tensor.buffer).equals(Buffer.from(inline.tensor.buffer))).toBe(true);
+    } finally {
+      await preparer.close();
+    }
+  });
+});
+
+describe('zero-shot', () => {
+  it('metrics on a constructed case (acc1, acc5, mean_per_class_recall)', () => {
+    // 3 classes on the axes of R^3; the 4th image of class 0 points at class 1.
+    const w = ensembleWeights(Float32Array.from([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1]), 3, 3, 2);
+    const x = Float32Array.from([1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1]);
+    const r = zeroShot(x, [0, 0, 0, 0, 1, 2], w, 3, 100);
+    expect(r.acc1).toBeCloseTo(5 / 6, 12);
+    expect(r.acc5).toBe(1);
+    expect(r.mean_per_class_recall).toBeCloseTo((3 / 4 + 1 + 1) / 3, 12);
+    expect(r.logits[0]).toBeCloseTo(100, 4);
+  });
+
+  it('clip-topo zeroshot --json prints the three metrics', async () => {
+    const root = makeDataset(false);
+    const r = await runCli(['zeroshot', '--dataset', root, '--model', TINY, '--json', '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.images).toBe(8);
+    expect(doc.templates).toBe(8);
+    expect(doc.acc1).toBeGreaterThanOrEqual(0);
+    expect(doc.acc5).toBe(1); // 3 classes: every label is in the top 5
+    expect(doc.acc1).toBeLessThanOrEqual(doc.acc5);
+    expect(typeof doc.mean_per_class_recall).toBe('number');
+  });
+});

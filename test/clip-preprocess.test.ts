@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+
+import { CLIP_MEAN, CLIP_STD, cropOffsets, cropRgb, DEFAULT_SPEC, normalizeInto, preprocessImage, resizedSize } from '../src/clip/preprocess.js';
+import { readNpy } from '../src/io/npy.js';
+import { fixture, runCli, tempDir } from './helpers/cli.js';
+
+interface Case {
+  name: string;
+  file: string;
+  mode: string;
+  size: [number, number];
+  note: string;
+}
+const spec = JSON.parse(readFileSync(fixture('clip', 'images', 'cases.json'), 'utf8')) as { size: number; cases: Case[] };
+
+async function reference(name: string): Promise<Uint8Array> {
+  // PIL keeps a palette's transparency as a tRNS chunk on the RGB reference: drop that alpha.
+  const { data, info } = await sharp(fixture('clip', 'images', `${name}.ref.png`)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height, info.channels]).toEqual([spec.size, spec.size, 3]);
+  return data;
+}
+
+describe('image preprocessing vs PIL (make_images.py): mean |Δ| ≤ 0.5/255', () => {
+  for (const c of spec.cases) {
+    it(`${c.name} (${c.mode} ${c.size.join('×')})`, async () => {
+      const { rgb, info } = await cropRgb(readFileSync(fixture('clip', 'images', c.file)), spec.size, c.file);
+      expect([info.width, info.height]).toEqual(c.size);
+      const ref = await reference(c.name);
+      let sum = 0;
+      for (let i = 0; i < ref.length; i++) sum += Math.abs(rgb[i] - ref[i]);
+      const mean = sum / ref.length;
+      expect(mean).toBeLessThanOrEqual(0.5);
+    });
+  }
+});
+
+describe('geometry and normalisation', () => {
+  it('truncates the long side and rounds crop offsets half to even, as Python does', () => {
+    expect(resizedSize(640, 451, 224)).toEqual({ width: 317, height: 224 }); // 317.87… truncated
+    expect(cropOffsets(317, 224, 224)).toEqual({ left: 46, top: 0 }); // round(46.5) = 46
+    expect(cropOffsets(319, 224, 224)).toEqual({ left: 48, top: 0 }); // round(47.5) = 48
+    expect(resizedSize(200, 333, 224)).toEqual({ width: 224, height: 372 });
+  });
+
+  it('normalises with CLIP mean/std into CHW', () => {
+    const rgb = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => (i * 37) % 256);
+    const out = new Float32Array(12);
+    normalizeInto(rgb, { size: 2, mean: CLIP_MEAN, std: CLIP_STD }, out);
+    for (let p = 0; p < 4; p++) for (let c = 0; c < 3; c++) {
+      expect(out[c * 4 + p]).toBeCloseTo((rgb[p * 3 + c] / 255 - CLIP_MEAN[c]) / CLIP_STD[c], 6);
+    }
+  });
+
+  it('rejects empty files and non-images with the file name', async () => {
+    await expect(cropRgb(Buffer.alloc(0), 224, 'x.jpg')).rejects.toThrow(/x\.jpg: empty file/);
+    await expect(cropRgb(Buffer.from('hello, I am text'), 224, 'y.jpg')).rejects.toThrow(/y\.jpg: /);
+  });
+});
+
+describe('clip-topo preprocess', () => {
+  it('writes the 3×S×S float32 tensor as .npy', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'x.npy');
+    const file = fixture('clip', 'images', 'rgb_640x451.jpg');
+    const r = await runCli(['preprocess', file, '--out', out]);
+    expect(r.code).toBe(0);
+    const arr = await readNpy(out);
+    expect(arr.shape).toEqual([3, 224, 224]);
+    const direct = await preprocessImage(readFileSync(file), DEFAULT_SPEC);
+    expect(Array.from(arr.data as Float32Array)).toEqual(Array.from(direct));
+    const small = await runCli(['preprocess', file, '--size', '32', '--out', join(dir, 's.npy')]);
+    expect(small.code).toBe(0);
+    expect((await readNpy(join(dir, 's.npy'))).shape).toEqual([3, 32, 32]);
+  });
+
+  it('fails with one line on a file that is not an image', async () => {
+    const r = await runCli(['preprocess', fixture('clip', 'tokens.json'), '--out', join(tempDir(), 'y.npy')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
