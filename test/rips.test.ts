@@ -220,6 +220,8 @@ describe('hard case: uniform unit vectors in R^512, N = 500', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.sample.n).toBe(200);
     expect(doc.sample.hausdorff_radius).toBeGreaterThan(0);
+    expect(doc.sample.guarantee).toBe(`bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius = ${2 * doc.sample.hausdorff_radius}`);
+    expect(r.stderr).toMatch(/bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius/);
   }, 70000);
 });
 

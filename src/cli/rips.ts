@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { readDistanceCsv, readPointCloudCsv } from '../io/pointcloud.js';
 import { readMatrix } from '../io/npy.js';
-import { diagramsToJson, diagramsToRipserText, rips, ripsFromDistances, ripsMemoryEstimate, type Diagrams, type RipsMetric } from '../kernels/rips.js';
+import { diagramsToJson, diagramsToRipserText, rips, ripsFromDistances, ripsMemoryEstimate, sampleGuarantee, type Diagrams, type RipsMetric } from '../kernels/rips.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 import { writeOutput } from './output.js';
@@ -127,7 +127,9 @@ export function registerRips(program: Command, ctx: CliContext): void {
           throw err instanceof InputError ? new InputError(`${file}: ${err.message}`, err.code) : err;
         })
         .finally(() => bar.done());
-      if (result.sample) say(`sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}`);
+      if (result.sample) {
+        say(`sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}; ${sampleGuarantee(result.sample.hausdorffRadius)}`);
+      }
       if (result.approx) {
         say(`${result.approx.guarantee}; kept ${result.approx.edges} edges`);
       }

@@ -169,7 +169,14 @@ export function diagramsToJson(r: Diagrams): Record<string, unknown> {
     conventions: 'Vietoris–Rips; filtration value of an edge = its length (Ripser); zero-persistence pairs omitted; death null = essential',
     diagrams: r.diagrams.map((d) => ({ dim: d.dim, pairs: d.pairs.map(([b, e]) => [b, Number.isFinite(e) ? e : null]) })),
   };
-  if (r.sample) doc.sample = { n: r.sample.indices.length, hausdorff_radius: r.sample.hausdorffRadius, indices: Array.from(r.sample.indices) };
+  if (r.sample) {
+    doc.sample = {
+      n: r.sample.indices.length,
+      hausdorff_radius: r.sample.hausdorffRadius,
+      guarantee: sampleGuarantee(r.sample.hausdorffRadius),
+      indices: Array.from(r.sample.indices),
+    };
+  }
   if (r.approx) doc.approx = { epsilon: r.approx.epsilon, edges: r.approx.edges, kept_fraction: r.approx.keptFraction, guarantee: r.approx.guarantee };
   return doc;
 }
@@ -196,4 +203,13 @@ export function diagramsToRipserText(r: Diagrams): string {
     for (const [b, e] of d.pairs) lines.push(Number.isFinite(e) ? ` [${formatG(b)},${formatG(e)})` : ` [${formatG(b)}, )`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What a farthest-point sample promises: it lies within Hausdorff distance r of the full cloud, so its
+ * Rips diagrams are within 2r of the full cloud's in bottleneck distance (Rips stability:
+ * d_B ≤ 2·d_GH ≤ 2·d_H, with the filtration value of an edge = its length).
+ */
+export function sampleGuarantee(hausdorffRadius: number): string {
+  return `bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius = ${2 * hausdorffRadius}`;
 }
