@@ -71,6 +71,12 @@ function describeFailure(err: unknown, where: string): InputError {
     return new InputError(`${where}: image is larger than ${MAX_PIXELS} pixels (a decompression bomb?); refused`, 'ERR_IMAGE');
   }
   if (/unsupported image format/i.test(msg)) return new InputError(`${where}: not an image sharp can decode (${msg})`, 'ERR_IMAGE');
+  // libvips keeps its error text per thread: the same truncated file reads as "premature end of JPEG
+  // image" on one thread and "Warning treated as error due to failOn setting" on another, so that
+  // family gets one fixed wording (manifests must not depend on which thread decoded the file).
+  if (/premature end|failOn|truncated|corrupt|unexpected end/i.test(msg)) {
+    return new InputError(`${where}: cannot decode image (truncated or corrupt data)`, 'ERR_IMAGE');
+  }
   return new InputError(`${where}: cannot decode image (${msg.split('\n')[0]})`, 'ERR_IMAGE');
 }
 

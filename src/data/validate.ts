@@ -104,7 +104,10 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
       .raw()
       .toBuffer();
   } catch (e) {
-    return { ok: false, reason: `${kind} data cannot be decoded: ${oneLine((e as Error).message)}` };
+    // libvips's error text depends on the thread that reads it (see src/clip/preprocess.ts): fix the wording.
+    const msg = oneLine((e as Error).message);
+    const detail = /premature end|failOn|truncated|corrupt|unexpected end/i.test(msg) ? 'truncated or corrupt data' : msg;
+    return { ok: false, reason: `${kind} data cannot be decoded: ${detail}` };
   }
   return { ok: true, ...info };
 }
