@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { listImageFolder } from '../clip/folder.js';
 import { readModelCard, resolveModelDir } from '../clip/model.js';
 import { embedDataset, readTemplates, zeroShotEval } from '../clip/pipeline.js';
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
 import { ClipTopoError } from '../errors.js';
+import { gaussianNoiseTransform } from '../noise/transform.js';
 import type { CliContext } from './context.js';
-import { positiveInt } from './options.js';
+import { finiteNumber, positiveInt } from './options.js';
 import { rateProgress } from './rate.js';
 
 interface CommonFlags {
@@ -20,6 +21,21 @@ interface CommonFlags {
   batchSize: number;
   threads?: number;
   strict?: boolean;
+  noise?: number;
+  noiseSpace: 'normalized' | 'pixel';
+  seed: number;
+}
+
+function nonNegative(value: string): number {
+  const n = finiteNumber(value);
+  if (n < 0) throw new InvalidArgumentError(`"${value}" is negative.`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = finiteNumber(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not an integer.`);
+  return n;
 }
 
 function common(cmd: Command): Command {
@@ -29,7 +45,14 @@ function common(cmd: Command): Command {
     .option('--split <name>', 'use <dataset>/<name>/ when it exists', 'test')
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
-    .option('--strict', 'exit 1 when any file had to be skipped');
+    .option('--strict', 'exit 1 when any file had to be skipped')
+    .option('--noise <sigma>', 'add seeded Gaussian noise of this σ to every preprocessed image', nonNegative)
+    .addOption(
+      new Option('--noise-space <space>', "σ in CLIP's normalised input space, or in [0,1] pixels with clipping (ImageNet-C)")
+        .choices(['normalized', 'pixel'])
+        .default('normalized'),
+    )
+    .option('--seed <s>', 'noise seed', integer, 0);
 }
 
 async function run(flags: CommonFlags, out: string, ctx: CliContext, label: string) {
@@ -39,9 +62,16 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
   const dataset = listImageFolder(flags.dataset, flags.split);
   const bar = rateProgress(`clip-topo ${label}`);
   let skipped = 0;
+  const transform =
+    flags.noise === undefined
+      ? undefined
+      : gaussianNoiseTransform({ sigma: flags.noise, space: flags.noiseSpace, seed: flags.seed }, card.preprocess, (item) =>
+          relative(flags.dataset, item.path),
+        );
   const result = await embedDataset({
     model: card,
     dataset,
+    transform,
     out,
     batchSize: flags.batchSize,
     threads: flags.threads,
@@ -91,6 +121,7 @@ export function registerEmbed(program: Command, ctx: CliContext): void {
           classes: dataset.classes.length,
           templates: templates.length,
           logit_scale: result.card.logitScale,
+          noise: flags.noise === undefined ? null : { sigma: flags.noise, space: flags.noiseSpace, seed: flags.seed },
           acc1: m.acc1,
           acc5: m.acc5,
           mean_per_class_recall: m.mean_per_class_recall,
