@@ -66,3 +66,12 @@ export async function callNative<T>(
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/** Runs one synchronous native call (no cancellation: meant for short calls on worker threads). */
+export function callNativeSync<T>(call: (native: Addon) => T): T {
+  try {
+    return call(addon());
+  } catch (err) {
+    throw mapError(err);
+  }
+}

@@ -5,7 +5,8 @@
  * Where ports go wrong, and what is done here:
  * - the long side is `int(S * long / short)` (truncation) and crop offsets use Python's round (half to
  *   even); an image whose short side already equals S is not resampled (torchvision returns it as is);
- * - bicubic is sharp's `kernel: 'cubic'` without shrink-on-load (JPEG DCT scaling would change pixels);
+ * - bicubic is PIL's fixed-point convolution, run in the Rust core (src/kernels/image.ts); sharp only decodes
+ *   (libvips' cubic differs from PIL's by up to several levels) and never shrinks on load;
  * - PIL resamples palette ("P") and 1-bit images with NEAREST whatever is asked, then converts to RGB:
  *   done here on the raw pixels with PIL's sample positions floor((x + 0.5) · in / out);
  * - PIL resamples RGBA/LA with premultiplied alpha and `convert("RGB")` then drops alpha (no
@@ -22,7 +23,8 @@
 import sharp from 'sharp';
 
 import { InputError } from '../errors.js';
-import { muldiv255, premultiply, resampleBicubicCrop, unpremultiply } from './resample.js';
+import { resampleBicubicCrop } from '../kernels/image.js';
+import { muldiv255, premultiply, unpremultiply } from './alpha.js';
 
 export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
 export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];

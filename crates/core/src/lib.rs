@@ -6,6 +6,7 @@ pub mod control;
 pub mod diagram;
 pub mod diagram_distance;
 pub mod error;
+pub mod image;
 pub mod linalg;
 pub mod maps;
 pub mod rips;

@@ -7,6 +7,7 @@
 pub mod angles;
 pub mod diagram_distance;
 pub mod hooks;
+pub mod image;
 pub mod maps;
 pub mod rips;
 pub mod summaries;

@@ -1,18 +1,8 @@
 /**
- * PIL's 8-bit convolution resampling (Image.resize with BICUBIC), reproduced so that CLIP's
- * preprocessing is the same to the bit rather than close: libvips' cubic differs from PIL's by a
- * fraction of a level when shrinking and by several levels when enlarging (another pixel-centre
- * convention), which is more than the 0.5/255 the fixtures allow.
- *
- * The method (separable convolution): for output pixel x of a resize from n to m pixels the centre is
- * (x + 0.5)·n/m in input coordinates; taps lie within support·max(n/m, 1) of it; weights are the cubic
- * kernel (a = −0.5) evaluated at (tap − centre + 0.5)/max(n/m, 1), normalised to sum 1 and stored as
- * fixed point with 22 fractional bits. Sums start at half a unit (rounding), are shifted back and
- * clamped to 0…255. The horizontal pass runs first and its result is stored as 8-bit, then the vertical.
- * Only the output pixels inside the crop window are computed: each depends on its own weights only,
- * so cropping after a full resize gives the same values.
+ * The TypeScript port of PIL's bicubic resampling that preprocessing used before the Rust core took it
+ * over (src/clip/resample.ts at main 7b4d244), kept only as the reference the native resampler is
+ * tested against (test/resample.test.ts and the fixture made by test/fixtures/resample/make_fixture.ts).
  */
-
 const PRECISION_BITS = 22;
 const ONE = 2 ** PRECISION_BITS;
 const HALF = 2 ** (PRECISION_BITS - 1);
@@ -155,25 +145,3 @@ export function resampleBicubicCrop(
   return out;
 }
 
-/** PIL's (a·b + 128 + ((a·b + 128) >> 8)) >> 8: a·b/255 rounded, in integers. */
-export function muldiv255(a: number, b: number): number {
-  const t = a * b + 128;
-  return ((t >> 8) + t) >> 8;
-}
-
-/** RGBA → RGBa / LA → La as PIL converts before resampling (colour premultiplied by alpha, 8-bit). */
-export function premultiply(px: Uint8Array, c: number): void {
-  for (let i = 0; i < px.length; i += c) {
-    const a = px[i + c - 1];
-    for (let k = 0; k < c - 1; k++) px[i + k] = muldiv255(px[i + k], a);
-  }
-}
-
-/** RGBa → RGBA / La → LA: divide by alpha with integer division; alpha 0 or 255 leaves colour as is. */
-export function unpremultiply(px: Uint8Array, c: number): void {
-  for (let i = 0; i < px.length; i += c) {
-    const a = px[i + c - 1];
-    if (a === 0 || a === 255) continue;
-    for (let k = 0; k < c - 1; k++) px[i + k] = Math.min(255, Math.trunc((255 * px[i + k]) / a));
-  }
-}

@@ -1,0 +1,22 @@
+/** Pixel arithmetic of CLIP preprocessing in the Rust core (typed wrapper; synchronous, see below). */
+import { callNativeSync } from '../native.js';
+
+/**
+ * Resizes a w×h×c interleaved 8-bit image to outW×outH with PIL's bicubic (fixed point, horizontal
+ * then vertical pass, bit-identical to Pillow) and returns the cropW×cropH window at (left, top) of the
+ * result. Synchronous: meant for the preprocessing worker thread, where blocking is the point.
+ */
+export function resampleBicubicCrop(
+  src: Uint8Array,
+  w: number,
+  h: number,
+  c: number,
+  outW: number,
+  outH: number,
+  left: number,
+  top: number,
+  cropW: number,
+  cropH: number,
+): Uint8Array {
+  return callNativeSync((native) => native.resizeBicubicPilCrop(src, w, h, c, outW, outH, left, top, cropW, cropH));
+}
