@@ -61,6 +61,7 @@ export {
   type NoiseKey,
   type GaussianNoiseOptions,
 } from './noise/gaussian.js';
+export { gaussianNoiseTransform, imageIds, type NoiseSpec } from './noise/transform.js';
 export {
   bottleneck,
   wasserstein,
@@ -77,7 +78,7 @@ export { preprocessImage, cropRgb, normalizeInto, resizedSize, cropOffsets, CLIP
 export { readModelCard, openImageTower, openTextTower, resolveModelDir, type ModelCard, type ImageTower, type TextTower } from './clip/model.js';
 export { embedImages, embedTexts, embedTokens, prepareBatch, runImageBatch, l2NormalizeRows, type ImageItem as EmbedItem, type TensorTransform } from './clip/embed.js';
 export { embedDataset, zeroShotEval, readTemplates, type EmbedDatasetOptions, type EmbeddedDataset } from './clip/pipeline.js';
-export { listImageFolder, type LabelledImages } from './clip/folder.js';
+export { loadImageDataset, type ImageDatasetOptions } from './data/images.js';
 export { zeroShot, ensembleWeights, prompts, DTD_TEMPLATES, type ZeroShotResult } from './clip/zeroshot.js';
 export { fetchModel, CATALOGUE } from './clip/fetch.js';
 export { EmbeddingStore, cacheKey, type Manifest } from './store/embeddings.js';

@@ -4,7 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
-import { listImageFolder } from '../src/clip/folder.js';
+import { loadImageDataset } from '../src/data/images.js';
 import { BatchPreparer, prepareBatch } from '../src/clip/prepare.js';
 import { DEFAULT_SPEC } from '../src/clip/preprocess.js';
 import { embedDataset } from '../src/clip/pipeline.js';
@@ -90,7 +90,7 @@ describe('clip-topo embed', () => {
 
   it('resumes an interrupted run without recomputing finished batches, with identical results', async () => {
     const root = makeDataset(false);
-    const dataset = listImageFolder(root, 'test');
+    const dataset = await loadImageDataset(root, { split: 'test' });
     const full = await embedDataset({ model: TINY, dataset, out: join(tempDir(), 'full'), batchSize: 2, threads: 1 });
     const out = join(tempDir(), 'resume');
     const stop = new AbortController();
@@ -106,7 +106,7 @@ describe('clip-topo embed', () => {
 
 describe('batch preparation', () => {
   it('the worker thread prepares exactly what the main thread does, skips included', async () => {
-    const { items } = listImageFolder(makeDataset(true), 'test');
+    const { items } = await loadImageDataset(makeDataset(true), { split: 'test' });
     const preparer = new BatchPreparer(items, DEFAULT_SPEC);
     try {
       const viaWorker = await preparer.prepare(0, items.length);

@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-import { listImageFolder } from '../clip/folder.js';
 import { readModelCard, resolveModelDir } from '../clip/model.js';
 import { embedDataset, readTemplates, zeroShotEval } from '../clip/pipeline.js';
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
+import { loadImageDataset } from '../data/images.js';
 import { ClipTopoError } from '../errors.js';
-import { gaussianNoiseTransform } from '../noise/transform.js';
+import { gaussianNoiseTransform, imageIds } from '../noise/transform.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 import { rateProgress } from './rate.js';
@@ -24,6 +24,7 @@ interface CommonFlags {
   noise?: number;
   noiseSpace: 'normalized' | 'pixel';
   seed: number;
+  partition: number;
 }
 
 function nonNegative(value: string): number {
@@ -40,9 +41,10 @@ function integer(value: string): number {
 
 function common(cmd: Command): Command {
   return cmd
-    .requiredOption('--dataset <dir>', 'image folder: <dir>/<class>/<images> (or <dir>/<split>/<class>/<images>)')
+    .requiredOption('--dataset <dir>', 'DTD folder (images/ + labels/), or image folder <dir>/<class>/<images> (or <dir>/<split>/<class>/<images>)')
     .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL')
-    .option('--split <name>', 'use <dataset>/<name>/ when it exists', 'test')
+    .option('--split <name>', 'DTD split (train, val, test, trainval, all); for folders, <dataset>/<name>/ when it exists', 'test')
+    .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
     .option('--strict', 'exit 1 when any file had to be skipped')
@@ -59,18 +61,18 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
   const modelDir = resolveModelDir(flags.model);
   const card = readModelCard(modelDir);
   for (const w of card.warnings) process.stderr.write(`clip-topo ${label}: warning: ${w}\n`);
-  const dataset = listImageFolder(flags.dataset, flags.split);
+  const dataset = await loadImageDataset(flags.dataset, { split: flags.split, partition: flags.partition });
+  for (const w of dataset.warnings) process.stderr.write(`clip-topo ${label}: warning: ${w}\n`);
   const bar = rateProgress(`clip-topo ${label}`);
   let skipped = 0;
   const transform =
     flags.noise === undefined
       ? undefined
-      : gaussianNoiseTransform({ sigma: flags.noise, space: flags.noiseSpace, seed: flags.seed }, card.preprocess, (item) =>
-          relative(flags.dataset, item.path),
-        );
+      : gaussianNoiseTransform({ sigma: flags.noise, space: flags.noiseSpace, seed: flags.seed }, card.preprocess, imageIds(dataset));
   const result = await embedDataset({
     model: card,
     dataset,
+    listingSkipped: dataset.skipped,
     transform,
     out,
     batchSize: flags.batchSize,

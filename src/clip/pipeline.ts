@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { readNpy } from '../io/npy.js';
 import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
-import type { LabelledImages } from './folder.js';
 import { checkedSha256, openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
 import { ensembleWeights, prompts, zeroShot, type ZeroShotResult } from './zeroshot.js';
 
 export interface EmbedDatasetOptions {
   model: string | ModelCard;
-  dataset: LabelledImages;
+  /** The images to embed (a loaded dataset, or any labelled list). */
+  dataset: { items: { path: string; label: number }[]; classes: string[] };
   /** Output folder (embeddings.npy, labels.npy, manifest.json). */
   out: string;
   batchSize?: number;
@@ -19,6 +19,8 @@ export interface EmbedDatasetOptions {
   /** Let idle onnxruntime threads spin (see SessionOptions.spin). */
   spin?: boolean;
   transform?: TensorTransform;
+  /** Files the dataset listing rejected: reported through onSkip and kept in the manifest. */
+  listingSkipped?: { path: string; reason: string }[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, reused: number) => void;
   onSkip?: (path: string, reason: string) => void;
@@ -70,7 +72,9 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
     const { rec } = await store.get(k);
     for (const s of rec.skipped) opts.onSkip?.(items[k * B + s.offset].path, s.reason);
   }
+  for (const s of opts.listingSkipped ?? []) opts.onSkip?.(s.path, s.reason);
   const manifest = await store.finish({
+    listingSkipped: opts.listingSkipped,
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
     preprocess: { ...card.preprocess, interpolation: card.interpolation, resize: 'shortest side, int() long side, centre crop (Python round)' },
     noise: opts.transform?.spec ?? null,

@@ -29,3 +29,9 @@ export function gaussianNoiseTransform(
     },
   };
 }
+
+/** Noise ids: an image's path relative to its dataset root (`class/file.jpg`), so a copied dataset gets the same noise. */
+export function imageIds(dataset: { items: ReadonlyArray<{ path: string; rel: string }> }): (item: { path: string }) => string {
+  const rel = new Map(dataset.items.map((i) => [i.path, i.rel]));
+  return (item) => rel.get(item.path) ?? item.path;
+}

@@ -134,11 +134,12 @@ export class EmbeddingStore {
   }
 
   /** Assembles all batches into embeddings.npy, labels.npy and manifest.json, then drops parts/. */
-  async finish(meta: { model: Record<string, unknown>; preprocess: unknown; noise: unknown; classes: string[] }): Promise<Manifest> {
+  async finish(meta: { model: Record<string, unknown>; preprocess: unknown; noise: unknown; classes: string[]; listingSkipped?: { path: string; reason: string }[] }): Promise<Manifest> {
     const batches = Math.ceil(this.items.length / this.batchSize);
     const chunks: Float32Array[] = [];
     const items: Manifest['items'] = [];
-    const skipped: Manifest['skipped'] = [];
+    // Files the dataset listing already rejected come first; they never reached a batch.
+    const skipped: Manifest['skipped'] = [...(meta.listingSkipped ?? [])];
     let dim = 0;
     for (let k = 0; k < batches; k++) {
       const { rec, data } = await this.get(k);
