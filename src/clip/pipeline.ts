@@ -45,6 +45,15 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
   const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
+  const finished = await finishedRun(opts.out, key, items, hashes, opts.listingSkipped?.length ?? 0);
+  if (finished) {
+    tower.then((t) => t.session.release()).catch(() => undefined);
+    for (const s of finished.skipped) opts.onSkip?.(s.path, s.reason);
+    opts.onProgress?.(items.length, items.length, items.length);
+    const emb = await readNpy(join(opts.out, 'embeddings.npy'));
+    const lab = await readNpy(join(opts.out, 'labels.npy'));
+    return { manifest: finished, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: Math.ceil(items.length / B) };
+  }
   const store = new EmbeddingStore(opts.out, key, items.map((it, i) => ({ path: it.path, label: it.label, sha256: hashes[i] })), B);
   await store.open();
   const batches = Math.ceil(items.length / B);
@@ -83,6 +92,21 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   const emb = await readNpy(join(opts.out, 'embeddings.npy'));
   const lab = await readNpy(join(opts.out, 'labels.npy'));
   return { manifest, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: reused };
+}
+
+/** The manifest of a completed run over exactly these images (same key, same bytes), if `out` holds one. */
+async function finishedRun(out: string, key: string, items: { path: string }[], hashes: string[], listed: number): Promise<Manifest | undefined> {
+  let m: Manifest;
+  try {
+    m = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+  if (m.key !== key || m.items.length + m.skipped.length !== items.length + listed) return undefined;
+  const stored = new Map(m.items.map((i) => [i.path, i.sha256]));
+  const skipped = new Set(m.skipped.map((s) => s.path));
+  const same = items.every((it, i) => stored.get(it.path) === hashes[i] || (skipped.has(it.path) && !stored.has(it.path)));
+  return same ? m : undefined;
 }
 
 export async function readTemplates(path: string): Promise<string[]> {
