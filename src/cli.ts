@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 
 import { ClipTopoError, UsageError } from './errors.js';
+import { registerAnalyze } from './cli/analyze.js';
 import { registerAngles } from './cli/angles.js';
 import { registerSummarize } from './cli/summarize.js';
 import { registerDataset } from './cli/dataset.js';
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option('--verbose', 'show stack traces on errors'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerAnalyze(program, ctx);
   registerAngles(program, ctx);
   registerSummarize(program, ctx);
   registerDataset(program, ctx);

@@ -114,12 +114,20 @@ export async function readTemplates(path: string): Promise<string[]> {
   return lines;
 }
 
+/** The zero-shot classifier: one L2-normalised row per class, the mean of its normalised prompt embeddings (C×dim). */
+export async function classifierWeights(card: ModelCard, classes: string[], templates: string[], threads?: number): Promise<{ weights: Float32Array; dim: number }> {
+  const tower = await openTextTower(card, { threads });
+  try {
+    const { data, dim } = await embedTexts(tower, card.tokenizer(), prompts(classes, templates), card.contextLength);
+    return { weights: ensembleWeights(data, dim, classes.length, templates.length), dim };
+  } finally {
+    await tower.session.release();
+  }
+}
+
 /** Zero-shot metrics for embedded images: prompt-ensemble classifier from the text tower. */
 export async function zeroShotEval(card: ModelCard, classes: string[], templates: string[], images: Float32Array, labels: ArrayLike<number>, dim: number, threads?: number): Promise<ZeroShotResult> {
-  const tower = await openTextTower(card, { threads });
-  const texts = prompts(classes, templates);
-  const { data, dim: tdim } = await embedTexts(tower, card.tokenizer(), texts, card.contextLength);
+  const { weights, dim: tdim } = await classifierWeights(card, classes, templates, threads);
   if (tdim !== dim) throw new Error(`text embeddings have ${tdim} dimensions, image embeddings ${dim}: the two graphs do not belong together`);
-  const w = ensembleWeights(data, dim, classes.length, templates.length);
-  return zeroShot(images, labels, w, dim, card.logitScale);
+  return zeroShot(images, labels, weights, dim, card.logitScale);
 }

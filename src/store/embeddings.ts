@@ -23,7 +23,7 @@ export interface CacheKeyParts {
 }
 
 /** Canonical JSON (sorted keys) so that equal settings give equal keys whatever their key order. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v as object)

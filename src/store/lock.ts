@@ -3,7 +3,8 @@
  * interleaving: the second waits, then finds the first one's finished work and reuses it.
  * The lock holds the owner's pid; a lock whose process is gone is stale and is taken over.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import { CancelledError } from '../errors.js';
 
@@ -21,6 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function withLock<T>(path: string, fn: () => Promise<T>, opts: { signal?: AbortSignal; onWait?: (pid: number) => void } = {}): Promise<T> {
   const lock = `${path}.lock`;
   let told = false;
+  await mkdir(dirname(lock), { recursive: true });
   for (;;) {
     if (opts.signal?.aborted) throw new CancelledError('cancelled while waiting for another run');
     try {

@@ -1,0 +1,61 @@
+/**
+ * What `analyze` is about to do and roughly what it costs, printed before the heavy steps. Inference
+ * speed is measured on the spot with one small batch; the rest are rates measured on a 2-core machine
+ * (BENCHMARKS.md), so the estimate is an order of magnitude, not a promise.
+ */
+import { availableParallelism } from 'node:os';
+
+import * as ort from 'onnxruntime-node';
+
+import { openImageTower, type ModelCard } from '../clip/model.js';
+import { ripsMemoryEstimate } from '../kernels/rips.js';
+
+export interface Plan {
+  lines: string[];
+  /** Estimated wall time of a cold run, seconds. */
+  seconds: number;
+  /** Estimated peak memory, bytes. */
+  bytes: number;
+  /** Measured image-tower time per image, ms. */
+  inferenceMs: number;
+}
+
+/** JPEG decode + PIL-exact resize of a DTD-sized image, ms of one core (bench/clip). */
+const PREPARE_MS = 4;
+
+export async function estimatePlan(o: { card: ModelCard; images: number; levels: number; trainImages: number; ripsPoints: number; maxdim: number; classes: number; threads?: number }): Promise<Plan> {
+  const tower = await openImageTower(o.card, { threads: o.threads });
+  let inferenceMs: number;
+  try {
+    const S = o.card.preprocess.size;
+    const B = 8;
+    const x = new ort.Tensor('float32', new Float32Array(B * 3 * S * S), [B, 3, S, S]);
+    await tower.session.run({ [tower.names.input]: x });
+    const t = performance.now();
+    await tower.session.run({ [tower.names.input]: x });
+    inferenceMs = (performance.now() - t) / B;
+  } finally {
+    await tower.session.release();
+  }
+  const cores = o.threads ?? availableParallelism();
+  const embedded = o.images * o.levels + o.trainImages;
+  // Preparation runs in a worker beside inference; with few cores the two share them.
+  const perImage = Math.max(inferenceMs, PREPARE_MS / Math.max(1, cores - 1)) + (cores <= 2 ? PREPARE_MS / 2 : 0);
+  const embedSec = (embedded * perImage) / 1000;
+  const mapsSec = 2 * (1 + o.images / 400);
+  const ripsSec = o.levels * (0.5 + (Math.min(o.ripsPoints, o.images) / 300) ** 3 * 2) + o.levels * o.classes * 0.02;
+  const seconds = embedSec + mapsSec + ripsSec + 2;
+  const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(Math.min(o.ripsPoints, o.images), o.maxdim) : 0;
+  const bytes = 250 * 2 ** 20 + embedded * 4 * 1024 + ripsBytes;
+  const f = (n: number) => n.toLocaleString('en-US');
+  return {
+    lines: [
+      `plan: ${o.classes} classes; embed ${f(o.images)} images × ${o.levels} levels${o.trainImages ? ` + ${f(o.trainImages)} clean train images` : ''} (${f(embedded)} in all, ${inferenceMs.toFixed(1)} ms/image measured)`,
+      `plan: zero-shot${o.trainImages ? ' + linear probe' : ''} + CLIP loss per level; t-SNE and UMAP maps; principal angles; Rips H0–H${o.maxdim} of ${f(Math.min(o.ripsPoints, o.images))} points and of every class per level; bottleneck/W1 distances`,
+      `plan: estimate for a cold run ≈ ${Math.ceil(seconds)} s and ${Math.ceil(bytes / 2 ** 20)} MB peak (cached steps are reused and take far less)`,
+    ],
+    seconds,
+    bytes,
+    inferenceMs,
+  };
+}

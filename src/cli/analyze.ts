@@ -1,0 +1,118 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+import { analyze, type AnalyzeProgress } from '../analyze.js';
+import { readTemplates } from '../clip/pipeline.js';
+import type { CliContext } from './context.js';
+import { finiteNumber, positiveInt } from './options.js';
+
+interface AnalyzeFlags {
+  dataset?: string;
+  model?: string;
+  out: string;
+  noise: number[];
+  noiseSpace: 'normalized' | 'pixel';
+  split: string;
+  partition: number;
+  sampleClasses: number;
+  ripsPoints: number;
+  maxdim: number;
+  seed: number;
+  threads?: number;
+  cache: boolean;
+  batchSize: number;
+  templates?: string;
+  json?: boolean;
+}
+
+function levels(value: string): number[] {
+  const out = value.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
+    const n = finiteNumber(v);
+    if (!(n > 0)) throw new InvalidArgumentError(`noise level "${v}" is not a positive number.`);
+    return n;
+  });
+  if (out.length === 0) throw new InvalidArgumentError(`"${value}" holds no noise levels (e.g. 0.5,1,2).`);
+  return out;
+}
+
+function nonNegativeInt(value: string): number {
+  return value.trim() === '0' ? 0 : positiveInt(value);
+}
+
+/** One line per step on a log; a redrawn counter on a terminal. */
+function stepProgress() {
+  const tty = process.stderr.isTTY === true;
+  let step = '';
+  let last = 0;
+  return {
+    update(p: AnalyzeProgress) {
+      const now = Date.now();
+      if (p.step !== step) {
+        if (!tty) process.stderr.write(`clip-topo analyze: ${p.step}\n`);
+        step = p.step;
+        last = 0;
+      }
+      if (!tty || (now - last < 150 && p.done < p.total)) return;
+      last = now;
+      process.stderr.write(`\r\x1b[2Kclip-topo analyze: ${p.step} ${p.done}/${p.total}`);
+    },
+    line(s: string) {
+      if (tty) process.stderr.write('\r\x1b[2K');
+      process.stderr.write(`clip-topo analyze: ${s}\n`);
+    },
+    clear() {
+      if (tty) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+export function registerAnalyze(program: Command, ctx: CliContext): void {
+  program
+    .command('analyze')
+    .description('the whole study: embeddings clean and noisy, zero-shot + probe accuracy, loss, maps, angles, Rips diagrams, distances; writes report.html and metrics.json')
+    .option('--dataset <dir>', "DTD folder or image folder (default: clip-topo's synthetic texture set, seed 0)")
+    .option('--model <dir>', 'CLIP model directory (default: $CLIP_TOPO_MODEL, else the packaged model)')
+    .option('--out <dir>', 'output folder; its cache/ makes reruns fast', 'clip-topo-report')
+    .option('--noise <levels>', 'comma-separated Gaussian noise levels σ', levels, [0.5, 1, 2])
+    .addOption(new Option('--noise-space <space>', "σ in CLIP's normalised input space, or in [0,1] pixels with clipping").choices(['normalized', 'pixel']).default('normalized'))
+    .option('--split <name>', 'split to analyse', 'test')
+    .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
+    .option('--sample-classes <k>', 'classes in the sampled t-SNE/UMAP maps', positiveInt, 15)
+    .option('--rips-points <n>', 'farthest-point sample size for the split-wide Rips diagrams', positiveInt, 300)
+    .option('--maxdim <k>', 'highest homology dimension (0–2)', nonNegativeInt, 1)
+    .option('--seed <s>', 'seed of every random step (noise, maps, sampling)', nonNegativeInt, 0)
+    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
+    .option('--templates <file>', 'prompt templates, one per line with "{}" for the class (default: the 8 CLIP DTD templates)')
+    .option('--no-cache', 'recompute every step (the cache is neither read nor kept)')
+    .option('--json', 'print metrics.json to stdout')
+    .action(async (flags: AnalyzeFlags) => {
+      const bar = stepProgress();
+      const result = await analyze(
+        {
+          dataset: flags.dataset,
+          model: flags.model,
+          out: flags.out,
+          noise: flags.noise,
+          noiseSpace: flags.noiseSpace,
+          split: flags.split,
+          partition: flags.partition,
+          sampleClasses: flags.sampleClasses,
+          ripsPoints: flags.ripsPoints,
+          maxdim: flags.maxdim,
+          seed: flags.seed,
+          threads: flags.threads,
+          cache: flags.cache,
+          batchSize: flags.batchSize,
+          templates: flags.templates ? await readTemplates(flags.templates) : undefined,
+        },
+        { signal: ctx.signal, onProgress: bar.update, onMessage: bar.line },
+      ).finally(() => bar.clear());
+      const m = result.metrics;
+      for (const w of m.warnings) bar.line(`warning: ${w}`);
+      const acc = m.accuracy.zeroshot.map((z) => `${z.sigma === 0 ? 'clean' : `σ=${z.sigma}`} ${z.acc1.toFixed(3)}`).join(', ');
+      bar.line(`zero-shot top-1: ${acc}`);
+      bar.line(`wrote ${result.out}/report.html and metrics.json in ${m.timings.total.toFixed(1)} s`);
+      if (flags.json) process.stdout.write(JSON.stringify(m) + '\n');
+      else process.stdout.write(`${result.out}/report.html\n`);
+    });
+}
