@@ -149,6 +149,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const progress = (step: string) => (stage: string, done: number, total: number) => hooks.onProgress?.({ step: stage ? `${step}: ${stage}` : step, done, total });
   const signal = hooks.signal;
   const timings: Record<string, number> = {};
+
   const warnings: string[] = [];
   const t0 = performance.now();
   let tStep = t0;
@@ -416,6 +417,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       correlation,
       summaries,
       timings,
+      cache: { dir: tempCache ? null : cacheDir, reused: [...test.filter((l) => l.run.reusedBatches > 0).map((l) => `embeddings ${l.where}`), ...steps.reused] },
       warnings,
     };
     const diagrams: DiagramFigure[] = test.map((l, k) => ({ sigma: l.sigma, pairs: global.value.levels[k].pairs }));

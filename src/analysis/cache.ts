@@ -33,6 +33,8 @@ export function keyOf(parts: unknown): string {
 }
 
 export class StepCache {
+  /** Steps answered from the cache in this run. */
+  readonly reused: string[] = [];
   /** `read` false (--no-cache) recomputes every step but still records the results. */
   constructor(
     readonly dir: string,
@@ -43,7 +45,9 @@ export class StepCache {
     const file = join(this.dir, `${step}-${keyOf(parts).slice(0, 24)}.json`);
     if (this.read) {
       try {
-        return { value: JSON.parse(await readFile(file, 'utf8'), decode) as T, cached: true };
+        const value = JSON.parse(await readFile(file, 'utf8'), decode) as T;
+        this.reused.push(step);
+        return { value, cached: true };
       } catch {
         // Missing or unreadable (e.g. a torn file from an old crash): compute again.
       }

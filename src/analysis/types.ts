@@ -189,6 +189,8 @@ export interface AnalysisMetrics {
   /** Diagram summaries of the global diagrams (issue #10): entropy, Betti numbers, per level and dim. */
   summaries: { sigma: number; dim: number; entropy_log2: number | null; bars: number; mean_persistence: number | null }[];
   timings: Record<string, number>;
+  /** Steps whose results came from the cache of an earlier run (embeddings count per level). */
+  cache: { dir: string | null; reused: string[] };
   warnings: string[];
 }
 

@@ -1,0 +1,189 @@
+/**
+ * `analyze` end to end on a small synthetic DTD-layout set with the tiny test model: its numbers agree
+ * with the single-purpose commands, hostile files are skipped without losing results, reruns reuse the
+ * cache, concurrent runs on one cache both succeed, and an interrupted run resumes.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import type { AnalysisMetrics } from '../src/analysis/types.js';
+import { writeSynthDataset } from '../src/data/synth.js';
+import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
+import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
+
+const TINY = join(ROOT, 'models', 'tiny-random');
+const CLASSES = ['banded', 'chequered', 'dotted', 'grid', 'striped', 'zigzagged'];
+const ARGS = ['--model', TINY, '--rips-points', '12', '--sample-classes', '3', '--noise', '0.5,2', '--threads', '1'];
+
+let dataset: string;
+
+function readMetrics(out: string): AnalysisMetrics {
+  return JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as AnalysisMetrics;
+}
+
+/** metrics.json without what legitimately differs between runs. */
+function stable(m: AnalysisMetrics): Record<string, unknown> {
+  const { created: _c, timings: _t, cache: _k, inputs, ...rest } = m;
+  const { out: _o, cache: _i, ...inp } = inputs as Record<string, unknown>;
+  return { ...rest, inputs: inp };
+}
+
+beforeAll(async () => {
+  dataset = tempDir('clip-topo-analyze-data-');
+  await writeSynthDataset({ out: dataset, render: nativeRenderer({ threads: 1 }), available: synthClasses(), classes: CLASSES, perClass: 15, size: 64, seed: 3 });
+}, 60_000);
+
+describe('analyze', () => {
+  let out: string;
+  let m: AnalysisMetrics;
+
+  beforeAll(async () => {
+    out = join(tempDir(), 'report');
+    const r = await runCli(['analyze', '--dataset', dataset, '--out', out, ...ARGS]);
+    expect(r.stderr).toMatch(/plan: 6 classes; embed 30 images × 3 levels \+ 30 clean train images/);
+    expect(r.code, r.stderr).toBe(0);
+    m = readMetrics(out);
+  }, 120_000);
+
+  it('writes a metrics.json with every section the schema names', () => {
+    for (const k of ['schema', 'model', 'dataset', 'noise', 'accuracy', 'loss', 'angles', 'diagrams', 'distances', 'correlation', 'timings']) expect(m).toHaveProperty(k);
+    expect(m.schema).toBe('clip-topo/analysis@1');
+    expect(m.noise.levels).toEqual([0, 0.5, 2]);
+    expect(m.dataset.classes).toEqual(CLASSES);
+    expect(m.dataset.counts).toEqual([5, 5, 5, 5, 5, 5]);
+    expect(m.accuracy.zeroshot.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
+    expect(m.accuracy.zeroshot[0].confusion.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(m.loss).toHaveLength(3);
+    for (const l of m.loss) expect(l.batches).toBe(5);
+    expect(m.maps.map((x) => `${x.method}/${x.subset}`)).toEqual(['tsne/all', 'umap/all', 'tsne/sample', 'umap/sample']);
+    expect(m.diagrams.global.map((g) => g.points)).toEqual([12, 12, 12]);
+    expect(m.distances.global).toHaveLength(4);
+    expect(m.distances.per_class).toHaveLength(2 * 2 * 6);
+    expect(m.correlation.length).toBeGreaterThan(0);
+    expect(JSON.stringify(m)).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('agrees with zeroshot, rips, distance and angles run on the same inputs', async () => {
+    const zs = await runCli(['zeroshot', '--dataset', dataset, '--model', TINY, '--split', 'test', '--noise', '2', '--seed', '0', '--json', '--threads', '1']);
+    expect(zs.code, zs.stderr).toBe(0);
+    const z = JSON.parse(zs.stdout);
+    const level = m.accuracy.zeroshot.find((l) => l.sigma === 2)!;
+    expect(z.acc1).toBeCloseTo(level.acc1, 12);
+    expect(z.acc5).toBeCloseTo(level.acc5, 12);
+    expect(z.mean_per_class_recall).toBeCloseTo(level.mean_per_class_recall, 12);
+
+    const rp = await runCli(['rips', join(out, 'embeddings', 'test_clean.npy'), '--sample', '12', '--threads', '1']);
+    expect(rp.code, rp.stderr).toBe(0);
+    const ours = JSON.parse(readFileSync(join(out, 'diagrams', 'test_clean.json'), 'utf8'));
+    const theirs = JSON.parse(rp.stdout);
+    for (const dim of [0, 1]) {
+      const a = ours.diagrams[dim].pairs as [number, number | null][];
+      const b = theirs.diagrams[dim].pairs as [number, number | null][];
+      expect(a.length).toBe(b.length);
+      a.forEach((p, i) => {
+        expect(p[0]).toBeCloseTo(b[i][0], 6);
+        if (p[1] === null) expect(b[i][1]).toBeNull();
+        else expect(p[1]).toBeCloseTo(b[i][1]!, 6);
+      });
+    }
+
+    for (const dim of [0, 1]) {
+      const g = m.distances.global.find((d) => d.sigma === 2 && d.dim === dim)!;
+      const files = [join(out, 'diagrams', 'test_clean.json'), join(out, 'diagrams', 'test_sigma2.json'), '--dim', String(dim), '--json'];
+      const bn = JSON.parse((await runCli(['distance', ...files])).stdout);
+      expect(bn.distance).toBeCloseTo(g.bottleneck, 9);
+      const w1 = JSON.parse((await runCli(['distance', ...files, '--metric', 'wasserstein', '--delta', '0'])).stdout);
+      expect(w1.distance).toBeCloseTo(g.wasserstein1, 9);
+    }
+
+    const an = await runCli(['angles', join(out, 'embeddings', 'test_clean.npy'), '--labels', join(out, 'embeddings', 'test_clean_labels.npy'), '--energy', '0.9', '--threads', '1']);
+    expect(an.code, an.stderr).toBe(0);
+    const angles = JSON.parse(an.stdout);
+    angles.min_angle_deg.forEach((row: number[], i: number) => row.forEach((v, j) => expect(m.angles.min_deg[i][j]).toBeCloseTo(v, 9)));
+  }, 120_000);
+
+  it('a rerun reuses every step and gives the same numbers', async () => {
+    const r = await runCli(['analyze', '--dataset', dataset, '--out', out, ...ARGS]);
+    expect(r.code, r.stderr).toBe(0);
+    const again = readMetrics(out);
+    expect(again.cache.reused).toEqual(expect.arrayContaining(['embeddings test clean', 'embeddings test σ=2', 'angles', 'rips-global', 'rips-classes', 'distances']));
+    expect(stable(again)).toEqual(stable(m));
+  }, 120_000);
+
+  it('the same seed gives the same numbers without the cache; another seed changes the noise', async () => {
+    const o2 = join(tempDir(), 'report');
+    const r = await runCli(['analyze', '--dataset', dataset, '--out', o2, '--no-cache', ...ARGS]);
+    expect(r.code, r.stderr).toBe(0);
+    const fresh = readMetrics(o2);
+    expect(fresh.cache.reused).toEqual([]);
+    expect(stable(fresh)).toEqual(stable(m));
+    const o3 = join(tempDir(), 'report');
+    const r3 = await runCli(['analyze', '--dataset', dataset, '--out', o3, '--seed', '1', ...ARGS]);
+    expect(r3.code, r3.stderr).toBe(0);
+    const other = readMetrics(o3);
+    expect(other.accuracy.zeroshot[0]).toEqual(m.accuracy.zeroshot[0]);
+    expect(other.distances.global[0].bottleneck).not.toBe(m.distances.global[0].bottleneck);
+  }, 180_000);
+
+  it('skips hostile files, lists them, and loses no other result', async () => {
+    const hostile = join(tempDir(), 'hostile');
+    cpSync(dataset, hostile, { recursive: true });
+    const img = join(hostile, 'images');
+    writeFileSync(join(img, 'banded', 'zero.jpg'), Buffer.alloc(0));
+    const jpg = readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg'));
+    writeFileSync(join(img, 'dotted', 'truncated.jpg'), jpg.subarray(0, jpg.length >> 1));
+    writeFileSync(join(img, 'grid', 'notes.jpg'), 'not a picture\n');
+    appendFileSync(join(hostile, 'labels', 'test1.txt'), 'banded/zero.jpg\ndotted/truncated.jpg\ngrid/notes.jpg\ngrid/missing.jpg\n');
+    const o = join(tempDir(), 'report');
+    const r = await runCli(['analyze', '--dataset', hostile, '--out', o, ...ARGS]);
+    expect(r.code, r.stderr).toBe(0);
+    const h = readMetrics(o);
+    const names = h.dataset.skipped.map((s) => s.path.split('/').pop()).sort();
+    expect(names).toEqual(['missing.jpg', 'notes.jpg', 'truncated.jpg', 'zero.jpg']);
+    for (const s of h.dataset.skipped) expect(s.reason.length).toBeGreaterThan(3);
+    for (const n of names) expect(r.stderr).toContain(n);
+    // The good images give exactly the clean dataset's results.
+    expect(h.accuracy.zeroshot).toEqual(m.accuracy.zeroshot);
+    expect(h.distances).toEqual(m.distances);
+    expect(h.angles.min_deg).toEqual(m.angles.min_deg);
+  }, 120_000);
+
+  it('two runs at once on one cache both finish with the same numbers', async () => {
+    const o = join(tempDir(), 'report');
+    const [a, b] = await Promise.all([runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS]), runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS])]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(stable(readMetrics(o))).toEqual(stable(m));
+  }, 180_000);
+
+  it('Ctrl-C stops with exit 130 and the next run resumes to the same numbers', async () => {
+    const o = join(tempDir(), 'report');
+    const child = spawn(process.execPath, [BIN, 'analyze', '--dataset', dataset, '--out', o, '--batch-size', '4', ...ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('embed test σ=0.5') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code, stderr).toBe(130);
+    const r = await runCli(['analyze', '--dataset', dataset, '--out', o, '--batch-size', '4', ...ARGS]);
+    expect(r.code, r.stderr).toBe(0);
+    const resumed = readMetrics(o);
+    expect(resumed.cache.reused).toContain('embeddings test clean');
+    // Batch size changes how batches are cut, not the per-image numbers.
+    expect(stable({ ...resumed, inputs: { ...resumed.inputs, batch_size: 32 } })).toEqual(stable(m));
+  }, 180_000);
+
+  it('bad input gets one clear line', async () => {
+    const r = await runCli(['analyze', '--dataset', join(tempDir(), 'nope'), '--model', TINY, '--out', join(tempDir(), 'x')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/does not exist/);
+    const u = await runCli(['analyze', '--noise', '0.5,-1']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/noise level "-1"/);
+  });
+});
