@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Packaging check (CI runs it after `npm test`): pack the package, install the tarball into an empty
+# folder as a user would, and run the main job there with no arguments. Needs the npm registry for the
+# dependencies and a built addon in native/ (what `npm install`/`npm ci` leaves).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/clip-topo-pack-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+export ONNXRUNTIME_NODE_INSTALL=skip
+cd "$root"
+ls native/*.node >/dev/null 2>&1 || { echo "pack test: no native/*.node; run npm install (or npm run build) first" >&2; exit 1; }
+tarball="$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)"
+size=$(du -k "$work/$tarball" | cut -f1)
+echo "pack test: $tarball (${size} kB)"
+tar -tzf "$work/$tarball" > "$work/contents.txt"
+for f in package/bin/clip-topo.js package/dist/cli.js package/dist/index.js package/native/index.cjs package/models/README.md; do
+  grep -qx "$f" "$work/contents.txt" || { echo "pack test: $f is missing from the tarball" >&2; exit 1; }
+done
+grep -q '^package/native/.*\.node$' "$work/contents.txt" || { echo "pack test: no native addon in the tarball" >&2; exit 1; }
+if grep -Eq '^package/(node_modules|target|crates/.*/target)/' "$work/contents.txt"; then echo "pack test: build output leaked into the tarball" >&2; exit 1; fi
+mkdir "$work/app"
+cd "$work/app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
+# No arguments: the packaged default model on the synthetic texture set.
+env -u CLIP_TOPO_MODEL npx --no-install clip-topo analyze
+test -s clip-topo-report/report.html || { echo "pack test: report.html was not written" >&2; exit 1; }
+node -e '
+const m = JSON.parse(require("fs").readFileSync("clip-topo-report/metrics.json", "utf8"));
+const fail = (s) => { console.error("pack test: " + s); process.exit(1); };
+if (m.schema !== "clip-topo/analysis@1") fail("unexpected schema " + m.schema);
+if (!m.model.default) fail("the default model was not used");
+if (m.dataset.synthetic === null) fail("the synthetic dataset was not used");
+if (m.accuracy.zeroshot.length !== 4) fail("expected 4 noise levels, got " + m.accuracy.zeroshot.length);
+console.log("pack test: ok — " + m.model.name + ", zero-shot top-1 clean " + m.accuracy.zeroshot[0].acc1.toFixed(3) + ", " + m.timings.total + " s");
+'
