@@ -82,3 +82,6 @@ export { loadImageDataset, type ImageDatasetOptions } from './data/images.js';
 export { zeroShot, ensembleWeights, prompts, DTD_TEMPLATES, type ZeroShotResult } from './clip/zeroshot.js';
 export { fetchModel, CATALOGUE } from './clip/fetch.js';
 export { EmbeddingStore, cacheKey, type Manifest } from './store/embeddings.js';
+export { analyze, type AnalyzeOptions, type AnalyzeHooks, type AnalyzeProgress, type AnalyzeResult } from './analyze.js';
+export { METRICS_SCHEMA, type AnalysisMetrics, type ReportInput } from './analysis/types.js';
+export { spearman } from './analysis/stats.js';
