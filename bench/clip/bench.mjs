@@ -9,7 +9,7 @@ import sharp from 'sharp';
 
 import { openImageTower, readModelCard } from '../../dist/clip/model.js';
 import { embedDataset } from '../../dist/clip/pipeline.js';
-import { listImageFolder } from '../../dist/clip/folder.js';
+import { loadImageDataset } from '../../dist/data/images.js';
 import { prepareBatch } from '../../dist/clip/embed.js';
 
 const [modelDir, work, nArg = '64', tArg = '2', bArg = '32', rArg = '3'] = process.argv.slice(2);
@@ -32,7 +32,7 @@ if (!existsSync(data)) {
     await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(join(dir, `img${String(i).padStart(4, '0')}.jpg`));
   }
 }
-const dataset = listImageFolder(data);
+const dataset = await loadImageDataset(data);
 const card = readModelCard(modelDir);
 const S = card.preprocess.size;
 
