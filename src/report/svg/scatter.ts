@@ -1,0 +1,101 @@
+import { axes } from './axes.js';
+import { px } from './format.js';
+import { LEGEND_ROW, legend, legendColumns } from './legend.js';
+import { markerPaint, markerPath, type MarkStyle } from './palette.js';
+import { extent, linearScale, niceDomain } from './scale.js';
+import { emptyNote, svgDoc, type Rect } from './svg.js';
+
+export interface ScatterSeries {
+  label: string;
+  style: MarkStyle;
+  /** Flat [x0, y0, x1, y1, …]; non-finite pairs are not drawn. */
+  xy: ArrayLike<number>;
+}
+
+export interface ScatterOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: ScatterSeries[];
+  /** Same units per pixel on both axes (embedding maps: distances are the only meaning). */
+  equalAspect?: boolean;
+  plotSize?: { w: number; h: number };
+  legendColWidth?: number;
+  radius?: number;
+  opacity?: number;
+}
+
+const MARGIN = { left: 62, top: 14, bottom: 48, gap: 18, right: 10 };
+
+export function scatterChart(o: ScatterOptions): string {
+  const plot = o.plotSize ?? { w: 420, h: 420 };
+  const colWidth = o.legendColWidth ?? 120;
+  const maxRows = Math.floor(plot.h / LEGEND_ROW);
+  const cols = legendColumns(o.series.length, maxRows);
+  const width = MARGIN.left + plot.w + MARGIN.gap + cols * colWidth + MARGIN.right;
+  const height = MARGIN.top + plot.h + MARGIN.bottom;
+  const area: Rect = { x: MARGIN.left, y: MARGIN.top, w: plot.w, h: plot.h };
+
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of o.series) {
+    for (let i = 0; i + 1 < s.xy.length; i += 2) {
+      if (Number.isFinite(s.xy[i]) && Number.isFinite(s.xy[i + 1])) {
+        xs.push(s.xy[i]);
+        ys.push(s.xy[i + 1]);
+      }
+    }
+  }
+  const ex = extent(xs);
+  const ey = extent(ys);
+  if (!ex || !ey) {
+    const x = linearScale([0, 1], [area.x, area.x + area.w]);
+    const y = linearScale([0, 1], [area.y + area.h, area.y]);
+    return svgDoc(width, height, o.title, axes(area, x, y, o) + emptyNote(area, 'no points'));
+  }
+  let [x0, x1] = ex;
+  let [y0, y1] = ey;
+  if (o.equalAspect) {
+    // Grow the shorter side around its centre so one unit spans the same pixels on both axes.
+    const span = Math.max(x1 - x0, ((y1 - y0) * plot.w) / plot.h, 1e-12);
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const spanY = (span * plot.h) / plot.w;
+    [x0, x1] = [cx - span * 0.52, cx + span * 0.52];
+    [y0, y1] = [cy - spanY * 0.52, cy + spanY * 0.52];
+  } else {
+    [x0, x1] = niceDomain(x0, x1);
+    [y0, y1] = niceDomain(y0, y1);
+  }
+  const x = linearScale([x0, x1], [area.x, area.x + area.w]);
+  const y = linearScale([y0, y1], [area.y + area.h, area.y]);
+  const r = o.radius ?? (xs.length > 1500 ? 2.2 : xs.length > 300 ? 3 : 4);
+  const parts = [axes(area, x, y, o)];
+  parts.push(`<g class="marks">`);
+  for (const s of o.series) {
+    const d: string[] = [];
+    for (let i = 0; i + 1 < s.xy.length; i += 2) {
+      if (!Number.isFinite(s.xy[i]) || !Number.isFinite(s.xy[i + 1])) continue;
+      d.push(markerPath(s.style.shape, x(s.xy[i]), y(s.xy[i + 1]), r, px));
+    }
+    // One path per series keeps a 5,640-point map small and fast to render.
+    if (d.length > 0) parts.push(`<path class="mark" d="${d.join('')}" ${markerPaint(s.style, o.opacity ?? 0.8)}/>`);
+  }
+  parts.push('</g>');
+  parts.push(
+    legend(
+      o.series.map((s) => ({ label: clip(s.label, 18), marker: s.style })),
+      area.x + area.w + MARGIN.gap,
+      area.y,
+      maxRows,
+      colWidth,
+    ),
+  );
+  return svgDoc(width, height, o.title, parts.join(''));
+}
+
+/** Shortens a label to `n` characters so fixed-width legend columns never overlap. */
+export function clip(label: string, n: number): string {
+  const chars = Array.from(label);
+  return chars.length <= n ? label : chars.slice(0, n - 1).join('') + '…';
+}
