@@ -26,7 +26,7 @@ export const DIM_STYLES: MarkStyle[] = [
 
 const PLOT = 250;
 const MARGIN = { left: 62, top: 14, bottom: 48, gap: 14, right: 8 };
-const LEGEND_COL = 92;
+const LEGEND_COL = 104;
 
 /** Largest finite birth or death over diagrams (0 when all are empty). */
 export function diagramMax(pairs: [number, number][][]): number {

@@ -1,0 +1,216 @@
+/** The report's sections, each returning an HTML fragment. Order and ids are fixed by html.ts. */
+import type { GlobalDistance, LevelAccuracy, Matching, ReportInput } from '../analysis/types.js';
+import * as fig from './figures.js';
+import type { Figure } from './figures.js';
+import { cleanOf, worstOf } from './levels.js';
+import { esc, num, sigmaText } from './svg/format.js';
+import { htmlTable, raw, type Cell } from './table.js';
+
+export function figure(f: Figure): string {
+  return `<figure data-figure="${esc(f.id)}">${f.svg}<figcaption>${esc(f.caption)}</figcaption></figure>`;
+}
+
+function list(items: string[], cls = ''): string {
+  if (items.length === 0) return '<p class="none">None.</p>';
+  return `<ul${cls ? ` class="${cls}"` : ''}>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
+}
+
+const sig = (s: number | 'pooled') => (s === 'pooled' ? 'pooled' : sigmaText(s));
+
+/** Every warning of the run with where it came from. */
+export function allWarnings(input: ReportInput): string[] {
+  const m = input.metrics;
+  return [
+    ...m.warnings,
+    ...m.dataset.warnings.map((w) => `dataset: ${w}`),
+    ...m.angles.warnings.map((w) => `angles: ${w}`),
+    ...m.maps.flatMap((map) => map.warnings.map((w) => `${map.method} (${map.subset}): ${w}`)),
+  ];
+}
+
+export function summarySection(input: ReportInput): string {
+  const m = input.metrics;
+  const zs = m.accuracy.zeroshot;
+  const probe = m.accuracy.probe ?? [];
+  const head: Cell[][] = [];
+  const accRow = (name: string, ls: LevelAccuracy[]) => {
+    const c = cleanOf(ls);
+    const w = worstOf(ls);
+    if (c && w) head.push([`${name} top-1, clean → σ = ${sigmaText(w.sigma)}`, `${num(c.acc1, 4)} → ${num(w.acc1, 4)}`]);
+  };
+  accRow('zero-shot', zs);
+  accRow('linear probe', probe);
+  const topDim = Math.max(-1, ...m.distances.global.map((d) => d.dim));
+  const worstDist = worstOf(m.distances.global.filter((d) => d.dim === topDim));
+  if (worstDist) head.push([`H${topDim} bottleneck to clean at σ = ${sigmaText(worstDist.sigma)}`, num(worstDist.bottleneck, 4)]);
+  const pooled = m.correlation.find((c) => c.sigma === 'pooled' && c.dim === topDim && c.distance === 'bottleneck');
+  if (pooled) head.push([`Spearman ρ, per-class H${topDim} bottleneck vs recall drop (pooled)`, num(pooled.spearman, 3)]);
+  const closest = m.angles.closest[0];
+  if (closest) head.push(['closest class subspaces', `${closest.a} – ${closest.b}: ${num(closest.min_deg, 1)}°`]);
+
+  const facts: Cell[][] = [
+    ['model', `${m.model.name} (embedding dimension ${m.model.embed_dim}, logit scale ${num(m.model.logit_scale, 2)})`],
+    ['dataset', `${m.dataset.format} at ${m.dataset.root}, split ${m.dataset.split}${m.dataset.partition === null ? '' : ` (partition ${m.dataset.partition})`}, ${m.dataset.classes.length} classes, ${m.dataset.counts.reduce((a, b) => a + b, 0)} images`],
+    ['noise', `${m.noise.kind}, σ ∈ {${m.noise.levels.map(sigmaText).join(', ')}} in ${m.noise.space === 'pixel' ? '[0, 1] pixel space (clipped)' : 'CLIP-normalised input space'}`],
+    ['seeds', Object.entries(m.seeds).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['created', `${m.created} by ${m.tool.name} ${m.tool.version} (${m.schema})`],
+  ];
+  const conventions: Cell[][] = Object.entries(m.conventions).map(([k, v]) => [k, v]);
+  conventions.push(['diagrams', `Vietoris–Rips up to H${m.diagrams.maxdim}, metric ${m.diagrams.metric}`]);
+  return [
+    htmlTable(['run', ''], facts, { id: 'run' }),
+    '<h3>Headline numbers</h3>',
+    htmlTable(['quantity', 'value'], head, { id: 'headline' }),
+    '<h3>Conventions</h3>',
+    htmlTable(['convention', 'value'], conventions, { id: 'conventions' }),
+    '<h3>Warnings</h3>',
+    list(allWarnings(input), 'warnings'),
+  ].join('\n');
+}
+
+export function embeddingsSection(input: ReportInput): string {
+  const d = input.metrics.dataset;
+  const rows: Cell[][] = d.classes.map((c, k) => [c, String(d.counts[k] ?? 0)]);
+  const synth = d.synthetic ? ` Synthetic textures made by this run (seed ${d.synthetic.seed}, ${d.synthetic.per_class} per class, ${d.synthetic.size} px).` : '';
+  return [
+    `<p>${esc(`${d.counts.reduce((a, b) => a + b, 0)} images of the ${d.split} split embedded, ${d.train_images} training images for the probe, ${d.classes.length} classes.${synth}`)}</p>`,
+    `<h3>Skipped files (${d.skipped.length})</h3>`,
+    htmlTable(['file', 'reason', 'found by'], d.skipped.map((s) => [s.path, s.reason, s.where]), { id: 'skipped' }),
+    '<details><summary>Images per class</summary>',
+    htmlTable(['class', 'images'], rows, { id: 'class-counts' }),
+    '</details>',
+  ].join('\n');
+}
+
+function accuracyRows(name: string, ls: LevelAccuracy[]): Cell[][] {
+  return [...ls].sort((a, b) => a.sigma - b.sigma).map((l) => [name, sigmaText(l.sigma), String(l.images), num(l.acc1, 4), num(l.acc5, 4), num(l.mean_per_class_recall, 4)]);
+}
+
+export function accuracySection(input: ReportInput): string {
+  const a = input.metrics.accuracy;
+  const rows = [...accuracyRows('zero-shot', a.zeroshot), ...accuracyRows('linear probe', a.probe ?? [])];
+  const confusion = fig.confusionFigure(input);
+  const settings = a.probe_settings ? Object.entries(a.probe_settings).map(([k, v]) => `${k} = ${String(v)}`).join(', ') : 'no linear probe in this run';
+  return [
+    figure(fig.accuracyFigure(input)),
+    htmlTable(['method', 'σ', 'images', 'top-1', 'top-5', 'mean per-class recall'], rows, { id: 'accuracy' }),
+    `<p>Probe: ${esc(settings)}. Prompt templates (${a.templates.length}): ${a.templates.map((t) => `<code>${esc(t)}</code>`).join(', ')}.</p>`,
+    confusion ? figure(confusion) : '<p class="none">No clean level: no confusion matrix.</p>',
+  ].join('\n');
+}
+
+export function lossSection(input: ReportInput): string {
+  const rows: Cell[][] = [...input.metrics.loss].sort((a, b) => a.sigma - b.sigma)
+    .map((l) => [sigmaText(l.sigma), num(l.loss, 4), num(l.image_to_text, 4), num(l.text_to_image, 4), String(l.batches), String(l.batch_size)]);
+  return [
+    figure(fig.lossFigure(input)),
+    htmlTable(['σ', 'loss', 'image → text', 'text → image', 'batches', 'batch size'], rows, { id: 'loss' }),
+  ].join('\n');
+}
+
+export function mapsSection(input: ReportInput): string {
+  // t-SNE before UMAP, all classes before the sample, whatever order the pipeline produced them in.
+  const rank = (m: { info: { method: string; subset: string } }) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
+  const maps = [...input.maps].sort((a, b) => rank(a) - rank(b));
+  const rows: Cell[][] = maps.map((m) => [
+    m.info.method === 'tsne' ? 't-SNE' : 'UMAP',
+    m.info.subset,
+    String(m.info.points),
+    String(m.info.classes.length),
+    String(m.info.seed),
+    Object.entries(m.info.params).map(([k, v]) => `${k}=${v}`).join(', '),
+    num(m.info.trustworthiness, 4),
+    m.info.file,
+  ]);
+  return [
+    '<div class="grid2">',
+    ...maps.map((m) => figure(fig.mapFigure(input, m))),
+    '</div>',
+    htmlTable(['method', 'classes', 'points', 'classes drawn', 'seed', 'parameters', 'trustworthiness', 'coordinates'], rows, { id: 'maps' }),
+  ].join('\n');
+}
+
+export function anglesSection(input: ReportInput): string {
+  const a = input.metrics.angles;
+  const rows: Cell[][] = a.closest.map((p) => [p.a, p.b, num(p.min_deg, 2), num(p.mean_deg, 2)]);
+  const rank = a.rank === 'full' ? (a.energy === null ? 'full' : `by ${num(100 * a.energy, 0)}% energy`) : String(a.rank);
+  return [
+    `<p>${esc(`Subspaces of the σ = ${sigmaText(a.sigma)} embeddings, ${a.center ? 'centred per class' : 'not centred'}, rank ${rank} (ranks ${Math.min(...a.ranks)}–${Math.max(...a.ranks)}).`)}</p>`,
+    figure(fig.anglesFigure(input)),
+    '<h3>Closest class pairs</h3>',
+    htmlTable(['class a', 'class b', 'smallest angle (°)', 'mean angle (°)'], rows, { id: 'angles-closest' }),
+    '<h3>Warnings</h3>',
+    list(a.warnings, 'warnings'),
+  ].join('\n');
+}
+
+export function diagramsSection(input: ReportInput): string {
+  const d = input.metrics.diagrams;
+  const rows: Cell[][] = [];
+  for (const l of d.global) {
+    l.stats.forEach((s, dim) => rows.push([
+      sigmaText(l.sigma), String(l.points), num(l.sample_radius, 4), `H${dim}`, String(s.finite), String(s.essential),
+      num(s.total_persistence, 4), num(s.max_persistence, 4), num(s.entropy, 4),
+    ]));
+  }
+  return [
+    `<p>${esc(`Vietoris–Rips diagrams of all embeddings per level (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class diagrams are in the tables/ folder.`)}</p>`,
+    '<div class="grid3">',
+    ...fig.diagramFigures(input).map(figure),
+    '</div>',
+    htmlTable(['σ', 'points', 'sample radius', 'dim', 'finite bars', 'essential', 'total persistence', 'max persistence', 'entropy (nats)'], rows, { id: 'bar-stats' }),
+  ].join('\n');
+}
+
+function point(p: [number, number | null] | null): string {
+  return p === null ? 'diagonal' : `(${num(p[0], 4)}, ${p[1] === null ? '∞' : num(p[1], 4)})`;
+}
+
+function matching(m: Matching | undefined): string {
+  return m ? `${point(m.clean)} ↔ ${point(m.noisy)}, cost ${num(m.cost, 4)}` : '—';
+}
+
+export function distancesSection(input: ReportInput): string {
+  const g = [...input.metrics.distances.global].sort((a, b) => a.dim - b.dim || a.sigma - b.sigma);
+  const rows: Cell[][] = g.map((r: GlobalDistance) => [sigmaText(r.sigma), `H${r.dim}`, num(r.bottleneck, 4), num(r.wasserstein1, 4), r.finite_only ? 'yes' : 'no', matching(r.largest)]);
+  // Per class: one row per class, one column per (dim, σ) — 47 × 6 cells reads better than 282 rows.
+  const pc = input.metrics.distances.per_class;
+  const keys = [...new Set(pc.map((r) => `${r.dim}|${r.sigma}`))]
+    .map((k) => k.split('|').map(Number) as [number, number])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const lookup = new Map(pc.map((r) => [`${r.class}|${r.dim}|${r.sigma}`, r]));
+  const pcRows: Cell[][] = input.metrics.dataset.classes.map((c) => [
+    c,
+    ...keys.map(([dim, s]) => {
+      const r = lookup.get(`${c}|${dim}|${s}`);
+      return r ? raw(`${esc(num(r.bottleneck, 4))} / ${esc(num(r.wasserstein1, 4))}${r.finite_only ? '*' : ''}`) : '—';
+    }),
+  ]);
+  return [
+    figure(fig.distanceFigure(input)),
+    htmlTable(['σ', 'dim', 'bottleneck', '1-Wasserstein', 'finite part only', 'largest matched pair (clean ↔ noisy)'], rows, { id: 'distances-global' }),
+    '<h3>Per class (bottleneck / 1-Wasserstein; * = finite part only)</h3>',
+    htmlTable(['class', ...keys.map(([dim, s]) => `H${dim} σ = ${sigmaText(s)}`)], pcRows, { id: 'distances-per-class' }),
+  ].join('\n');
+}
+
+export function topologySection(input: ReportInput): string {
+  const rows: Cell[][] = input.metrics.correlation.map((c) => [sig(c.sigma), `H${c.dim}`, c.distance, c.against, num(c.spearman, 3), String(c.n)]);
+  const figs = fig.topologyFigures(input);
+  return [
+    '<p>Does a class whose diagram moves more under noise also lose more zero-shot recall? One point per class and noise level.</p>',
+    figs.length ? figs.map(figure).join('\n') : '<p class="none">No per-class distances: nothing to correlate.</p>',
+    htmlTable(['σ', 'dim', 'distance', 'against', 'Spearman ρ', 'n'], rows, { id: 'correlation' }),
+  ].join('\n');
+}
+
+export function summariesSection(input: ReportInput): string {
+  const rows: Cell[][] = [...input.metrics.summaries].sort((a, b) => a.sigma - b.sigma || a.dim - b.dim)
+    .map((s) => [sigmaText(s.sigma), `H${s.dim}`, String(s.bars), num(s.entropy_log2, 4), num(s.mean_persistence, 4)]);
+  return htmlTable(['σ', 'dim', 'bars', 'persistent entropy (bits)', 'mean persistence'], rows, { id: 'summaries' });
+}
+
+export function timingsSection(input: ReportInput): string {
+  const rows: Cell[][] = Object.entries(input.metrics.timings).map(([k, v]) => [k, num(v, 2)]);
+  return htmlTable(['stage', 'seconds'], rows, { id: 'timings' });
+}

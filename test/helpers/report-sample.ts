@@ -1,0 +1,282 @@
+/**
+ * A realistic synthetic ReportInput: 12 DTD classes, clean + 3 noise levels, seeded so every test run
+ * sees the same numbers. Accuracy falls and diagram distances grow with σ, as in a real run; one
+ * skipped file has a comma and quotes in its name to exercise CSV quoting and HTML escaping.
+ */
+import {
+  METRICS_SCHEMA,
+  type AnalysisMetrics,
+  type BarStats,
+  type ClassDistance,
+  type Correlation,
+  type DiagramFigure,
+  type GlobalDistance,
+  type LevelAccuracy,
+  type LevelDiagrams,
+  type MapFigure,
+  type MapInfo,
+  type ReportInput,
+} from '../../src/analysis/types.js';
+
+export const SAMPLE_CLASSES = [
+  'banded', 'blotchy', 'braided', 'bubbly', 'bumpy', 'chequered',
+  'cobwebbed', 'cracked', 'crosshatched', 'crystalline', 'dotted', 'polka-dotted',
+];
+
+/** mulberry32: tiny, seedable, good enough for test data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gauss(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+const round = (v: number, d = 6) => Number(v.toFixed(d));
+
+function accuracy(r: () => number, classes: string[], sigma: number, base: number, perClass: number): LevelAccuracy {
+  const c = classes.length;
+  const confusion = classes.map(() => new Array<number>(c).fill(0));
+  const recall: number[] = [];
+  for (let i = 0; i < c; i++) {
+    const p = Math.max(0.02, Math.min(1, base - 0.22 * sigma * (0.5 + r()) + 0.08 * gauss(r)));
+    const correct = Math.round(p * perClass);
+    confusion[i][i] = correct;
+    for (let k = correct; k < perClass; k++) {
+      const j = (i + 1 + Math.floor(r() * (c - 1))) % c;
+      confusion[i][j]++;
+    }
+    recall.push(correct / perClass);
+  }
+  const total = c * perClass;
+  const acc1 = confusion.reduce((s, row, i) => s + row[i], 0) / total;
+  return {
+    sigma,
+    images: total,
+    acc1: round(acc1),
+    acc5: round(Math.min(1, acc1 + 0.25 * (1 - acc1))),
+    mean_per_class_recall: round(recall.reduce((s, v) => s + v, 0) / c),
+    per_class_recall: recall.map((v) => round(v)),
+    confusion,
+  };
+}
+
+function stats(pairs: [number, number][]): BarStats {
+  const finite = pairs.filter(([, d]) => Number.isFinite(d));
+  const lens = finite.map(([b, d]) => d - b);
+  const total = lens.reduce((s, v) => s + v, 0);
+  const entropy = total > 0 ? -lens.reduce((s, l) => s + (l > 0 ? (l / total) * Math.log(l / total) : 0), 0) : null;
+  return {
+    finite: finite.length,
+    essential: pairs.length - finite.length,
+    total_persistence: round(total),
+    max_persistence: round(lens.length ? Math.max(...lens) : 0),
+    entropy: entropy === null ? null : round(entropy),
+  };
+}
+
+function diagram(r: () => number, sigma: number, points: number): [number, number][][] {
+  const h0: [number, number][] = [[0, Infinity]];
+  for (let i = 1; i < points; i++) h0.push([0, round(0.35 + 0.25 * r() + 0.08 * sigma * r())]);
+  const h1: [number, number][] = [];
+  const n1 = 10 + Math.floor(8 * r() + 4 * sigma);
+  for (let i = 0; i < n1; i++) {
+    const b = 0.55 + 0.3 * r() + 0.05 * sigma;
+    h1.push([round(b), round(b + 0.01 + 0.12 * r() * r())]);
+  }
+  return [h0, h1];
+}
+
+export interface SampleOptions {
+  classes?: string[];
+  levels?: number[];
+  seed?: number;
+  probe?: boolean;
+}
+
+export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
+  const classes = opts.classes ?? SAMPLE_CLASSES;
+  const levels = opts.levels ?? [0, 0.5, 1, 2];
+  const r = rng(opts.seed ?? 20261101);
+  const c = classes.length;
+  const perClass = 40;
+  const noisy = levels.filter((s) => s > 0);
+
+  const zeroshot = levels.map((s) => accuracy(r, classes, s, 0.62, perClass));
+  const probe = opts.probe === false ? null : levels.map((s) => accuracy(r, classes, s, 0.8, perClass));
+
+  const figures: DiagramFigure[] = levels.map((s) => ({ sigma: s, pairs: diagram(r, s, 60) }));
+  const global: LevelDiagrams[] = figures.map((f, k) => ({
+    sigma: f.sigma,
+    points: 60,
+    sample_radius: round(k === 0 ? 0 : 0.05 * r()),
+    stats: f.pairs.map(stats),
+    file: `diagrams/global-s${f.sigma}.json`,
+  }));
+  const perClassDiagrams = classes.map((name) => ({
+    class: name,
+    levels: levels.map((s) => {
+      const p = diagram(r, s, perClass);
+      return { sigma: s, points: perClass, sample_radius: 0, stats: p.map(stats), file: `diagrams/${name}-s${s}.json` };
+    }),
+  }));
+
+  const globalDist: GlobalDistance[] = [];
+  const classDist: ClassDistance[] = [];
+  for (const s of noisy) {
+    for (const dim of [0, 1]) {
+      const b = round(0.02 + 0.05 * s * (1 + dim) * (0.8 + 0.4 * r()));
+      globalDist.push({
+        sigma: s,
+        dim,
+        bottleneck: b,
+        wasserstein1: round(b * (3 + 4 * r())),
+        finite_only: false,
+        largest: { clean: [0, round(0.4 + 0.1 * r())], noisy: dim === 1 && s === 2 ? null : [0, round(0.4 + b)], cost: b },
+      });
+      for (const name of classes) {
+        const cb = round(0.01 + 0.04 * s * (0.5 + r()));
+        classDist.push({ class: name, sigma: s, dim, bottleneck: cb, wasserstein1: round(cb * (2 + 2 * r())), finite_only: dim === 1 && r() < 0.1 });
+      }
+    }
+  }
+  const correlation: Correlation[] = [];
+  for (const s of [...noisy, 'pooled' as const]) {
+    for (const dim of [0, 1]) {
+      for (const distance of ['bottleneck', 'wasserstein1'] as const) {
+        correlation.push({
+          sigma: s,
+          dim,
+          distance,
+          against: 'zeroshot_recall_drop',
+          spearman: s === 0.5 && dim === 1 && distance === 'wasserstein1' ? null : round(0.9 * r() - 0.2, 4),
+          n: s === 'pooled' ? c * noisy.length : c,
+        });
+      }
+    }
+  }
+
+  const minDeg = classes.map(() => new Array<number>(c).fill(0));
+  for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) minDeg[i][j] = minDeg[j][i] = round(8 + 50 * r(), 3);
+  const pairs: { a: string; b: string; min_deg: number; mean_deg: number }[] = [];
+  for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) pairs.push({ a: classes[i], b: classes[j], min_deg: minDeg[i][j], mean_deg: round(minDeg[i][j] + 25, 3) });
+  pairs.sort((p, q) => p.min_deg - q.min_deg);
+
+  const sample = Array.from({ length: Math.min(6, c) }, (_, k) => k * 2).filter((k) => k < c);
+  const maps: MapFigure[] = [];
+  const mapInfos: MapInfo[] = [];
+  for (const method of ['tsne', 'umap'] as const) {
+    for (const subset of ['all', 'sample'] as const) {
+      const drawn = subset === 'all' ? classes.map((_, k) => k) : sample;
+      const centres = classes.map(() => [gauss(r) * 20, gauss(r) * 20]);
+      const labels: number[] = [];
+      const xy: number[] = [];
+      for (const k of drawn) {
+        for (let i = 0; i < perClass; i++) {
+          labels.push(k);
+          xy.push(centres[k][0] + gauss(r) * 3, centres[k][1] + gauss(r) * 3);
+        }
+      }
+      const info: MapInfo = {
+        method,
+        subset,
+        classes: drawn,
+        points: labels.length,
+        seed: 7,
+        params: method === 'tsne' ? { perplexity: 30, iterations: 750 } : { n_neighbors: 15, min_dist: 0.1 },
+        trustworthiness: round(0.9 + 0.05 * r(), 4),
+        file: `maps/${method}-${subset}.csv`,
+        warnings: [],
+      };
+      mapInfos.push(info);
+      maps.push({ info, xy: Float32Array.from(xy), labels: Int32Array.from(labels) });
+    }
+  }
+
+  const metrics: AnalysisMetrics = {
+    schema: METRICS_SCHEMA,
+    tool: { name: 'clip-topo', version: '0.1.0' },
+    created: '2026-11-01T12:00:00.000Z',
+    inputs: { dataset: '/data/dtd', model: 'openai-vit-b32', noise: levels.join(','), threads: 2 },
+    model: {
+      name: 'openai-vit-b32',
+      dir: '/models/openai-vit-b32',
+      layout: 'split-towers',
+      image_sha256: '3f'.repeat(32),
+      embed_dim: 512,
+      logit_scale: 100,
+      default: true,
+    },
+    dataset: {
+      format: 'dtd',
+      root: '/data/dtd',
+      split: 'test',
+      partition: 1,
+      synthetic: null,
+      classes,
+      counts: classes.map(() => perClass),
+      train_images: c * perClass,
+      skipped: [
+        { path: 'images/bubbly/bubbly_0038.jpg', reason: 'truncated JPEG (premature end of data)', where: 'test σ=0' },
+        { path: 'images/cracked/bad, "name" <1>.jpg', reason: 'not an image', where: 'train σ=0' },
+      ],
+      warnings: ['2 images skipped'],
+    },
+    seeds: { seed: 1, noise: 2, tsne: 3, umap: 4, class_sample: 5, loss_batches: 6 },
+    conventions: {
+      embeddings: 'L2-normalised float32',
+      rips_metric: 'euclidean between normalised embeddings (sqrt(2 - 2 cos))',
+      filtration: 'edge length (ripser convention)',
+      coefficients: 'Z/2',
+      essential_bars: 'matched among themselves by |birth - birth|; finite part only when counts differ',
+      noise: 'Gaussian, σ in CLIP-normalised input space',
+    },
+    noise: { space: 'normalized', kind: 'gaussian', levels },
+    accuracy: {
+      zeroshot,
+      probe,
+      probe_settings: probe ? { C: 1, max_iter: 1000, standardize: false } : null,
+      templates: ['a photo of a {} texture.', 'a photo of the {} pattern.'],
+    },
+    loss: levels.map((s) => {
+      const l = round(1.2 + 0.6 * s + 0.1 * r());
+      return { sigma: s, loss: l, image_to_text: round(l * 0.9), text_to_image: round(l * 1.1), batches: 6, batch_size: 64 };
+    }),
+    maps: mapInfos,
+    angles: {
+      sigma: 0,
+      center: true,
+      energy: 0.9,
+      rank: 'full',
+      ranks: classes.map((_, k) => 10 + (k % 5)),
+      min_deg: minDeg,
+      closest: pairs.slice(0, 8),
+      warnings: ['rank chosen by 90% energy'],
+    },
+    diagrams: { maxdim: 1, metric: 'euclidean', global, per_class: perClassDiagrams },
+    distances: { global: globalDist, per_class: classDist },
+    correlation,
+    summaries: figures.flatMap((f) =>
+      f.pairs.map((p, dim) => {
+        const st = stats(p);
+        return {
+          sigma: f.sigma,
+          dim,
+          entropy_log2: st.entropy === null ? null : round(st.entropy / Math.LN2),
+          bars: p.length,
+          mean_persistence: st.finite ? round(st.total_persistence / st.finite) : null,
+        };
+      }),
+    ),
+    timings: { embed: 41.25, zeroshot: 0.31, probe: 3.5, maps: 12.75, angles: 0.8, rips: 20.1, distances: 1.2, total: 80.01 },
+    warnings: ['σ = 2 images are mostly noise; accuracy near chance is expected'],
+  };
+  return { metrics, maps, diagrams: figures };
+}
