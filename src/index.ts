@@ -85,3 +85,7 @@ export { EmbeddingStore, cacheKey, type Manifest } from './store/embeddings.js';
 export { analyze, type AnalyzeOptions, type AnalyzeHooks, type AnalyzeProgress, type AnalyzeResult } from './analyze.js';
 export { METRICS_SCHEMA, type AnalysisMetrics, type ReportInput } from './analysis/types.js';
 export { spearman } from './analysis/stats.js';
+export { renderReport } from './report/html.js';
+export { writeReport, metricsJson, assertJsonSafe, type WrittenReport } from './report/write.js';
+export { reportTables, toCsv, type CsvTable } from './report/csv.js';
+export type { MapFigure, DiagramFigure, MapInfo, LevelAccuracy, LevelDiagrams, GlobalDistance, ClassDistance, Correlation } from './analysis/types.js';

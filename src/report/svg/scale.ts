@@ -29,7 +29,8 @@ export function niceDomain(lo: number, hi: number, count = 5): [number, number] 
     hi += pad;
   }
   const step = niceStep(lo, hi, count);
-  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
+  const clean = (v: number) => Number(v.toPrecision(12));
+  return [clean(Math.floor(lo / step + 1e-9) * step), clean(Math.ceil(hi / step - 1e-9) * step)];
 }
 
 export function linearScale(domain: [number, number], range: [number, number], tickCount = 5): Scale {

@@ -1,0 +1,233 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { DTD_CLASSES } from '../src/data/dtd.js';
+import { csvField, reportTables, toCsv } from '../src/report/csv.js';
+import { renderReport } from '../src/report/html.js';
+import { classStyle } from '../src/report/svg/palette.js';
+import { linearScale, niceDomain } from '../src/report/svg/scale.js';
+import { writeReport } from '../src/report/write.js';
+import { tempDir } from './helpers/cli.js';
+import { sampleReportInput } from './helpers/report-sample.js';
+
+const SECTION_ORDER = ['summary', 'embeddings', 'accuracy', 'loss', 'maps', 'angles', 'diagrams', 'distances', 'topology', 'summaries', 'timings'];
+const FIGURES: [string, string][] = [
+  ['accuracy-vs-sigma', 'accuracy'],
+  ['confusion-clean', 'accuracy'],
+  ['loss-vs-sigma', 'loss'],
+  ['map-tsne-all', 'maps'],
+  ['map-tsne-sample', 'maps'],
+  ['map-umap-all', 'maps'],
+  ['map-umap-sample', 'maps'],
+  ['angles-heatmap', 'angles'],
+  ['diagram-0', 'diagrams'],
+  ['diagram-1', 'diagrams'],
+  ['diagram-2', 'diagrams'],
+  ['diagram-3', 'diagrams'],
+  ['distance-vs-sigma', 'distances'],
+  ['topology-accuracy-h0', 'topology'],
+  ['topology-accuracy-h1', 'topology'],
+];
+
+/** Section id → its HTML, split at the section tags. */
+function sections(html: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /<section id="([^"]+)"[^>]*>([\s\S]*?)<\/section>/g;
+  for (let m = re.exec(html); m; m = re.exec(html)) out.set(m[1], m[2]);
+  return out;
+}
+
+function figures(html: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /<figure data-figure="([^"]+)">([\s\S]*?)<\/figure>/g;
+  for (let m = re.exec(html); m; m = re.exec(html)) {
+    expect(out.has(m[1]), `figure ${m[1]} appears twice`).toBe(false);
+    out.set(m[1], m[2]);
+  }
+  return out;
+}
+
+/** A small RFC 4180 reader, to check the writer by round trip. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(field), (field = '');
+    else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
+  }
+  expect(field === '' && row.length === 0, 'CSV ends with CRLF').toBe(true);
+  return rows;
+}
+
+describe('renderReport', () => {
+  const input = sampleReportInput();
+  const html = renderReport(input);
+
+  it('has the sections in the documented order', () => {
+    expect([...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1])).toEqual(SECTION_ORDER);
+  });
+
+  it('has each expected figure exactly once, in its section, with svg, axis labels and a caption', () => {
+    const figs = figures(html);
+    expect([...figs.keys()].sort()).toEqual(FIGURES.map(([id]) => id).sort());
+    const secs = sections(html);
+    for (const [id, section] of FIGURES) {
+      const body = figs.get(id)!;
+      expect(secs.get(section), `${id} in section ${section}`).toContain(`data-figure="${id}"`);
+      expect(body).toMatch(/^<svg [^>]*viewBox="0 0 [\d.]+ [\d.]+"/);
+      expect(body, `${id} x axis label`).toMatch(/class="axis-label x-label"[^>]*>[^<]+</);
+      expect(body, `${id} y axis label`).toMatch(/class="axis-label y-label"[^>]*>[^<]+</);
+      expect(body, `${id} drawn marks`).toMatch(/class="mark"/);
+      const caption = /<figcaption>([^<]+)<\/figcaption>/.exec(body);
+      expect(caption?.[1].length, `${id} caption`).toBeGreaterThan(30);
+      // Heatmaps explain colour with a colour bar; everything else with a legend.
+      expect(body, `${id} legend`).toMatch(id.includes('heatmap') || id.startsWith('confusion') ? /class="colorbar"/ : /class="legend"/);
+    }
+  });
+
+  it('writes no NaN, undefined, Infinity or stringified objects', () => {
+    expect(html).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
+  });
+
+  it('lists every skipped file with its reason, escaped', () => {
+    const emb = sections(html).get('embeddings')!;
+    for (const s of input.metrics.dataset.skipped) {
+      const escaped = s.path.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      expect(emb).toContain(`<td>${escaped}</td>`);
+      expect(emb).toContain(s.reason);
+    }
+    expect(html).not.toContain('<1>');
+  });
+
+  it('captions read the numbers of the run', () => {
+    const figs = figures(html);
+    const zs = input.metrics.accuracy.zeroshot;
+    expect(figs.get('accuracy-vs-sigma')).toContain(`falls from ${zs[0].acc1.toFixed(2)} clean to ${zs[3].acc1.toFixed(2)} at σ = 2`);
+    const pooled = input.metrics.correlation.find((c) => c.sigma === 'pooled' && c.dim === 1 && c.distance === 'bottleneck')!;
+    expect(figs.get('topology-accuracy-h1')).toContain(`ρ between per-class H1 bottleneck distance and zero-shot recall drop is ${pooled.spearman!.toFixed(2)}`);
+    const closest = input.metrics.angles.closest[0];
+    expect(figs.get('angles-heatmap')).toContain(`“${closest.a}” and “${closest.b}” at ${closest.min_deg.toFixed(1)}°`);
+  });
+
+  it('draws essential bars on a dashed ∞ line in every diagram', () => {
+    const figs = figures(html);
+    for (let k = 0; k < 4; k++) {
+      expect(figs.get(`diagram-${k}`)).toMatch(/class="infinity"[^>]*stroke-dasharray/);
+      expect(figs.get(`diagram-${k}`)).toContain('class="diagonal"');
+      expect(figs.get(`diagram-${k}`)).toMatch(/data-dim="0"[\s\S]*data-dim="1"/);
+    }
+  });
+
+  it('is byte-identical for the same input, and differs for another seed', () => {
+    expect(renderReport(sampleReportInput())).toBe(html);
+    expect(renderReport(sampleReportInput({ seed: 2 }))).not.toBe(html);
+  });
+
+  it('escapes class names and needs no network', () => {
+    const odd = ['<b>bold</b>', 'a & b', 'say "hi"', "it's", ...DTD_CLASSES.slice(0, 4)];
+    const out = renderReport(sampleReportInput({ classes: odd }));
+    expect(out).not.toContain('<b>bold');
+    expect(out).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    expect(out).not.toMatch(/ a & b/);
+    expect(out).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('renders the 47-class layout and a run without a probe', () => {
+    const out = renderReport(sampleReportInput({ classes: [...DTD_CLASSES], probe: false }));
+    const figs = figures(out);
+    expect((figs.get('confusion-clean')!.match(/<rect class="mark"/g) ?? []).length).toBe(47 * 47);
+    expect(figs.get('accuracy-vs-sigma')).not.toContain('linear probe');
+    expect(sections(out).get('summary')).not.toContain('linear probe top-1');
+    // Every class gets a legend entry in the all-classes map.
+    expect((figs.get('map-tsne-all')!.match(/class="legend-item"/g) ?? []).length).toBe(47);
+  });
+});
+
+describe('svg helpers', () => {
+  it('gives 47 classes 47 distinct colour/shape pairs', () => {
+    const styles = Array.from({ length: 47 }, (_, i) => classStyle(i));
+    expect(new Set(styles.map((s) => `${s.color}|${s.shape}|${s.hollow}`)).size).toBe(47);
+  });
+
+  it('puts nice ticks on nice domains', () => {
+    expect(niceDomain(0.013, 0.287)).toEqual([0, 0.3]);
+    const s = linearScale([0, 0.3], [0, 300]);
+    expect(s.ticks).toEqual([0, 0.1, 0.2, 0.3]);
+    expect(linearScale([0, 1], [0, 1], 10).ticks[3]).toBe(0.3);
+    expect(s(0.15)).toBeCloseTo(150, 9);
+  });
+});
+
+describe('CSV tables', () => {
+  it('quotes fields per RFC 4180', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(null)).toBe('');
+    expect(csvField(Infinity)).toBe('inf');
+    expect(csvField(-0)).toBe('0');
+    expect(toCsv(['x', 'y'], [[1, 'a,b']])).toBe('x,y\r\n1,"a,b"\r\n');
+  });
+
+  it('round-trips every table through an RFC 4180 reader', () => {
+    const input = sampleReportInput({ classes: ['a,b', 'say "hi"', 'plain', 'multi\nline'] });
+    const tables = reportTables(input);
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining([
+      'accuracy.csv', 'loss.csv', 'angles_closest.csv', 'angles_min_deg.csv', 'distances_global.csv',
+      'distances_per_class.csv', 'correlation.csv', 'diagram_stats.csv', 'summaries.csv', 'skipped.csv',
+    ]));
+    for (const t of tables) {
+      const rows = parseCsv(t.text);
+      for (const r of rows) expect(r.length, `${t.name} row width`).toBe(rows[0].length);
+    }
+    const skipped = parseCsv(tables.find((t) => t.name === 'skipped.csv')!.text);
+    expect(skipped.slice(1)).toEqual(input.metrics.dataset.skipped.map((s) => [s.path, s.reason, s.where]));
+    const matrix = parseCsv(tables.find((t) => t.name === 'angles_min_deg.csv')!.text);
+    expect(matrix[0]).toEqual(['class', ...input.metrics.dataset.classes]);
+    expect(matrix[2].slice(1).map(Number)).toEqual(input.metrics.angles.min_deg[1]);
+    const acc = parseCsv(tables.find((t) => t.name === 'accuracy.csv')!.text);
+    expect(Number(acc[1][3])).toBe(input.metrics.accuracy.zeroshot[0].acc1);
+  });
+});
+
+describe('writeReport', () => {
+  it('writes report.html, metrics.json and tables/ with no temp files left', async () => {
+    const dir = tempDir();
+    const input = sampleReportInput();
+    const { files } = await writeReport(dir, input);
+    expect(files).toContain('report.html');
+    for (const f of files) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))).toEqual(input.metrics);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(renderReport(input));
+    const all = [...readdirSync(dir), ...readdirSync(join(dir, 'tables'))];
+    expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses NaN or Infinity in metrics.json, naming the field, and writes nothing', async () => {
+    const dir = join(tempDir(), 'out');
+    const input = sampleReportInput();
+    input.metrics.distances.global[1].bottleneck = Infinity;
+    await expect(writeReport(dir, input)).rejects.toThrow(/metrics\.distances\.global\[1\]\.bottleneck is Infinity/);
+    input.metrics.distances.global[1].bottleneck = 0.1;
+    input.metrics.loss[0].loss = NaN;
+    await expect(writeReport(dir, input)).rejects.toThrow(/metrics\.loss\[0\]\.loss is NaN/);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
