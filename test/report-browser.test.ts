@@ -1,0 +1,91 @@
+/**
+ * Opens report.html in headless Chromium: the page must load without console or page errors (which
+ * also catches anything the Content-Security-Policy blocks), every figure must take up space and
+ * contain drawn marks. Chromium is required: without it this test fails, it does not skip.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+
+import { DTD_CLASSES } from '../src/data/dtd.js';
+import { writeReport } from '../src/report/write.js';
+import { tempDir } from './helpers/cli.js';
+import { sampleReportInput } from './helpers/report-sample.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+interface FigureBox {
+  id: string;
+  width: number;
+  height: number;
+  marks: number;
+  drawnMarks: number;
+}
+
+describe('report.html in headless Chromium', () => {
+  it('loads without errors and draws every figure', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (Debian) or set CHROMIUM_PATH to a Chromium binary`);
+    }
+    const dir = tempDir('clip-topo-report-');
+    // The 47 DTD classes: the densest legend and heatmap layout the report has to hold.
+    await writeReport(dir, sampleReportInput({ classes: [...DTD_CLASSES] }));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+      });
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+
+      const boxes: FigureBox[] = await page.$$eval('[data-figure]', (figs) =>
+        figs.map((f) => {
+          const svg = f.querySelector('svg');
+          const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+          const marks = svg ? Array.from(svg.querySelectorAll<SVGGraphicsElement>('.mark')) : [];
+          const drawn = marks.filter((m) => {
+            const b = m.getBBox();
+            return b.width > 0 || b.height > 0;
+          });
+          return { id: f.getAttribute('data-figure') ?? '', width: r.width, height: r.height, marks: marks.length, drawnMarks: drawn.length };
+        }),
+      );
+      expect(boxes.length).toBe(15);
+      for (const b of boxes) {
+        expect(b.width, `${b.id} width`).toBeGreaterThan(100);
+        expect(b.height, `${b.id} height`).toBeGreaterThan(100);
+        expect(b.drawnMarks, `${b.id} drawn marks`).toBeGreaterThan(0);
+        expect(b.drawnMarks, `${b.id}: every mark has a box`).toBe(b.marks);
+      }
+      // Fonts differ between machines; the axis titles must still land inside their figure.
+      const outside = await page.$$eval('[data-figure] svg', (svgs) =>
+        svgs.flatMap((svg) => {
+          const box = svg.getBoundingClientRect();
+          return Array.from(svg.querySelectorAll('.axis-label')).filter((t) => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+          }).map((t) => `${svg.closest('[data-figure]')?.getAttribute('data-figure')}: ${t.textContent}`);
+        }),
+      );
+      expect(outside).toEqual([]);
+      expect(problems).toEqual([]);
+
+      const shot = process.env.REPORT_SCREENSHOT || join(tmpdir(), 'clip-topo-report.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      const png = readFileSync(shot);
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.readUInt32BE(16), 'screenshot width').toBe(1280);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
