@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page callbacks below run in the browser; src/ is still checked without DOM types by tsconfig.json.
 /**
  * Opens report.html in headless Chromium: the page must load without console or page errors (which
  * also catches anything the Content-Security-Policy blocks), every figure must take up space and

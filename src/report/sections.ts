@@ -135,7 +135,7 @@ export function anglesSection(input: ReportInput): string {
   const rows: Cell[][] = a.closest.map((p) => [p.a, p.b, num(p.min_deg, 2), num(p.mean_deg, 2)]);
   const rank = a.rank === 'full' ? (a.energy === null ? 'full' : `by ${num(100 * a.energy, 0)}% energy`) : String(a.rank);
   return [
-    `<p>${esc(`Subspaces of the σ = ${sigmaText(a.sigma)} embeddings, ${a.center ? 'centred per class' : 'not centred'}, rank ${rank} (ranks ${Math.min(...a.ranks)}–${Math.max(...a.ranks)}).`)}</p>`,
+    `<p>${esc(`Subspaces of the σ = ${sigmaText(a.sigma)} embeddings, ${a.center ? 'centred per class' : 'not centred'}, rank ${rank}${a.ranks.length ? ` (ranks ${Math.min(...a.ranks)}–${Math.max(...a.ranks)})` : ''}.`)}</p>`,
     figure(fig.anglesFigure(input)),
     '<h3>Closest class pairs</h3>',
     htmlTable(['class a', 'class b', 'smallest angle (°)', 'mean angle (°)'], rows, { id: 'angles-closest' }),
