@@ -159,6 +159,24 @@ describe('renderReport', () => {
   });
 });
 
+describe('renderReport on a minimal run', () => {
+  it('handles a clean-only run without probe, maps or skipped files', () => {
+    const input = sampleReportInput({ levels: [0], probe: false });
+    input.maps = [];
+    input.metrics.maps = [];
+    input.metrics.dataset.skipped = [];
+    input.metrics.angles.ranks = [];
+    const html = renderReport(input);
+    expect([...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1])).toEqual(SECTION_ORDER);
+    expect(html).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
+    expect(sections(html).get('embeddings')).toContain('Skipped files (0)');
+    const figs = figures(html);
+    expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot[0].acc1.toFixed(2)} clean.`);
+    expect(figs.get('distance-vs-sigma')).toContain('No noisy level was compared');
+    expect([...figs.keys()].filter((k) => k.startsWith('topology'))).toEqual([]);
+  });
+});
+
 describe('svg helpers', () => {
   it('gives 47 classes 47 distinct colour/shape pairs', () => {
     const styles = Array.from({ length: 47 }, (_, i) => classStyle(i));
