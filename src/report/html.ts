@@ -26,9 +26,9 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Aria
 main{max-width:1180px;margin:0 auto;padding:16px 24px 48px}
 h1{font-size:1.6em;margin:0.4em 0 0.2em}h2{font-size:1.3em;border-bottom:1px solid #ccc;padding-bottom:3px;margin-top:2em}h3{font-size:1.05em;margin:1.2em 0 0.4em}
 nav ol{columns:2;font-size:0.92em;padding-left:1.2em}
-figure{margin:16px 0;display:inline-block;vertical-align:top;max-width:100%}
+figure{margin:16px 0;display:table;max-width:100%}
 figure svg{max-width:100%;height:auto;display:block;border:1px solid #eee}
-figcaption{font-size:0.9em;color:#333;max-width:640px;margin-top:4px}
+figcaption{display:table-caption;caption-side:bottom;font-size:0.9em;color:#333;margin-top:4px}
 table{border-collapse:collapse;font-size:0.88em;margin:8px 0 14px}
 th,td{border:1px solid #d4d4d4;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}td.empty{color:#777;font-style:italic}

@@ -154,7 +154,7 @@ export function diagramsSection(input: ReportInput): string {
     ]));
   }
   return [
-    `<p>${esc(`Vietoris–Rips diagrams of all embeddings per level (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class diagrams are in the tables/ folder.`)}</p>`,
+    `<p>${esc(`Vietoris–Rips diagrams of all embeddings per level (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class bar statistics are in tables/diagram_stats.csv, the diagrams themselves in diagrams/.`)}</p>`,
     '<div class="grid3">',
     ...fig.diagramFigures(input).map(figure),
     '</div>',
