@@ -79,6 +79,7 @@ export function reportTables(input: ReportInput): CsvTable[] {
       ),
     },
     { name: 'skipped.csv', text: toCsv(['path', 'reason', 'where'], m.dataset.skipped.map((s) => [s.path, s.reason, s.where])) },
+    { name: 'cache_reused.csv', text: toCsv(['step'], m.cache.reused.map((r) => [r])) },
     { name: 'timings.csv', text: toCsv(['stage', 'seconds'], Object.entries(m.timings).map(([k, v]) => [k, v])) },
   ];
 }

@@ -54,6 +54,7 @@ export function summarySection(input: ReportInput): string {
     ['noise', `${m.noise.kind}, σ ∈ {${m.noise.levels.map(sigmaText).join(', ')}} in ${m.noise.space === 'pixel' ? '[0, 1] pixel space (clipped)' : 'CLIP-normalised input space'}`],
     ['seeds', Object.entries(m.seeds).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['created', `${m.created} by ${m.tool.name} ${m.tool.version} (${m.schema})`],
+    ['cache', `${m.cache.dir ?? 'temporary (removed after the run)'}; reused: ${m.cache.reused.length ? m.cache.reused.join(', ') : 'nothing'}`],
   ];
   const conventions: Cell[][] = Object.entries(m.conventions).map(([k, v]) => [k, v]);
   conventions.push(['diagrams', `Vietoris–Rips up to H${m.diagrams.maxdim}, metric ${m.diagrams.metric}`]);

@@ -275,6 +275,7 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
         };
       }),
     ),
+    cache: { dir: '/home/user/.cache/clip-topo', reused: ['embeddings test σ=0'] },
     timings: { embed: 41.25, zeroshot: 0.31, probe: 3.5, maps: 12.75, angles: 0.8, rips: 20.1, distances: 1.2, total: 80.01 },
     warnings: ['σ = 2 images are mostly noise; accuracy near chance is expected'],
   };
