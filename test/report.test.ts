@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DTD_CLASSES } from '../src/data/dtd.js';
 import { csvField, reportTables, toCsv } from '../src/report/csv.js';
 import { renderReport } from '../src/report/html.js';
+import { distanceReading } from '../src/report/readings.js';
 import { classStyle } from '../src/report/svg/palette.js';
 import { linearScale, niceDomain } from '../src/report/svg/scale.js';
 import { writeReport } from '../src/report/write.js';
@@ -174,6 +175,15 @@ describe('renderReport on a minimal run', () => {
     expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot[0].acc1.toFixed(2)} clean.`);
     expect(figs.get('distance-vs-sigma')).toContain('No noisy level was compared');
     expect([...figs.keys()].filter((k) => k.startsWith('topology'))).toEqual([]);
+  });
+});
+
+describe('figure readings', () => {
+  it('say whether a series falls, rises or stays, in plain words', () => {
+    expect(distanceReading([{ sigma: 0.5, dim: 1, bottleneck: 0.0591 }, { sigma: 2, dim: 1, bottleneck: 0.0589 }]))
+      .toBe('The H1 bottleneck distance to the clean diagram stays near 0.059 from σ = 0.5 to σ = 2.');
+    expect(distanceReading([{ sigma: 0.5, dim: 0, bottleneck: 0.2 }, { sigma: 1, dim: 1, bottleneck: 0.05 }, { sigma: 2, dim: 1, bottleneck: 0.31 }]))
+      .toBe('The H1 bottleneck distance to the clean diagram rises from 0.050 at σ = 1 to 0.310 at σ = 2.');
   });
 });
 

@@ -19,7 +19,8 @@ function change(name: string, levels: { sigma: number; value: number }[], digits
   if (!a) return `${name}: no levels`;
   if (a === b) return `${name} is ${num(a.value, digits)} ${at(a.sigma)}`;
   const t = trend(a.value, b.value, 0.5 * 10 ** -digits);
-  if (t === 'stays near') return `${name} stays near ${num(a.value, digits)} from ${at(a.sigma)} to σ = ${sigmaText(b.sigma)}`;
+  const from = a.sigma === 0 ? 'clean' : `σ = ${sigmaText(a.sigma)}`;
+  if (t === 'stays near') return `${name} stays near ${num(a.value, digits)} from ${from} to σ = ${sigmaText(b.sigma)}`;
   return `${name} ${t} ${num(a.value, digits)} ${at(a.sigma)} to ${num(b.value, digits)} at σ = ${sigmaText(b.sigma)}`;
 }
 
