@@ -119,7 +119,8 @@ export function mapsSection(input: ReportInput): string {
     String(m.info.points),
     String(m.info.classes.length),
     String(m.info.seed),
-    Object.entries(m.info.params).map(([k, v]) => `${k}=${v}`).join(', '),
+    // Derived parameters (an adapted perplexity) carry 16 digits nobody reads; full values are in metrics.json.
+    Object.entries(m.info.params).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`).join(', '),
     num(m.info.trustworthiness, 4),
     m.info.file,
   ]);
