@@ -14,8 +14,10 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import { DTD_CLASSES } from '../src/data/dtd.js';
+import { writeSynthDataset } from '../src/data/synth.js';
+import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { writeReport } from '../src/report/write.js';
-import { tempDir } from './helpers/cli.js';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { sampleReportInput } from './helpers/report-sample.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -28,66 +30,86 @@ interface FigureBox {
   drawnMarks: number;
 }
 
-describe('report.html in headless Chromium', () => {
-  it('loads without errors and draws every figure', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (Debian) or set CHROMIUM_PATH to a Chromium binary`);
+async function checkInBrowser(html: string, figures: number, shot: string): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (Debian) or set CHROMIUM_PATH to a Chromium binary`);
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+    const boxes: FigureBox[] = await page.$$eval('[data-figure]', (figs) =>
+      figs.map((f) => {
+        const svg = f.querySelector('svg');
+        const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+        const marks = svg ? Array.from(svg.querySelectorAll<SVGGraphicsElement>('.mark')) : [];
+        const drawn = marks.filter((m) => {
+          const b = m.getBBox();
+          return b.width > 0 || b.height > 0;
+        });
+        return { id: f.getAttribute('data-figure') ?? '', width: r.width, height: r.height, marks: marks.length, drawnMarks: drawn.length };
+      }),
+    );
+    expect(boxes.length).toBe(figures);
+    for (const b of boxes) {
+      expect(b.width, `${b.id} width`).toBeGreaterThan(100);
+      expect(b.height, `${b.id} height`).toBeGreaterThan(100);
+      expect(b.drawnMarks, `${b.id} drawn marks`).toBeGreaterThan(0);
+      expect(b.drawnMarks, `${b.id}: every mark has a box`).toBe(b.marks);
     }
+    // Fonts differ between machines; the axis titles must still land inside their figure.
+    const outside = await page.$$eval('[data-figure] svg', (svgs) =>
+      svgs.flatMap((svg) => {
+        const box = svg.getBoundingClientRect();
+        return Array.from(svg.querySelectorAll('.axis-label')).filter((t) => {
+          const r = t.getBoundingClientRect();
+          return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+        }).map((t) => `${svg.closest('[data-figure]')?.getAttribute('data-figure')}: ${t.textContent}`);
+      }),
+    );
+    expect(outside).toEqual([]);
+    expect(problems).toEqual([]);
+
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16), 'screenshot width').toBe(1280);
+  } finally {
+    await browser.close();
+  }
+}
+
+describe('report.html in headless Chromium', () => {
+  it('loads without errors and draws every figure (47-class sample)', async () => {
     const dir = tempDir('clip-topo-report-');
     // The 47 DTD classes: the densest legend and heatmap layout the report has to hold.
     await writeReport(dir, sampleReportInput({ classes: [...DTD_CLASSES] }));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-      });
-      await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+    await checkInBrowser(join(dir, 'report.html'), 15, join(tmpdir(), 'clip-topo-report-sample.png'));
+  }, 120_000);
 
-      const boxes: FigureBox[] = await page.$$eval('[data-figure]', (figs) =>
-        figs.map((f) => {
-          const svg = f.querySelector('svg');
-          const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-          const marks = svg ? Array.from(svg.querySelectorAll<SVGGraphicsElement>('.mark')) : [];
-          const drawn = marks.filter((m) => {
-            const b = m.getBBox();
-            return b.width > 0 || b.height > 0;
-          });
-          return { id: f.getAttribute('data-figure') ?? '', width: r.width, height: r.height, marks: marks.length, drawnMarks: drawn.length };
-        }),
-      );
-      expect(boxes.length).toBe(15);
-      for (const b of boxes) {
-        expect(b.width, `${b.id} width`).toBeGreaterThan(100);
-        expect(b.height, `${b.id} height`).toBeGreaterThan(100);
-        expect(b.drawnMarks, `${b.id} drawn marks`).toBeGreaterThan(0);
-        expect(b.drawnMarks, `${b.id}: every mark has a box`).toBe(b.marks);
-      }
-      // Fonts differ between machines; the axis titles must still land inside their figure.
-      const outside = await page.$$eval('[data-figure] svg', (svgs) =>
-        svgs.flatMap((svg) => {
-          const box = svg.getBoundingClientRect();
-          return Array.from(svg.querySelectorAll('.axis-label')).filter((t) => {
-            const r = t.getBoundingClientRect();
-            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
-          }).map((t) => `${svg.closest('[data-figure]')?.getAttribute('data-figure')}: ${t.textContent}`);
-        }),
-      );
-      expect(outside).toEqual([]);
-      expect(problems).toEqual([]);
-
-      const shot = process.env.REPORT_SCREENSHOT || join(tmpdir(), 'clip-topo-report.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      const png = readFileSync(shot);
-      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-      expect(png.readUInt32BE(16), 'screenshot width').toBe(1280);
-    } finally {
-      await browser.close();
+  it('the report of a real analyze run loads without errors and draws every figure', async () => {
+    // REPORT_HTML: a report made elsewhere (test/pack/run.sh passes the one the main command wrote).
+    let html = process.env.REPORT_HTML;
+    if (!html) {
+      const data = tempDir('clip-topo-report-data-');
+      await writeSynthDataset({ out: data, render: nativeRenderer({ threads: 1 }), available: synthClasses(), classes: ['banded', 'dotted', 'grid', 'striped', 'woven'], perClass: 12, size: 64, seed: 5 });
+      const out = join(tempDir(), 'report');
+      const r = await runCli(['analyze', '--dataset', data, '--model', join(ROOT, 'models', 'tiny-random'), '--out', out, '--rips-points', '10', '--sample-classes', '3', '--threads', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      html = join(out, 'report.html');
     }
+    const m = JSON.parse(readFileSync(join(html, '..', 'metrics.json'), 'utf8'));
+    const levels = m.noise.levels.length;
+    // accuracy, confusion, loss, 4 maps (2 without a class sample), angles, one diagram per level, distances, one topology-accuracy plot per dim.
+    const figures = 3 + m.maps.length + 1 + levels + (levels > 1 ? 1 + (m.diagrams.maxdim + 1) : 0);
+    await checkInBrowser(html, figures, process.env.REPORT_SCREENSHOT || join(tmpdir(), 'clip-topo-report.png'));
   }, 120_000);
 });

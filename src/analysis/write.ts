@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { encodeNpy } from '../io/npy.js';
+import { writeReport } from '../report/write.js';
 import { writeAtomic } from '../store/embeddings.js';
 import { levelTag, type LevelEmbeddings } from './embeddings.js';
 import type { ReportInput } from './types.js';
@@ -94,7 +95,6 @@ export async function writeOutputs(out: string, report: ReportInput, d: OutputDa
   }
   m.timings.write = Math.round(performance.now() - d.t0 - Object.values(m.timings).reduce((a, b) => a + b, 0) * 1000) / 1000;
   m.timings.total = Math.round(performance.now() - d.t0) / 1000;
-  await writeAtomic(join(out, 'metrics.json'), JSON.stringify(m, null, 1) + '\n');
-  files.push('metrics.json');
+  files.push(...(await writeReport(out, report)).files);
   return files;
 }
