@@ -34,3 +34,8 @@ if (m.dataset.synthetic === null) fail("the synthetic dataset was not used");
 if (m.accuracy.zeroshot.length !== 4) fail("expected 4 noise levels, got " + m.accuracy.zeroshot.length);
 console.log("pack test: ok — " + m.model.name + ", zero-shot top-1 clean " + m.accuracy.zeroshot[0].acc1.toFixed(3) + ", " + m.timings.total + " s");
 '
+# The report the main command wrote, opened in headless Chromium (no console errors, every figure drawn).
+# PACK_SCREENSHOT keeps the screenshot (docs/report-screenshot.png is made this way).
+cd "$root"
+REPORT_HTML="$work/app/clip-topo-report/report.html" REPORT_SCREENSHOT="${PACK_SCREENSHOT:-$work/report.png}" \
+  npx vitest run test/report-browser.test.ts -t "real analyze run"
