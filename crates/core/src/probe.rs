@@ -42,15 +42,21 @@ impl Default for ProbeOptions {
     }
 }
 
+/// What prediction needs: p(· | x) = softmax(W x + b).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProbeModel {
+pub struct Classifier {
     pub classes: usize,
     pub dim: usize,
     /// k×d row-major.
     pub weights: Vec<f64>,
-    /// k values, shifted to sum to zero (softmax does not see a common shift; scikit-learn's lbfgs
-    /// fit started from zero has the same property).
+    /// k values. A trained probe's sum to zero (softmax does not see a common shift; scikit-learn's
+    /// lbfgs fit, started from zero, has the same property).
     pub bias: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeModel {
+    pub classifier: Classifier,
     pub iterations: usize,
     /// Loss-and-gradient evaluations (line-search trials included).
     pub evaluations: usize,
@@ -180,10 +186,7 @@ pub fn train<T: Copy + Into<f64>>(
     let mean_b = b.iter().sum::<f64>() / classes as f64;
     b.iter_mut().for_each(|v| *v -= mean_b);
     Ok(ProbeModel {
-        classes,
-        dim: d,
-        bias: b.to_vec(),
-        weights: w.to_vec(),
+        classifier: Classifier { classes, dim: d, weights: w.to_vec(), bias: b.to_vec() },
         iterations: out.iterations,
         evaluations: out.evaluations,
         converged: out.stop.converged(),
@@ -195,7 +198,7 @@ pub fn train<T: Copy + Into<f64>>(
     })
 }
 
-fn check_model(model: &ProbeModel) -> Result<()> {
+fn check_model(model: &Classifier) -> Result<()> {
     let (k, d) = (model.classes, model.dim);
     if k < 2 || d == 0 || model.weights.len() != k * d || model.bias.len() != k {
         return Err(Error::invalid(format!(
@@ -211,7 +214,7 @@ fn check_model(model: &ProbeModel) -> Result<()> {
 }
 
 /// Class probabilities (n×k row-major) for `x` (n×d row-major).
-pub fn predict_proba<T: Copy + Into<f64>>(model: &ProbeModel, x: &[T], n: usize, ctl: &Control<'_>) -> Result<Vec<f64>> {
+pub fn predict_proba<T: Copy + Into<f64>>(model: &Classifier, x: &[T], n: usize, ctl: &Control<'_>) -> Result<Vec<f64>> {
     check_model(model)?;
     let (k, d) = (model.classes, model.dim);
     if n > 0 && x.len() != n * d {
@@ -237,7 +240,7 @@ pub fn predict_proba<T: Copy + Into<f64>>(model: &ProbeModel, x: &[T], n: usize,
 /// Probabilities, predictions, top-1/top-5 accuracy, mean per-class recall and the confusion
 /// matrix of the probe on `x` (n×d) with true labels `labels`.
 pub fn evaluate<T: Copy + Into<f64>>(
-    model: &ProbeModel,
+    model: &Classifier,
     x: &[T],
     n: usize,
     labels: &[i32],

@@ -52,7 +52,7 @@ fn matches_sklearn_on_every_case() {
         assert!(model.objective >= obj * (1.0 - 1e-9), "{name}: below sklearn's optimum?");
 
         let xt = f32s(&c["x_test"]);
-        let ev = evaluate(&model, &xt, m, &ints(&c["y_test"]), &Control::none()).unwrap();
+        let ev = evaluate(&model.classifier, &xt, m, &ints(&c["y_test"]), &Control::none()).unwrap();
         let proba = floats(&c["proba"]);
         let dp = ev.probabilities.iter().zip(&proba).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(dp <= 1e-4, "{name}: probabilities differ by {dp:e}");
@@ -62,7 +62,7 @@ fn matches_sklearn_on_every_case() {
         for (i, row) in dec.chunks_exact(k).enumerate() {
             let xi: Vec<f64> = xt[i * d..(i + 1) * d].iter().map(|&v| v as f64).collect();
             let z: Vec<f64> = (0..k)
-                .map(|j| model.bias[j] + (0..d).map(|t| model.weights[j * d + t] * xi[t]).sum::<f64>())
+                .map(|j| model.classifier.bias[j] + (0..d).map(|t| model.classifier.weights[j * d + t] * xi[t]).sum::<f64>())
                 .collect();
             let mean = z.iter().sum::<f64>() / k as f64;
             for j in 0..k {
@@ -77,7 +77,7 @@ fn matches_sklearn_on_every_case() {
         // Weights: the minimiser is unique (strictly convex in W), so they agree too, if less tightly.
         let w = floats(&c["weights"]);
         let scale = w.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let dw = model.weights.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let dw = model.classifier.weights.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(dw <= 1e-3 * scale.max(1.0), "{name}: weights differ by {dw:e} (scale {scale})");
         eprintln!("{name}: {} iterations (sklearn {}), objective rel {rel:.1e}, proba {dp:.1e}, logits {dz:.1e}, weights {dw:.1e}",
             model.iterations, c["sklearn_n_iter"], );
@@ -92,7 +92,7 @@ fn metrics_follow_their_definitions() {
     let opts = ProbeOptions { c: c["c"].as_f64().unwrap(), ..ProbeOptions::default() };
     let model = train(&f32s(&c["x_train"]), n, d, &ints(&c["y_train"]), k, &opts, &Control::none()).unwrap();
     let y = ints(&c["y_test"]);
-    let ev = evaluate(&model, &f32s(&c["x_test"]), m, &y, &Control::none()).unwrap();
+    let ev = evaluate(&model.classifier, &f32s(&c["x_test"]), m, &y, &Control::none()).unwrap();
     let hits = ev.predictions.iter().zip(&y).filter(|(p, t)| **p as i32 == **t).count();
     assert_eq!(ev.acc1, hits as f64 / m as f64);
     assert_eq!(ev.confusion.iter().sum::<u64>(), m as u64);
@@ -165,9 +165,9 @@ fn bad_input_is_refused_with_a_reason() {
     assert!(msg(train(&x, 3, 2, &[0, 1, 1], 2, &ProbeOptions { max_iter: 0, ..o }, &ctl)).contains("max_iter"));
 
     let model = train(&x, 3, 2, &[0, 1, 1], 2, &o, &ctl).unwrap();
-    let e = evaluate(&model, &x[..4], 2, &[0, 2], &ctl).unwrap_err();
+    let e = evaluate(&model.classifier, &x[..4], 2, &[0, 2], &ctl).unwrap_err();
     assert!(e.message.contains("label 2 of sample 1"), "{}", e.message);
-    let e = predict_proba(&model, &x[..3], 1, &ctl).unwrap_err();
+    let e = predict_proba(&model.classifier, &x[..3], 1, &ctl).unwrap_err();
     assert!(e.message.contains("trained on 2 dimensions"), "{}", e.message);
 }
 
