@@ -111,7 +111,7 @@ pub fn train_probe(
 pub struct ProbeNativeEvaluation {
     /// n×classes row-major.
     pub probabilities: Float64Array,
-    pub predictions: Uint32Array,
+    pub predictions: Int32Array,
     pub acc1: f64,
     pub acc5: f64,
     pub mean_per_class_recall: f64,
@@ -143,7 +143,7 @@ impl Task for EvaluateProbeTask {
             .collect::<Result<Vec<u32>>>()?;
         Ok(ProbeNativeEvaluation {
             probabilities: Float64Array::new(e.probabilities),
-            predictions: Uint32Array::new(e.predictions),
+            predictions: Int32Array::new(e.predictions.into_iter().map(|p| p as i32).collect()),
             acc1: e.acc1,
             acc5: e.acc5,
             mean_per_class_recall: e.mean_per_class_recall,
