@@ -181,8 +181,8 @@ pub fn train<T: Copy + Into<f64>>(
     ctl.report("probe", out.iterations as u64, out.iterations as u64);
 
     let mut theta = out.x;
-    let sum_loss = problem.sum_log_loss(&theta);
     let (w, b) = theta.split_at_mut(classes * d);
+    let penalty = 0.5 * problem.lambda * w.iter().map(|v| v * v).sum::<f64>();
     let mean_b = b.iter().sum::<f64>() / classes as f64;
     b.iter_mut().for_each(|v| *v -= mean_b);
     Ok(ProbeModel {
@@ -193,7 +193,7 @@ pub fn train<T: Copy + Into<f64>>(
         stop: out.stop,
         // f is on the 1/(C·n) scale
         objective: out.f * opts.c * n as f64,
-        log_loss: sum_loss / n as f64,
+        log_loss: out.f - penalty,
         grad_max: out.grad_max,
     })
 }

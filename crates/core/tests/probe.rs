@@ -118,6 +118,11 @@ fn metrics_follow_their_definitions() {
     for row in ev.probabilities.chunks_exact(k) {
         assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
+    // log_loss is the mean training cross-entropy.
+    let ytr = ints(&c["y_train"]);
+    let tr = evaluate(&model.classifier, &f32s(&c["x_train"]), n, &ytr, &Control::none()).unwrap();
+    let ce = (0..n).map(|i| -tr.probabilities[i * k + ytr[i] as usize].ln()).sum::<f64>() / n as f64;
+    assert!((model.log_loss - ce).abs() < 1e-12, "{} vs {ce}", model.log_loss);
     // With the default tol 1e-4 (sklearn's), the predictions already agree with the optimum's here.
     let preds: Vec<u32> = ints(&c["predictions"]).iter().map(|&p| p as u32).collect();
     assert_eq!(ev.predictions, preds);

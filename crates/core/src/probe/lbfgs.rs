@@ -90,7 +90,7 @@ pub fn minimize(
             slope = dot(&p, &g);
         }
         // Without curvature information the first trial step has unit length (as scipy's first step).
-        let alpha0 = if hist.is_empty() { (1.0 / norm(&p)).min(1.0) } else { 1.0 };
+        let alpha0 = if hist.is_empty() { 1.0 / norm(&p) } else { 1.0 };
         let mut search = |alpha: f64, xs: &mut [f64], gs: &mut [f64]| -> Result<(f64, f64)> {
             for ((xi, &x0i), &pi) in xs.iter_mut().zip(&x).zip(&p) {
                 *xi = x0i + alpha * pi;
@@ -238,8 +238,11 @@ fn strong_wolfe(
         if d >= 0.0 {
             return zoom(eval, f0, d0, cur, prev, max_evals - evals, xs, gs);
         }
+        // Still descending steeply: extrapolate where the slope would vanish if it changed
+        // linearly (secant), kept within [2α, 10α] so the bracket grows but not wildly.
+        let secant = if d > prev.d { a - d * (a - prev.a) / (d - prev.d) } else { f64::INFINITY };
         prev = cur;
-        a *= 4.0;
+        a = secant.clamp(2.0 * a, 10.0 * a);
     }
     Ok(None)
 }
