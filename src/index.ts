@@ -24,6 +24,14 @@ export {
   type RipsOptions,
   type RipsMetric,
 } from './kernels/rips.js';
+export {
+  trainProbe,
+  evaluateProbe,
+  type ProbeOptions,
+  type ProbeModel,
+  type ProbeStop,
+  type ProbeEvaluation,
+} from './kernels/probe.js';
 export { readPointCloudCsv, readDistanceCsv } from './io/pointcloud.js';
 export {
   tsne,

@@ -56,6 +56,8 @@ describe('analyze', () => {
     expect(m.dataset.counts).toEqual([5, 5, 5, 5, 5, 5]);
     expect(m.accuracy.zeroshot.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
     expect(m.accuracy.zeroshot[0].confusion.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(m.accuracy.probe?.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
+    expect(m.accuracy.probe_settings).toMatchObject({ converged: true, train_images: 30 });
     expect(m.loss).toHaveLength(3);
     for (const l of m.loss) expect(l.batches).toBe(5);
     expect(m.maps.map((x) => `${x.method}/${x.subset}`)).toEqual(['tsne/all', 'umap/all', 'tsne/sample', 'umap/sample']);

@@ -9,6 +9,7 @@ pub mod error;
 pub mod image;
 pub mod linalg;
 pub mod maps;
+pub mod probe;
 pub mod rips;
 pub mod summaries;
 pub mod synth;

@@ -9,6 +9,7 @@ pub mod diagram_distance;
 pub mod hooks;
 pub mod image;
 pub mod maps;
+pub mod probe;
 pub mod rips;
 pub mod summaries;
 pub mod synth;
