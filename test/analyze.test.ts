@@ -13,6 +13,7 @@ import type { AnalysisMetrics } from '../src/analysis/types.js';
 import { writeSynthDataset } from '../src/data/synth.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
+import { bombPng } from './helpers/hostile.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
 const CLASSES = ['banded', 'chequered', 'dotted', 'grid', 'striped', 'zigzagged'];
@@ -138,15 +139,20 @@ describe('analyze', () => {
     const jpg = readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg'));
     writeFileSync(join(img, 'dotted', 'truncated.jpg'), jpg.subarray(0, jpg.length >> 1));
     writeFileSync(join(img, 'grid', 'notes.jpg'), 'not a picture\n');
-    appendFileSync(join(hostile, 'labels', 'test1.txt'), 'banded/zero.jpg\ndotted/truncated.jpg\ngrid/notes.jpg\ngrid/missing.jpg\n');
+    writeFileSync(join(img, 'striped', 'bomb.png'), bombPng());
+    appendFileSync(join(hostile, 'labels', 'test1.txt'), 'banded/zero.jpg\ndotted/truncated.jpg\ngrid/notes.jpg\ngrid/missing.jpg\nstriped/bomb.png\n');
     const o = join(tempDir(), 'report');
     const r = await runCli(['analyze', '--dataset', hostile, '--out', o, ...ARGS]);
     expect(r.code, r.stderr).toBe(0);
     const h = readMetrics(o);
     const names = h.dataset.skipped.map((s) => s.path.split('/').pop()).sort();
-    expect(names).toEqual(['missing.jpg', 'notes.jpg', 'truncated.jpg', 'zero.jpg']);
+    expect(names).toEqual(['bomb.png', 'missing.jpg', 'notes.jpg', 'truncated.jpg', 'zero.jpg']);
     for (const s of h.dataset.skipped) expect(s.reason.length).toBeGreaterThan(3);
-    for (const n of names) expect(r.stderr).toContain(n);
+    const html = readFileSync(join(o, 'report.html'), 'utf8');
+    for (const n of names) {
+      expect(r.stderr).toContain(n);
+      expect(html).toContain(n);
+    }
     // The good images give exactly the clean dataset's results.
     expect(h.accuracy.zeroshot).toEqual(m.accuracy.zeroshot);
     expect(h.distances).toEqual(m.distances);

@@ -1,6 +1,5 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -12,29 +11,9 @@ import { ensembleWeights, zeroShot } from '../src/clip/zeroshot.js';
 import { CancelledError } from '../src/errors.js';
 import { readNpy } from '../src/io/npy.js';
 import { ROOT, fixture, runCli, tempDir } from './helpers/cli.js';
+import { bombPng } from './helpers/hostile.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A real 30000×30000 1-bit PNG of zeros: 112 MB of pixels, about 110 kB on disk. */
-function bombPng(): Buffer {
-  const w = 30000;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(w, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // gray
-  const raw = Buffer.alloc(w * (1 + w / 8)); // filter byte 0 + packed row, all zero
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const GOOD: Record<string, string[]> = {
   banded: ['rgb_640x451.jpg', 'gray_257x300.png', 'cmyk_320x256.jpg'],
