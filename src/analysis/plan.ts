@@ -3,6 +3,7 @@
  * speed is measured on the spot with one small batch; the rest are rates measured on a 2-core machine
  * (BENCHMARKS.md), so the estimate is an order of magnitude, not a promise.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 import * as ort from 'onnxruntime-node';
@@ -46,7 +47,10 @@ export async function estimatePlan(o: { card: ModelCard; images: number; levels:
   const ripsSec = o.levels * (0.5 + (Math.min(o.ripsPoints, o.images) / 300) ** 3 * 2) + o.levels * o.classes * 0.02;
   const seconds = embedSec + mapsSec + ripsSec + 2;
   const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(Math.min(o.ripsPoints, o.images), o.maxdim) : 0;
-  const bytes = 250 * 2 ** 20 + embedded * 4 * 1024 + ripsBytes;
+  // Node, sharp and onnxruntime take ~350 MB before any work (measured: 428 MB peak for the tiny model);
+  // sessions hold about twice their graph's size; embeddings are kept per level plus a few copies.
+  const graphs = [o.card.imagePath, o.card.textPath].reduce((a, p) => a + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0);
+  const bytes = 350 * 2 ** 20 + 2 * graphs + embedded * 4 * 1024 * 3 + ripsBytes;
   const f = (n: number) => n.toLocaleString('en-US');
   return {
     lines: [
