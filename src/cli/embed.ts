@@ -41,7 +41,7 @@ function integer(value: string): number {
 function common(cmd: Command): Command {
   return cmd
     .requiredOption('--dataset <dir>', 'image folder: <dir>/<class>/<images> (or <dir>/<split>/<class>/<images>)')
-    .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL')
+    .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL, else the packaged models/clip-topo-mini')
     .option('--split <name>', 'use <dataset>/<name>/ when it exists', 'test')
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
