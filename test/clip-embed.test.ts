@@ -60,11 +60,22 @@ describe('clip-topo embed', () => {
     expect(strict.stderr).toMatch(/--strict/);
   });
 
-  it('without a model says how to supply one (one line, exit 2)', async () => {
-    const r = await runCli(['embed', '--dataset', makeDataset(false)]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/--model <dir>/);
+  it('without --model or CLIP_TOPO_MODEL uses the packaged clip-topo-mini; CLIP_TOPO_MODEL and --model override it', async () => {
+    const dataset = makeDataset(false);
+    const env = { ...process.env };
+    delete env.CLIP_TOPO_MODEL;
+    const manifestOf = (out: string) => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { model: { name: string; dir: string } };
+    const byDefault = join(tempDir(), 'default');
+    const r = await runCli(['embed', '--dataset', dataset, '--out', byDefault, '--threads', '1'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(manifestOf(byDefault).model.name).toBe('clip-topo-mini');
+    expect(manifestOf(byDefault).model.dir).toBe(join(ROOT, 'models', 'clip-topo-mini'));
+    const byEnv = join(tempDir(), 'env');
+    expect((await runCli(['embed', '--dataset', dataset, '--out', byEnv, '--threads', '1'], { env: { ...env, CLIP_TOPO_MODEL: TINY } })).code).toBe(0);
+    expect(manifestOf(byEnv).model.name).toBe('tiny-random');
+    const byFlag = join(tempDir(), 'flag');
+    expect((await runCli(['embed', '--dataset', dataset, '--out', byFlag, '--threads', '1', '--model', TINY], { env })).code).toBe(0);
+    expect(manifestOf(byFlag).model.name).toBe('tiny-random');
   });
 
   it('resumes an interrupted run without recomputing finished batches, with identical results', async () => {

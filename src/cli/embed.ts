@@ -42,7 +42,7 @@ function integer(value: string): number {
 function common(cmd: Command): Command {
   return cmd
     .requiredOption('--dataset <dir>', 'DTD folder (images/ + labels/), or image folder <dir>/<class>/<images> (or <dir>/<split>/<class>/<images>)')
-    .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL')
+    .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL, else the packaged models/clip-topo-mini')
     .option('--split <name>', 'DTD split (train, val, test, trainval, all); for folders, <dataset>/<name>/ when it exists', 'test')
     .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import * as ort from 'onnxruntime-node';
 
@@ -45,8 +46,13 @@ export interface ModelCard {
   warnings: string[];
 }
 
+/** The model used when neither --model nor CLIP_TOPO_MODEL is given: clip-topo's own small CLIP (models/clip-topo-mini). */
+export const DEFAULT_MODEL_NAME = 'clip-topo-mini';
+// From src/clip/ and dist/clip/ alike the package root is two levels up, in the repository and in an installed package.
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL(`../../models/${DEFAULT_MODEL_NAME}`, import.meta.url));
+
 export const NO_MODEL_HINT =
-  'no CLIP model given: pass --model <dir> (a directory with model.json + image.onnx + text.onnx, or a Hugging Face ONNX export; see models/README.md), set CLIP_TOPO_MODEL, or run `clip-topo model fetch <name> --to <dir>`';
+  `the default model (${DEFAULT_MODEL_DIR}) is missing: pass --model <dir> (a directory with model.json + image.onnx + text.onnx, or a Hugging Face ONNX export; see models/README.md), set CLIP_TOPO_MODEL, or run \`clip-topo model fetch <name> --to <dir>\``;
 
 function readJson(path: string): Record<string, unknown> {
   try {
@@ -210,11 +216,15 @@ function loadOwn0(dir: string): ModelCard {
   };
 }
 
-/** The model directory from --model or CLIP_TOPO_MODEL; none is a usage error with a one-line hint. */
+/**
+ * The model directory: --model, else CLIP_TOPO_MODEL (an empty value counts as unset), else the packaged
+ * default (DEFAULT_MODEL_DIR). A missing packaged model is a usage error with a one-line hint.
+ */
 export function resolveModelDir(flag: string | undefined): string {
-  const dir = flag ?? process.env.CLIP_TOPO_MODEL;
-  if (!dir) throw new UsageError(NO_MODEL_HINT);
-  return dir;
+  const dir = flag ?? (process.env.CLIP_TOPO_MODEL || undefined);
+  if (dir) return dir;
+  if (!existsSync(join(DEFAULT_MODEL_DIR, 'model.json'))) throw new UsageError(NO_MODEL_HINT);
+  return DEFAULT_MODEL_DIR;
 }
 
 function pick(found: readonly string[], declared: string | undefined, preferred: string[], what: string, where: string, all: string): string {
