@@ -41,7 +41,8 @@ details{margin:6px 0}
 
 export function renderReport(input: ReportInput): string {
   const m = input.metrics;
-  const title = `clip-topo report: ${m.model.name} on ${m.dataset.format} (${m.dataset.split})`;
+  const data = m.dataset.synthetic ? `synthetic textures (seed ${m.dataset.synthetic.seed})` : m.dataset.format;
+  const title = `clip-topo report: ${m.model.name} on ${data} (${m.dataset.split})`;
   const nav = SECTIONS.map(([id, name]) => `<li><a href="#${id}">${esc(name)}</a></li>`).join('');
   const body = SECTIONS.map(([id, name, render]) => `<section id="${id}" data-section="${id}">\n<h2>${esc(name)}</h2>\n${render(input)}\n</section>`).join('\n');
   return [
