@@ -67,6 +67,12 @@ function applyTransform(tensor: Float32Array, indices: number[], items: ImageIte
 // The compiled worker lives in dist/ (both src/clip and dist/clip are two levels below the package).
 const WORKER = fileURLToPath(new URL('../../dist/clip/prepare-worker.js', import.meta.url));
 
+/** Niceness of the preparing threads (see prepare-worker.ts); CLIP_TOPO_PREPARE_NICE=0 turns lowering off. */
+function prepareNice(): number {
+  const v = Number(process.env.CLIP_TOPO_PREPARE_NICE ?? 10);
+  return Number.isInteger(v) && v >= 0 && v <= 19 ? v : 10;
+}
+
 /** Prepares batches in one worker thread; falls back to the main thread if the worker cannot run. */
 export class BatchPreparer {
   private worker?: Worker;
@@ -80,7 +86,7 @@ export class BatchPreparer {
   ) {
     if (process.env.CLIP_TOPO_PREPARE_INLINE === '1' || !existsSync(WORKER)) return;
     try {
-      this.worker = new Worker(WORKER, { workerData: { paths: items.map((i) => i.path), spec } });
+      this.worker = new Worker(WORKER, { workerData: { paths: items.map((i) => i.path), spec, nice: prepareNice() } });
       this.worker.unref();
       this.worker.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
         const w = this.waiting.get(m.id);
