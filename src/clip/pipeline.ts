@@ -39,9 +39,11 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
   const B = opts.batchSize ?? 32;
   const { items } = opts.dataset;
-  // Hashing the graph, hashing the images and creating the session are independent: run them together.
+  // Hashing the graph, hashing the images and creating the session are independent: run them together
+  // (the tower is handed out only once the graph's hash has been checked).
   const shaP = checkedSha256(card.imagePath, card.imageSha256);
-  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256 }));
+  shaP.catch(() => undefined);
+  const tower = openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256: shaP });
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
   const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
