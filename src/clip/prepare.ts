@@ -108,7 +108,26 @@ export class BatchPreparer {
     this.worker = undefined;
   }
 
-  async prepare(start: number, end: number): Promise<PreparedBatch> {
+  private readonly early = new Map<string, Promise<PreparedBatch>>();
+
+  /** Starts preparing items[start, end) now; the next prepare(start, end) takes the result. */
+  prefetch(start: number, end: number): void {
+    const p = this.run(start, end);
+    p.catch(() => undefined); // reported by the prepare() that takes it, if any
+    this.early.set(`${start}:${end}`, p);
+  }
+
+  prepare(start: number, end: number): Promise<PreparedBatch> {
+    const key = `${start}:${end}`;
+    const early = this.early.get(key);
+    if (early) {
+      this.early.delete(key);
+      return early;
+    }
+    return this.run(start, end);
+  }
+
+  private async run(start: number, end: number): Promise<PreparedBatch> {
     const worker = this.worker;
     if (!worker) return prepareBatch(this.items, start, end, this.spec, this.transform);
     const id = this.seq++;
@@ -122,6 +141,7 @@ export class BatchPreparer {
   }
 
   async close(): Promise<void> {
+    this.early.clear();
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
