@@ -12,7 +12,7 @@ const { paths, spec, nice } = workerData as { paths: string[]; spec: PreprocessS
 const items = paths.map((path) => ({ path }));
 
 // Every image is decoded once: libvips' operation cache would only hold memory.
-if (process.env.CLIP_TOPO_SHARP_CACHE !== '1') sharp.cache(false);
+sharp.cache(false);
 
 const lowered = new Set<number>();
 /**
