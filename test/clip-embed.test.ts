@@ -108,6 +108,24 @@ describe('batch preparation', () => {
       await preparer.close();
     }
   });
+
+  it('a prefetched batch is what prepare() later returns, once; unclaimed ones are dropped on close', async () => {
+    const { items } = await loadImageDataset(makeDataset(true), { split: 'test' });
+    const preparer = new BatchPreparer(items, DEFAULT_SPEC);
+    try {
+      preparer.prefetch(0, 2);
+      preparer.prefetch(1, items.length); // never claimed
+      const early = preparer.prepare(0, 2);
+      const again = preparer.prepare(0, 2);
+      expect(again).not.toBe(early); // taken once, then prepared again
+      const [a, b, inline] = await Promise.all([early, again, prepareBatch(items, 0, 2, DEFAULT_SPEC)]);
+      expect(Buffer.from(b.tensor.buffer).equals(Buffer.from(inline.tensor.buffer))).toBe(true);
+      expect(a.indices).toEqual(inline.indices);
+      expect(Buffer.from(a.tensor.buffer).equals(Buffer.from(inline.tensor.buffer))).toBe(true);
+    } finally {
+      await preparer.close();
+    }
+  });
 });
 
 describe('zero-shot', () => {

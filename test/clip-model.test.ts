@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { embedTexts, prepareBatch, runImageBatch } from '../src/clip/embed.js';
-import { openImageTower, openTextTower, readModelCard } from '../src/clip/model.js';
+import { checkedSha256, openImageTower, openTextTower, readModelCard } from '../src/clip/model.js';
 import { ROOT, fixture, tempDir } from './helpers/cli.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
@@ -90,5 +90,20 @@ describe('model directories', () => {
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ name: 'x', image: { sha256: '00' } }));
     await expect(openImageTower(readModelCard(dir))).rejects.toThrow(/sha256 is [0-9a-f]{64}, model\.json says 00/);
     expect(() => readModelCard(tempDir())).toThrow(/not a CLIP model directory/);
+  });
+
+  it('creating the session while the hash is computed: the hash is checked first and its error wins', async () => {
+    const card = readModelCard(TINY);
+    const real = await checkedSha256(card.imagePath);
+    const tower = await openImageTower(card, { threads: 1, sha256: checkedSha256(card.imagePath) });
+    expect(tower.sha256).toBe(real);
+    await tower.session.release();
+    // A damaged graph with a pin: onnxruntime cannot load it either, but the report is the hash mismatch.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'image.onnx'), 'not a graph');
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ name: 'x', image: { sha256: '00' } }));
+    const bad = readModelCard(dir);
+    await expect(openImageTower(bad, { sha256: checkedSha256(bad.imagePath, bad.imageSha256) })).rejects.toThrow(/sha256 is [0-9a-f]{64}, model\.json says 00/);
+    await expect(openImageTower(bad, { sha256: checkedSha256(bad.imagePath) })).rejects.toThrow(/onnxruntime cannot load it/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
-import { CLIP_MEAN, CLIP_STD, cropOffsets, cropRgb, DEFAULT_SPEC, normalizeInto, preprocessImage, resizedSize } from '../src/clip/preprocess.js';
+import { CLIP_MEAN, CLIP_STD, cropOffsets, cropRgb, DEFAULT_SPEC, jpegFrame, normalizeInto, preprocessImage, resizedSize } from '../src/clip/preprocess.js';
 import { readNpy } from '../src/io/npy.js';
 import { fixture, runCli, tempDir } from './helpers/cli.js';
 
@@ -58,6 +58,59 @@ describe('geometry and normalisation', () => {
   it('rejects empty files and non-images with the file name', async () => {
     await expect(cropRgb(Buffer.alloc(0), 224, 'x.jpg')).rejects.toThrow(/x\.jpg: empty file/);
     await expect(cropRgb(Buffer.from('hello, I am text'), 224, 'y.jpg')).rejects.toThrow(/y\.jpg: /);
+  });
+});
+
+describe('fast paths give the same bytes as the general ones', () => {
+  it('normalisation equals (v/255 − mean)/std rounded to float32, for every byte value and channel', () => {
+    const size = 16; // 256 pixels: pixel p holds the value p in every channel
+    const rgb = Uint8Array.from({ length: size * size * 3 }, (_, i) => Math.floor(i / 3));
+    for (const spec of [DEFAULT_SPEC, { size, mean: [0.5, 0.25, 0.125], std: [0.3, 0.7, 1.1] } as const]) {
+      const out = new Float32Array(3 * size * size);
+      normalizeInto(rgb, { ...spec, size }, out);
+      for (let c = 0; c < 3; c++) {
+        for (let v = 0; v < 256; v++) expect(out[c * 256 + v]).toBe(Math.fround((v / 255 - spec.mean[c]) / spec.std[c]));
+      }
+    }
+  });
+
+  async function jpegs(): Promise<{ name: string; data: Buffer }[]> {
+    const w = 301, h = 257;
+    const raw = Buffer.from(Uint8Array.from({ length: w * h * 3 }, (_, i) => ((i % (w * 3)) * 7 + Math.floor(i / (w * 3)) * 3 + ((i * 2654435761) >>> 28)) & 255));
+    const img = () => sharp(raw, { raw: { width: w, height: h, channels: 3 } });
+    return [
+      { name: 'baseline 4:2:0', data: await img().jpeg({ quality: 85 }).toBuffer() },
+      { name: 'baseline 4:4:4', data: await img().jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer() },
+      { name: 'progressive', data: await img().jpeg({ progressive: true }).toBuffer() },
+      { name: 'EXIF + ICC before the frame', data: await img().withMetadata({ orientation: 6 }).jpeg().toBuffer() },
+      { name: 'gray', data: await img().greyscale().jpeg().toBuffer() },
+      { name: 'CMYK fixture', data: readFileSync(fixture('clip', 'images', 'cmyk_320x256.jpg')) },
+      { name: 'RGB fixture', data: readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg')) },
+    ];
+  }
+
+  it('reads width, height and components from JPEG frame headers as libvips does, and nothing from other files', async () => {
+    for (const j of await jpegs()) {
+      const meta = await sharp(j.data).metadata();
+      expect(jpegFrame(j.data), j.name).toEqual({ width: meta.width, height: meta.height, components: meta.channels });
+    }
+    expect(jpegFrame(readFileSync(fixture('clip', 'images', 'rgb_300x300.png')))).toBeUndefined();
+    expect(jpegFrame(Buffer.from([0xff, 0xd8, 0xff, 0xda, 0, 2]))).toBeUndefined(); // scan before any frame
+    expect(jpegFrame(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x40, 0]))).toBeUndefined(); // segment runs past the end
+    const twelveBit = Buffer.from([0xff, 0xd8, 0xff, 0xc1, 0, 17, 12, 0, 10, 0, 10, 3]);
+    expect(jpegFrame(twelveBit)).toBeUndefined();
+  });
+
+  it('a JPEG gives the same crop as its decoded pixels stored as PNG (which goes through libvips metadata)', async () => {
+    for (const j of await jpegs()) {
+      const { data, info } = await sharp(j.data).raw().toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3 || (await sharp(j.data).metadata()).space === 'cmyk') continue;
+      const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+      const a = await cropRgb(j.data, 224, j.name);
+      const b = await cropRgb(png, 224, j.name);
+      expect(a.info.mode, j.name).toBe('RGB');
+      expect(Buffer.from(a.rgb).equals(Buffer.from(b.rgb)), j.name).toBe(true);
+    }
   });
 });
 

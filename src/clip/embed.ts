@@ -53,6 +53,8 @@ export interface EmbedImagesOptions {
   batchSize?: number;
   transform?: TensorTransform;
   signal?: AbortSignal;
+  /** Prepares the batches (owned, and closed, by the caller; it may have started the first one early). */
+  preparer?: BatchPreparer;
   /** Batches (by number) already done: not read nor computed (resume). */
   skipBatch?: (batch: number) => boolean;
   onBatch: (batch: number, result: { indices: number[]; embeddings: Float32Array; dim: number; skipped: { index: number; reason: string }[] }) => Promise<void> | void;
@@ -68,7 +70,7 @@ export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTowe
   const todo = Array.from({ length: batches }, (_, k) => k).filter((k) => !opts.skipBatch?.(k));
   // onnxruntime-node runs inference on the main thread (synchronously, inside setImmediate), so
   // preprocessing overlaps with it only from a worker thread.
-  const preparer = new BatchPreparer(items, spec, opts.transform);
+  const preparer = opts.preparer ?? new BatchPreparer(items, spec, opts.transform);
   const prepare = (k: number) => preparer.prepare(k * B, Math.min(items.length, (k + 1) * B));
   // The first batch is read while the session is still being created.
   try {
@@ -85,7 +87,7 @@ export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTowe
       await opts.onBatch(todo[t], { indices: batch.indices, embeddings: data, dim, skipped: batch.skipped });
     }
   } finally {
-    await preparer.close();
+    if (!opts.preparer) await preparer.close();
   }
 }
 

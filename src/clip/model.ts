@@ -244,8 +244,12 @@ function describeGraph(s: ort.InferenceSession): string {
 export interface SessionOptions {
   /** Intra-op threads of onnxruntime (default: all cores). */
   threads?: number;
-  /** The graph's sha256 when the caller has already computed it. */
-  sha256?: string;
+  /**
+   * The graph's sha256 when the caller has already computed it, or a promise of it: the session is then
+   * created while the hash is being computed (two cores instead of one), and released unused if the
+   * promise rejects (e.g. a pinned hash that does not match), whose error is the one reported.
+   */
+  sha256?: string | Promise<string>;
   /** Let idle onnxruntime threads spin (onnxruntime's default); off unless asked. */
   spin?: boolean;
 }
@@ -261,9 +265,25 @@ export async function checkedSha256(path: string, expectSha?: string): Promise<s
 }
 
 async function openSession(path: string, opts: SessionOptions, expectSha?: string): Promise<{ session: ort.InferenceSession; sha256: string }> {
+  if (opts.sha256 instanceof Promise) {
+    const pending = createSession(path, opts);
+    pending.catch(() => undefined); // awaited below, or released if the hash fails first
+    let sha256: string;
+    try {
+      sha256 = await opts.sha256;
+    } catch (err) {
+      pending.then((s) => s.release()).catch(() => undefined);
+      throw err;
+    }
+    return { session: await pending, sha256 };
+  }
   const sha256 = opts.sha256 ?? (await checkedSha256(path, expectSha));
+  return { session: await createSession(path, opts), sha256 };
+}
+
+async function createSession(path: string, opts: SessionOptions): Promise<ort.InferenceSession> {
   try {
-    const session = await ort.InferenceSession.create(path, {
+    return await ort.InferenceSession.create(path, {
       executionProviders: ['cpu'],
       intraOpNumThreads: opts.threads ?? 0,
       interOpNumThreads: 1,
@@ -272,7 +292,6 @@ async function openSession(path: string, opts: SessionOptions, expectSha?: strin
       // next batch need; on a machine with few cores that costs more than it saves.
       extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' }, inter_op: { allow_spinning: opts.spin ? '1' : '0' } } },
     });
-    return { session, sha256 };
   } catch (err) {
     throw new InputError(`${path}: onnxruntime cannot load it (${(err as Error).message.split('\n')[0]})`, 'ERR_MODEL');
   }

@@ -1,10 +1,12 @@
 /** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { readNpy } from '../io/npy.js';
 import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
+import { BatchPreparer } from './prepare.js';
 import { checkedSha256, openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
 import { ensembleWeights, prompts, zeroShot, type ZeroShotResult } from './zeroshot.js';
 
@@ -39,9 +41,26 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
   const B = opts.batchSize ?? 32;
   const { items } = opts.dataset;
-  // Hashing the graph, hashing the images and creating the session are independent: run them together.
+  // In a fresh run the first batch is read while the graph and the images are hashed, which keep one core
+  // busy at most. Not when the output folder holds a finished run: that is most likely reused as it is.
+  const fresh = items.length > 0 && !existsSync(join(opts.out, 'manifest.json'));
+  const preparer = fresh ? new BatchPreparer(items, card.preprocess, opts.transform) : undefined;
+  try {
+    preparer?.prefetch(0, Math.min(B, items.length));
+    return await embedWith(opts, card, preparer);
+  } finally {
+    await preparer?.close();
+  }
+}
+
+async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: BatchPreparer | undefined): Promise<EmbeddedDataset> {
+  const B = opts.batchSize ?? 32;
+  const { items } = opts.dataset;
+  // Hashing the graph, hashing the images and creating the session are independent: run them together
+  // (the tower is handed out only once the graph's hash has been checked).
   const shaP = checkedSha256(card.imagePath, card.imageSha256);
-  const tower = shaP.then((sha256) => openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256 }));
+  shaP.catch(() => undefined);
+  const tower = openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256: shaP });
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
   const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
@@ -67,6 +86,7 @@ export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedD
   await embedImages(tower, card.preprocess, items, {
     batchSize: B,
     transform: opts.transform,
+    preparer,
     signal: opts.signal,
     skipBatch: (k) => done.has(k),
     onBatch: async (k, r) => {

@@ -67,6 +67,12 @@ function applyTransform(tensor: Float32Array, indices: number[], items: ImageIte
 // The compiled worker lives in dist/ (both src/clip and dist/clip are two levels below the package).
 const WORKER = fileURLToPath(new URL('../../dist/clip/prepare-worker.js', import.meta.url));
 
+/** Niceness of the preparing threads (see prepare-worker.ts); CLIP_TOPO_PREPARE_NICE=0 turns lowering off. */
+function prepareNice(): number {
+  const v = Number(process.env.CLIP_TOPO_PREPARE_NICE ?? 10);
+  return Number.isInteger(v) && v >= 0 && v <= 19 ? v : 10;
+}
+
 /** Prepares batches in one worker thread; falls back to the main thread if the worker cannot run. */
 export class BatchPreparer {
   private worker?: Worker;
@@ -80,7 +86,7 @@ export class BatchPreparer {
   ) {
     if (process.env.CLIP_TOPO_PREPARE_INLINE === '1' || !existsSync(WORKER)) return;
     try {
-      this.worker = new Worker(WORKER, { workerData: { paths: items.map((i) => i.path), spec } });
+      this.worker = new Worker(WORKER, { workerData: { paths: items.map((i) => i.path), spec, nice: prepareNice() } });
       this.worker.unref();
       this.worker.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
         const w = this.waiting.get(m.id);
@@ -102,7 +108,26 @@ export class BatchPreparer {
     this.worker = undefined;
   }
 
-  async prepare(start: number, end: number): Promise<PreparedBatch> {
+  private readonly early = new Map<string, Promise<PreparedBatch>>();
+
+  /** Starts preparing items[start, end) now; the next prepare(start, end) takes the result. */
+  prefetch(start: number, end: number): void {
+    const p = this.run(start, end);
+    p.catch(() => undefined); // reported by the prepare() that takes it, if any
+    this.early.set(`${start}:${end}`, p);
+  }
+
+  prepare(start: number, end: number): Promise<PreparedBatch> {
+    const key = `${start}:${end}`;
+    const early = this.early.get(key);
+    if (early) {
+      this.early.delete(key);
+      return early;
+    }
+    return this.run(start, end);
+  }
+
+  private async run(start: number, end: number): Promise<PreparedBatch> {
     const worker = this.worker;
     if (!worker) return prepareBatch(this.items, start, end, this.spec, this.transform);
     const id = this.seq++;
@@ -116,6 +141,7 @@ export class BatchPreparer {
   }
 
   async close(): Promise<void> {
+    this.early.clear();
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();

@@ -158,23 +158,61 @@ function toRgb(px: Uint8Array, c: number, cmyk: boolean): Uint8Array {
 }
 
 /**
+ * Width, height and component count from a JPEG's frame header (SOF0–2: baseline, extended, progressive),
+ * when the file is an 8-bit JPEG; undefined otherwise. Reading these few bytes here saves a full header
+ * parse in libvips (sharp's metadata()) for the common case, a 3-component JPEG, which libvips always
+ * loads as 8-bit sRGB (PIL mode RGB), so the decode path is the one metadata() would have chosen.
+ */
+export function jpegFrame(input: Uint8Array): { width: number; height: number; components: number } | undefined {
+  if (input.length < 4 || input[0] !== 0xff || input[1] !== 0xd8) return undefined;
+  let i = 2;
+  while (i + 4 <= input.length) {
+    if (input[i] !== 0xff) return undefined;
+    const m = input[i + 1];
+    if (m === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) {
+      i += 2; // markers without a length
+      continue;
+    }
+    if (m === 0xda || m === 0xd9) return undefined; // scan or end before any frame header
+    const len = (input[i + 2] << 8) | input[i + 3];
+    if (len < 2) return undefined;
+    if (m === 0xc0 || m === 0xc1 || m === 0xc2) {
+      if (i + 10 > input.length || input[i + 4] !== 8) return undefined;
+      return { height: (input[i + 5] << 8) | input[i + 6], width: (input[i + 7] << 8) | input[i + 8], components: input[i + 9] };
+    }
+    if (m >= 0xc3 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return undefined; // lossless, hierarchical, arithmetic
+    i += 2 + len;
+  }
+  return undefined;
+}
+
+/** Width, height and PIL mode: from the JPEG frame header for plain 8-bit colour JPEGs, else from libvips. */
+async function probe(input: Buffer): Promise<{ w: number; h: number; mode: CropInfo['mode']; gray: boolean }> {
+  const frame = jpegFrame(input);
+  // Oversized or odd frames take libvips' path, so their errors read exactly as before.
+  if (frame && frame.components === 3 && frame.width > 0 && frame.height > 0 && frame.width * frame.height <= MAX_PIXELS) return { w: frame.width, h: frame.height, mode: 'RGB', gray: false };
+  const meta = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
+  // Gray with alpha is decoded as RGBA (sharp's b-w output drops alpha); per-band maths makes that equal.
+  return { w: meta.width ?? 0, h: meta.height ?? 0, mode: modeOf(meta), gray: meta.channels === 1 };
+}
+
+/**
  * Decodes an image and returns the S×S centre crop as 8-bit RGB, interleaved (HWC), exactly as CLIP's
  * transform produces it before ToTensor. `where` names the file in errors.
  */
 export async function cropRgb(input: Buffer, size: number, where = 'image'): Promise<{ rgb: Uint8Array; info: CropInfo }> {
   if (input.length === 0) throw new InputError(`${where}: empty file (0 bytes)`, 'ERR_IMAGE');
   try {
-    const meta = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
-    const w = meta.width;
-    const h = meta.height;
+    const { w, h, mode, gray } = await probe(input);
     if (!w || !h) throw new InputError(`${where}: image has no pixels`, 'ERR_IMAGE');
     if (w * h > MAX_PIXELS) {
       throw new InputError(`${where}: image is ${w}×${h} = ${w * h} pixels, more than ${MAX_PIXELS} (a decompression bomb?); refused`, 'ERR_IMAGE');
     }
-    const mode = modeOf(meta);
     const info: CropInfo = { width: w, height: h, mode };
-    // Gray with alpha is decoded as RGBA (sharp's b-w output drops alpha); per-band maths makes that equal.
-    const gray = meta.channels === 1;
     const px = await decode(input, mode, gray);
     if (px.width !== w || px.height !== h) throw new InputError(`${where}: decoded ${px.width}×${px.height}, header says ${w}×${h}`, 'ERR_IMAGE');
     if (mode === 'P' || mode === '1') return { rgb: nearestCropRgb(px.data, w, h, px.channels, size), info };
@@ -190,6 +228,8 @@ export async function cropRgb(input: Buffer, size: number, where = 'image'): Pro
     if (alpha && !same) premultiply(data, c);
     const crop = resampleBicubicCrop(data, w, h, c, outW, outH, left, top, size, size);
     if (alpha && !same) unpremultiply(crop, c);
+    // Three bands are already RGB: the crop is returned as is (a fresh buffer from the resampler).
+    if (c === 3 && mode !== 'CMYK') return { rgb: crop, info };
     return { rgb: toRgb(crop, c, mode === 'CMYK'), info };
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -197,14 +237,27 @@ export async function cropRgb(input: Buffer, size: number, where = 'image'): Pro
   }
 }
 
+/** (v/255 − mean)/std for every byte value v and channel, as float32: the same values the formula gives, without its divisions. */
+const lutCache = new Map<string, Float32Array>();
+function normalizeTable(spec: PreprocessSpec): Float32Array {
+  const key = `${spec.mean.join(',')}/${spec.std.join(',')}`;
+  let lut = lutCache.get(key);
+  if (!lut) {
+    lut = new Float32Array(3 * 256);
+    for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - spec.mean[c]) / spec.std[c];
+    lutCache.set(key, lut);
+  }
+  return lut;
+}
+
 /** ToTensor + Normalize: HWC bytes → CHW float32, written into `out` at `offset` (a batch slot). */
 export function normalizeInto(rgb: Uint8Array, spec: PreprocessSpec, out: Float32Array, offset = 0): void {
   const n = spec.size * spec.size;
+  const lut = normalizeTable(spec);
   for (let c = 0; c < 3; c++) {
-    const m = spec.mean[c];
-    const s = spec.std[c];
     const base = offset + c * n;
-    for (let i = 0; i < n; i++) out[base + i] = (rgb[i * 3 + c] / 255 - m) / s;
+    const t = c * 256;
+    for (let i = 0; i < n; i++) out[base + i] = lut[t + rgb[i * 3 + c]];
   }
 }
 
