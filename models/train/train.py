@@ -1,7 +1,7 @@
 """Train clip-topo-mini, a small CLIP, on clip-topo's synthetic textures with CLIP's contrastive loss,
 and export it as a clip-topo model directory (model.json + image.onnx + text.onnx).
 
-Usage (from the repository root, after `npm run build`; CPU only, ~20 min on 2 cores):
+Usage (from the repository root, after `npm run build`; CPU only, ~14 min on 2 free cores):
     python3 models/train/train.py --out models/clip-topo-mini --fixture test/fixtures/clip-topo-mini
 
 Data: `clip-topo synth` with seeds 1..K (every split) for training; synth seed 0 is held out (never
