@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { embedTexts, prepareBatch, runImageBatch } from '../src/clip/embed.js';
+import { embedTexts } from '../src/clip/embed.js';
 import { checkedSha256, openImageTower, openTextTower, readModelCard } from '../src/clip/model.js';
+import { cosine, embedImageFiles } from './helpers/reference-embeddings.js';
 import { ROOT, fixture, tempDir } from './helpers/cli.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
@@ -14,24 +15,11 @@ interface Ref {
 }
 const ref = JSON.parse(readFileSync(fixture('clip', 'tiny_embeddings.json'), 'utf8')) as Ref;
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 describe('tiny-random CLIP: TS pipeline vs PyTorch (models/tiny-random/make.py), 1 − cos ≤ 1e-5', () => {
   it('every fixture image, preprocessed and embedded in one batch', async () => {
     const card = readModelCard(TINY);
-    const tower = await openImageTower(card, { threads: 1 });
-    const items = ref.images.map((r) => ({ path: fixture('clip', 'images', r.file) }));
-    const batch = await prepareBatch(items, 0, items.length, card.preprocess);
-    expect(batch.skipped).toEqual([]);
-    const { data, dim } = await runImageBatch(tower, batch.tensor, card.preprocess.size);
+    const { data, dim, skipped } = await embedImageFiles(card, ref.images.map((r) => fixture('clip', 'images', r.file)));
+    expect(skipped).toBe(0);
     expect(dim).toBe(ref.images[0].embedding.length);
     ref.images.forEach((r, i) => {
       const c = cosine(data.subarray(i * dim, (i + 1) * dim), r.embedding);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { embedTexts, prepareBatch, runImageBatch } from '../src/clip/embed.js';
-import { DEFAULT_MODEL_DIR, openImageTower, openTextTower, readModelCard, resolveModelDir } from '../src/clip/model.js';
+import { embedTexts } from '../src/clip/embed.js';
+import { DEFAULT_MODEL_DIR, openTextTower, readModelCard, resolveModelDir } from '../src/clip/model.js';
+import { cosine, embedImageFiles } from './helpers/reference-embeddings.js';
 import { ROOT, fixture } from './helpers/cli.js';
 
 // clip-topo-mini, the packaged default model (models/train/train.py): the TS pipeline (sharp decoding,
@@ -17,24 +18,11 @@ interface Ref {
 }
 const ref = JSON.parse(readFileSync(fixture('clip-topo-mini', 'embeddings.json'), 'utf8')) as Ref;
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 describe('clip-topo-mini: TS pipeline vs PyTorch, 1 − cos ≤ 1e-5', () => {
   it('held-out images', async () => {
     const card = readModelCard(MINI);
-    const tower = await openImageTower(card, { threads: 1 });
-    const items = ref.images.map((r) => ({ path: fixture('clip-topo-mini', r.file) }));
-    const batch = await prepareBatch(items, 0, items.length, card.preprocess);
-    expect(batch.skipped).toEqual([]);
-    const { data, dim } = await runImageBatch(tower, batch.tensor, card.preprocess.size);
+    const { data, dim, skipped } = await embedImageFiles(card, ref.images.map((r) => fixture('clip-topo-mini', r.file)));
+    expect(skipped).toBe(0);
     expect(dim).toBe(ref.images[0].embedding.length);
     ref.images.forEach((r, i) => {
       const c = cosine(data.subarray(i * dim, (i + 1) * dim), r.embedding);
