@@ -16,7 +16,8 @@ import { studyData } from './analysis/dataset.js';
 import { embedLevels, levelTag } from './analysis/embeddings.js';
 import { estimatePlan, type Plan } from './analysis/plan.js';
 import { runProbe } from './analysis/probe.js';
-import { rng, shuffled, subSeed } from './analysis/random.js';
+import { classMaps } from './analysis/maps.js';
+import { subSeed } from './analysis/random.js';
 import { barStats, compare, correlations, gather, hausdorffRadius, largestMatching, levelDistance, ripsOf } from './analysis/topology.js';
 import {
   METRICS_SCHEMA,
@@ -28,17 +29,14 @@ import {
   type LevelAccuracy,
   type LevelDiagrams,
   type LevelLoss,
-  type MapFigure,
-  type MapInfo,
   type ReportInput,
 } from './analysis/types.js';
 import { writeOutputs } from './analysis/write.js';
-import { readModelCard, resolveModelDir, type ModelCard } from './clip/model.js';
+import { checkedSha256, DEFAULT_MODEL_DIR, readModelCard, resolveModelDir, type ModelCard } from './clip/model.js';
 import { classifierWeights } from './clip/pipeline.js';
 import { DTD_TEMPLATES, zeroShot } from './clip/zeroshot.js';
 import { UsageError } from './errors.js';
 import { classSubspaceAngles } from './kernels/angles.js';
-import { tsne, umap } from './kernels/maps.js';
 import { summarize } from './kernels/summaries.js';
 import type { NoiseSpace } from './noise/gaussian.js';
 
@@ -159,8 +157,9 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     tStep = now;
   };
 
-  const usingDefault = !options.model && !process.env.CLIP_TOPO_MODEL;
-  const card: ModelCard = readModelCard(resolveModelDir(options.model));
+  const modelDir = resolveModelDir(options.model);
+  const usingDefault = modelDir === DEFAULT_MODEL_DIR;
+  const card: ModelCard = readModelCard(modelDir);
   for (const w of card.warnings) warnings.push(`model: ${w}`);
   await mkdir(s.out, { recursive: true });
   const tempCache = s.cache ? undefined : mkdtempSync(join(tmpdir(), 'clip-topo-analyze-'));
@@ -189,7 +188,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     for (const f of uniqueSkipped) say(`skipped ${f.path}: ${f.reason}`);
     const dim = test[0].run.manifest.dim;
     if (dim === 0 || test[0].run.manifest.count === 0) throw new UsageError(`analyze: none of the ${data.test.items.length} images in ${data.root} could be read (see the skipped files above)`);
-    const prompts = await steps.run('prompts', { model: card.textSha256 ?? card.textPath, classes, templates: s.templates }, async () => classifierWeights(card, classes, s.templates, s.threads));
+    const prompts = await steps.run('prompts', { text: await checkedSha256(card.textPath, card.textSha256), classes, templates: s.templates }, async () => classifierWeights(card, classes, s.templates, s.threads));
     if (prompts.value.dim !== dim) throw new UsageError(`analyze: the text graph gives ${prompts.value.dim}-d embeddings, the image graph ${dim}-d: the two graphs do not belong together`);
     const W = prompts.value.weights;
     lap('embeddings');
@@ -217,45 +216,10 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     // 4. Maps of the clean embeddings.
     const clean = test[0].run;
     const cleanKey = digest(clean.embeddings, clean.labels);
-    const sampled = shuffled(classes.map((_, i) => i), rng(subSeed(s.seed, 'class-sample')))
-      .slice(0, Math.min(s.sampleClasses, C))
-      .sort((a, b) => a - b);
-    const maps: MapFigure[] = [];
-    const mapWarnings: string[] = [];
-    for (const subset of ['all', 'sample'] as const) {
-      if (subset === 'sample' && sampled.length === C) continue;
-      const keep = subset === 'all' ? null : new Set(sampled);
-      const rows = Array.from(clean.labels.keys()).filter((i) => !keep || keep.has(clean.labels[i]));
-      const x = gather(clean.embeddings, dim, rows);
-      const labels = Int32Array.from(rows, (i) => clean.labels[i]);
-      const n = rows.length;
-      for (const method of ['tsne', 'umap'] as const) {
-        const seed = subSeed(s.seed, `${method}-${subset}`);
-        if (n < 4) {
-          mapWarnings.push(`${method} (${subset}) skipped: ${n} points`);
-          continue;
-        }
-        const r = await steps.run(`map-${method}-${subset}`, { cleanKey, rows: n, seed, sampled }, async () => {
-          const o = { n, d: dim, seed, threads: s.threads, trustworthiness: true, signal, onProgress: progress(`${method} (${subset})`) };
-          const m = method === 'tsne' ? await tsne(x, o) : await umap(x, o);
-          const params: Record<string, number | string> =
-            method === 'tsne' ? { perplexity: (m as { perplexity: number }).perplexity, kl: (m as { kl: number }).kl } : { a: (m as { a: number }).a, b: (m as { b: number }).b, init: (m as { init: string }).init, n_neighbors: 15, min_dist: 0.1 };
-          return { xy: m.embedding, trustworthiness: m.trustworthiness, warnings: m.warnings, params };
-        });
-        const info: MapInfo = {
-          method,
-          subset,
-          classes: subset === 'all' ? classes.map((_, i) => i) : sampled,
-          points: n,
-          seed,
-          params: r.value.params,
-          trustworthiness: r.value.trustworthiness,
-          file: `maps/${method}_${subset}.csv`,
-          warnings: r.value.warnings,
-        };
-        maps.push({ info, xy: r.value.xy, labels });
-      }
-    }
+    const { maps, warnings: mapWarnings } = await classMaps(
+      { x: clean.embeddings, labels: clean.labels, dim, classes: C, key: cleanKey, sampleClasses: s.sampleClasses, seed: s.seed, threads: s.threads, signal, progress },
+      steps,
+    );
     warnings.push(...mapWarnings);
     lap('maps');
 

@@ -1,0 +1,72 @@
+/** Step 4 of `analyze`: t-SNE and UMAP maps of the clean embeddings, of all classes and of a seeded class sample. */
+import { tsne, umap } from '../kernels/maps.js';
+import type { ProgressFn } from '../native.js';
+import type { StepCache } from './cache.js';
+import { rng, shuffled, subSeed } from './random.js';
+import { gather } from './topology.js';
+import type { MapFigure, MapInfo } from './types.js';
+
+export interface MapsInput {
+  x: Float32Array;
+  labels: Int32Array;
+  dim: number;
+  classes: number;
+  /** Hash of x and labels: the cache key's part for the data. */
+  key: string;
+  sampleClasses: number;
+  seed: number;
+  threads?: number;
+  signal?: AbortSignal;
+  progress: (step: string) => ProgressFn;
+}
+
+/** The sampled classes, sorted: the first `k` of a seeded shuffle. */
+export function sampleClasses(classes: number, k: number, seed: number): number[] {
+  return shuffled([...Array(classes).keys()], rng(subSeed(seed, 'class-sample')))
+    .slice(0, Math.min(k, classes))
+    .sort((a, b) => a - b);
+}
+
+export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps: MapFigure[]; warnings: string[] }> {
+  const sampled = sampleClasses(o.classes, o.sampleClasses, o.seed);
+  const maps: MapFigure[] = [];
+  const warnings: string[] = [];
+  for (const subset of ['all', 'sample'] as const) {
+    // With every class in the sample, the sampled map would repeat the full one.
+    if (subset === 'sample' && sampled.length === o.classes) continue;
+    const keep = subset === 'all' ? null : new Set(sampled);
+    const rows = Array.from(o.labels.keys()).filter((i) => !keep || keep.has(o.labels[i]));
+    const x = gather(o.x, o.dim, rows);
+    const labels = Int32Array.from(rows, (i) => o.labels[i]);
+    const n = rows.length;
+    for (const method of ['tsne', 'umap'] as const) {
+      const seed = subSeed(o.seed, `${method}-${subset}`);
+      if (n < 4) {
+        warnings.push(`${method} (${subset}) skipped: ${n} points`);
+        continue;
+      }
+      const r = await steps.run(`map-${method}-${subset}`, { key: o.key, rows: n, seed, sampled }, async () => {
+        const opts = { n, d: o.dim, seed, threads: o.threads, trustworthiness: true, signal: o.signal, onProgress: o.progress(`${method} (${subset})`) };
+        if (method === 'tsne') {
+          const m = await tsne(x, opts);
+          return { xy: m.embedding, trustworthiness: m.trustworthiness, warnings: m.warnings, params: { perplexity: m.perplexity, kl: m.kl } as Record<string, number | string> };
+        }
+        const m = await umap(x, opts);
+        return { xy: m.embedding, trustworthiness: m.trustworthiness, warnings: m.warnings, params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string> };
+      });
+      const info: MapInfo = {
+        method,
+        subset,
+        classes: subset === 'all' ? [...Array(o.classes).keys()] : sampled,
+        points: n,
+        seed,
+        params: r.value.params,
+        trustworthiness: r.value.trustworthiness,
+        file: `maps/${method}_${subset}.csv`,
+        warnings: r.value.warnings,
+      };
+      maps.push({ info, xy: r.value.xy, labels });
+    }
+  }
+  return { maps, warnings };
+}
