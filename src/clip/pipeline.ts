@@ -7,6 +7,7 @@ import { readNpy } from '../io/npy.js';
 import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
+import { DECODER } from './preprocess.js';
 import { checkedSha256, openImageTower, openTextTower, readModelCard, type ModelCard } from './model.js';
 import { ensembleWeights, prompts, zeroShot, type ZeroShotResult } from './zeroshot.js';
 
@@ -63,7 +64,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   const tower = openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256: shaP });
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
-  const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation }, noise: opts.transform?.spec ?? null });
+  const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER }, noise: opts.transform?.spec ?? null });
   const finished = await finishedRun(opts.out, key, items, hashes, opts.listingSkipped?.length ?? 0);
   if (finished) {
     tower.then((t) => t.session.release()).catch(() => undefined);
@@ -105,7 +106,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   const manifest = await store.finish({
     listingSkipped: opts.listingSkipped,
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
-    preprocess: { ...card.preprocess, interpolation: card.interpolation, resize: 'shortest side, int() long side, centre crop (Python round)' },
+    preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER, resize: 'shortest side, int() long side, centre crop (Python round)' },
     noise: opts.transform?.spec ?? null,
     classes: opts.dataset.classes,
   });

@@ -20,3 +20,13 @@ export function resampleBicubicCrop(
 ): Uint8Array {
   return callNativeSync((native) => native.resizeBicubicPilCrop(src, w, h, c, outW, outH, left, top, cropW, cropH));
 }
+
+/**
+ * Decodes a JPEG that PIL opens as "L" or "RGB" with libjpeg-turbo, Pillow's own decoder, so the
+ * pixels are PIL's exactly (embedded ICC profiles ignored, as PIL does); undefined for other JPEG
+ * kinds (CMYK, YCCK). Refuses more than `maxPixels` pixels from the header; libjpeg warnings
+ * (truncated or corrupt data) are errors. Synchronous, for the preprocessing worker like the resize.
+ */
+export function decodeJpeg(jpeg: Uint8Array, maxPixels: number): { width: number; height: number; channels: number; pixels: Uint8Array } | undefined {
+  return callNativeSync((native) => native.decodeJpeg(jpeg, maxPixels)) ?? undefined;
+}

@@ -8,6 +8,7 @@ pub mod angles;
 pub mod diagram_distance;
 pub mod hooks;
 pub mod image;
+pub mod jpeg;
 pub mod maps;
 pub mod probe;
 pub mod rips;
