@@ -1,7 +1,7 @@
 /**
  * Batched CLIP embedding on onnxruntime-node (CPU). Images: the next batch is read, decoded and
- * preprocessed while the current one runs (onnxruntime computes on its own threads, sharp decodes on
- * libuv's), so the CPU is rarely idle. Every embedding is L2-normalised float32.
+ * preprocessed in a worker thread (prepare.ts) while onnxruntime computes the current one, so the CPU
+ * is rarely idle. Every embedding is L2-normalised float32.
  */
 import * as ort from 'onnxruntime-node';
 
