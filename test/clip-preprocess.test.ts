@@ -62,6 +62,20 @@ describe('geometry and normalisation', () => {
     await expect(cropRgb(Buffer.alloc(0), 224, 'x.jpg')).rejects.toThrow(/x\.jpg: empty file/);
     await expect(cropRgb(Buffer.from('hello, I am text'), 224, 'y.jpg')).rejects.toThrow(/y\.jpg: /);
   });
+
+  it('turns libjpeg-turbo failures into one-line errors naming the file', async () => {
+    const jpg = readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg'));
+    // Truncated: the header is intact (so the libjpeg-turbo path is taken), the scan is cut short.
+    await expect(cropRgb(jpg.subarray(0, jpg.length >> 1), 224, 'cut.jpg')).rejects.toThrow(/^cut\.jpg: cannot decode image \(truncated or corrupt data\)$/);
+    // A Huffman table segment overwritten with garbage: fatal in libjpeg, reported with its message.
+    const bad = Buffer.from(jpg);
+    const dht = bad.indexOf(Buffer.from([0xff, 0xc4]));
+    expect(dht).toBeGreaterThan(0);
+    bad.fill(0xff, dht + 5, dht + 40);
+    const err = await cropRgb(bad, 224, 'bad.jpg').then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/^bad\.jpg: cannot decode image \(.+\)$/);
+    expect(err?.message.split('\n')).toHaveLength(1);
+  });
 });
 
 describe('fast paths give the same bytes as the general ones', () => {

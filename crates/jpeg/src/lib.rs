@@ -33,7 +33,7 @@ pub enum JpegError {
 impl std::fmt::Display for JpegError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            JpegError::Corrupt(m) => write!(f, "cannot decode JPEG ({m})"),
+            JpegError::Corrupt(m) => write!(f, "libjpeg-turbo: {m}"),
             JpegError::TooLarge { width, height, max_pixels } => {
                 write!(f, "JPEG is {width}×{height} = {} pixels, more than {max_pixels}", width * height)
             }
