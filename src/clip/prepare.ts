@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
 import type { ImageItem, TensorTransform } from './embed.js';
 import { cropRgb, normalizeInto, type PreprocessSpec } from './preprocess.js';
@@ -20,24 +21,10 @@ export interface PreparedBatch {
   skipped: { index: number; reason: string }[];
 }
 
-async function mapLimit<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
-
 /** Reads, decodes and preprocesses items[start, end) into one NCHW tensor; undecodable files are skipped with a reason. */
 export async function prepareBatch(items: ImageItem[], start: number, end: number, spec: PreprocessSpec, transform?: TensorTransform): Promise<PreparedBatch> {
   const per = 3 * spec.size * spec.size;
-  const crops = await mapLimit(end - start, Math.max(2, availableParallelism()), async (k) => {
-    const item = items[start + k];
+  const crops = await mapLimit(items.slice(start, end), Math.max(2, availableParallelism()), async (item) => {
     try {
       const bytes = await readFile(item.path);
       return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb };

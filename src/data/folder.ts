@@ -6,7 +6,8 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 
-import { checkImage, mapLimit, type CheckOptions } from './validate.js';
+import { mapLimit } from '../concurrency.js';
+import { checkImage, type CheckOptions } from './validate.js';
 import { byCodePoint, countBy, DatasetError, type Dataset, type ImageCheck, type ImageItem, type SkippedFile } from './types.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.bmp']);

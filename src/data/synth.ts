@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import sharp from 'sharp';
 
-import { mapLimit } from './validate.js';
+import { mapLimit } from '../concurrency.js';
 import { DatasetError } from './types.js';
 
 export interface SynthTexture {

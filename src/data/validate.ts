@@ -111,17 +111,3 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
   }
   return { ok: true, ...info };
 }
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

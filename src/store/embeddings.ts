@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
@@ -176,15 +177,17 @@ export class EmbeddingStore {
   }
 }
 
-/** sha256 of each file's bytes (unreadable files hash to "" and are reported when decoded). */
+/**
+ * sha256 of each file's bytes (unreadable files hash to "" and are reported when decoded). A few files
+ * at a time: reading thousands at once would open as many descriptors (macOS allows 256 by default),
+ * and a refused open would pass for an unreadable file.
+ */
 export async function hashFiles(paths: string[]): Promise<string[]> {
-  return Promise.all(
-    paths.map(async (p) => {
-      try {
-        return createHash('sha256').update(await readFile(p)).digest('hex');
-      } catch {
-        return '';
-      }
-    }),
-  );
+  return mapLimit(paths, 8, async (p) => {
+    try {
+      return createHash('sha256').update(await readFile(p)).digest('hex');
+    } catch {
+      return '';
+    }
+  });
 }
