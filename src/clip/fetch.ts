@@ -4,12 +4,12 @@
  * otherwise against the sha256 the Hugging Face server declares for large files (`X-Linked-ETag`), and
  * always recorded in `<dir>/fetch.json` so a later fetch or load can tell if a file changed.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { CancelledError, ClipTopoError, InputError } from '../errors.js';
+import { sha256File } from '../io/hash.js';
 
 export interface RemoteFile {
   /** Path under the repository root, also the path written under the target directory. */
@@ -58,12 +58,6 @@ export interface FetchOptions {
   host?: string;
   signal?: AbortSignal;
   onProgress?: (file: string, done: number, total: number) => void;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 function networkError(url: string, err: unknown): ClipTopoError {

@@ -6,13 +6,14 @@
  * and what was found.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as ort from 'onnxruntime-node';
 
 import { InputError, UsageError } from '../errors.js';
+import { sha256File } from '../io/hash.js';
 import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from './preprocess.js';
 import { ClipTokenizer, CONTEXT_LENGTH, DEFAULT_VOCAB } from './tokenizer.js';
 
@@ -67,12 +68,6 @@ function triple(v: unknown, where: string): [number, number, number] {
     throw new InputError(`${where}: expected three numbers, found ${JSON.stringify(v)}`, 'ERR_MODEL');
   }
   return [v[0], v[1], v[2]];
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 function tokenizerFromMerges(merges: string[], where: string, vocab?: Record<string, number>): ClipTokenizer {
