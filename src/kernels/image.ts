@@ -24,8 +24,9 @@ export function resampleBicubicCrop(
 /**
  * Decodes a JPEG that PIL opens as "L" or "RGB" with libjpeg-turbo, Pillow's own decoder, so the
  * pixels are PIL's exactly (embedded ICC profiles ignored, as PIL does); undefined for other JPEG
- * kinds (CMYK, YCCK). Refuses more than `maxPixels` pixels from the header; libjpeg warnings
- * (truncated or corrupt data) are errors. Synchronous, for the preprocessing worker like the resize.
+ * kinds (CMYK, YCCK). Refuses more than `maxPixels` pixels from the header. Damage is handled as PIL
+ * handles it: data ending before the end-of-image marker is an error (truncated), corrupt but complete
+ * data decodes to libjpeg's recovered pixels. Synchronous, for the preprocessing worker like the resize.
  */
 export function decodeJpeg(jpeg: Uint8Array, maxPixels: number): { width: number; height: number; channels: number; pixels: Uint8Array } | undefined {
   return callNativeSync((native) => native.decodeJpeg(jpeg, maxPixels)) ?? undefined;

@@ -6,8 +6,11 @@
 //!
 //! Only what PIL would open as mode "L" or "RGB" is decoded here (8-bit, 1 or 3 components, DCT);
 //! CMYK/YCCK, 12-bit and lossless JPEGs return `None` so the caller keeps its general path.
-//! Like sharp's default (failOn: "warning"), any libjpeg warning (truncated data, corrupt segments)
-//! is an error rather than a half-grey image. Embedded ICC profiles are ignored, as PIL does.
+//! Damaged files are treated as PIL treats them, so that a dataset keeps the same images as the
+//! Python pipeline: a file whose data ends before the end-of-image marker is an error (PIL: "image
+//! file is truncated"), while libjpeg's warnings about corrupt but complete data (bad Huffman codes,
+//! stray bytes) are ignored and its recovered pixels kept, as PIL keeps them. Fatal libjpeg errors
+//! are errors. Embedded ICC profiles are ignored, as PIL does.
 
 use std::ffi::CStr;
 
@@ -109,17 +112,50 @@ pub fn decode(jpeg: &[u8], max_pixels: u64) -> Result<Option<Decoded>, JpegError
         _ => return Ok(None),
     };
     let format = if channels == 1 { tj::TJPF_TJPF_GRAY } else { tj::TJPF_TJPF_RGB };
-    h.set(tj::TJPARAM_TJPARAM_STOPONWARNING, 1)?;
+    // Checked before decoding: libjpeg would pad a truncated file with grey and only warn.
+    if !ends_with_eoi(jpeg) {
+        return Err(JpegError::Corrupt("Premature end of JPEG file (no end-of-image marker after the image data)".into()));
+    }
     // A legitimate progressive JPEG has about ten scans; thousands are a denial-of-service pattern.
     h.set(tj::TJPARAM_TJPARAM_SCANLIMIT, 500)?;
     let mut pixels = vec![0u8; width * height * channels];
     // SAFETY: `pixels` holds width × height × channels bytes, the size TurboJPEG writes for this
     // format with pitch 0 (= width × channels); the JPEG buffer outlives the call.
     let rc = unsafe { tj::tj3Decompress8(h.0, jpeg.as_ptr(), jpeg.len() as _, pixels.as_mut_ptr(), 0, format) };
-    if rc != 0 {
+    // SAFETY: the handle is live; the code describes the call just made.
+    if rc != 0 && unsafe { tj::tj3GetErrorCode(h.0) } != tj::TJERR_TJERR_WARNING as libc::c_int {
         return Err(h.error());
     }
     Ok(Some(Decoded { width, height, channels, pixels }))
+}
+
+/**
+ * Whether an end-of-image marker (FF D9) follows the start of the image data. The segments before
+ * the first start-of-scan are skipped by their lengths, so that an EXIF thumbnail's own markers
+ * (inside APP1) do not count; within the scans FF D9 can only be the real marker (entropy-coded
+ * data stuffs every FF with 00, and restart markers are FF D0–D7).
+ */
+fn ends_with_eoi(jpeg: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= jpeg.len() {
+        if jpeg[i] != 0xff {
+            return false;
+        }
+        let m = jpeg[i + 1];
+        if m == 0xff || m == 0x01 || (0xd0..=0xd8).contains(&m) {
+            i += if m == 0xff { 1 } else { 2 };
+            continue;
+        }
+        if m == 0xd9 {
+            return false; // end of image before any scan
+        }
+        let len = ((jpeg[i + 2] as usize) << 8) | jpeg[i + 3] as usize;
+        if m == 0xda {
+            return jpeg[i + 2 + len.min(jpeg.len() - i - 2)..].windows(2).any(|w| w == [0xff, 0xd9]);
+        }
+        i += 2 + len;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -169,6 +205,40 @@ mod tests {
         assert_eq!((d.width, d.height, d.channels), (w, h, 3));
         let mean = d.pixels.iter().zip(&src).map(|(&a, &b)| (a as f64 - b as f64).abs()).sum::<f64>() / src.len() as f64;
         assert!(mean < 4.0, "mean abs error {mean}");
+    }
+
+    #[test]
+    fn corrupt_but_complete_scan_data_decodes_as_pil_does() {
+        let (w, h) = (64, 48);
+        let src: Vec<u8> = (0..w * h * 3).map(|i| (i * 13 % 241) as u8).collect();
+        let mut jpeg = encode(w, h, 3, &src);
+        let sos = jpeg.windows(2).position(|p| p == [0xff, 0xda]).unwrap();
+        let mid = sos + (jpeg.len() - sos) / 2;
+        for b in &mut jpeg[mid..mid + 20] {
+            // Garbage that never forms a marker.
+            *b = if *b ^ 0x5a == 0xff { 0 } else { *b ^ 0x5a };
+        }
+        let d = decode(&jpeg, 1 << 20).unwrap().unwrap();
+        assert_eq!((d.width, d.height, d.channels), (w, h, 3));
+    }
+
+    #[test]
+    fn the_end_of_image_check_skips_thumbnails_and_reads_past_the_first_scan() {
+        let jpeg = encode(16, 16, 3, &[50u8; 16 * 16 * 3]);
+        assert!(ends_with_eoi(&jpeg));
+        assert!(!ends_with_eoi(&jpeg[..jpeg.len() - 2]));
+        // An APP1 segment holding a complete small JPEG (an EXIF-style thumbnail) inserted after SOI:
+        // its FF DA … FF D9 must not make a truncated main image look complete.
+        let thumb = encode(8, 8, 1, &[9u8; 64]);
+        let mut with_thumb = vec![0xff, 0xd8, 0xff, 0xe1];
+        let len = thumb.len() + 2;
+        with_thumb.extend_from_slice(&[(len >> 8) as u8, len as u8]);
+        with_thumb.extend_from_slice(&thumb);
+        with_thumb.extend_from_slice(&jpeg[2..]);
+        assert!(ends_with_eoi(&with_thumb));
+        let cut = &with_thumb[..with_thumb.len() - 2];
+        assert!(!ends_with_eoi(cut));
+        assert!(matches!(decode(cut, 1 << 20), Err(JpegError::Corrupt(m)) if m.contains("Premature end")));
     }
 
     #[test]

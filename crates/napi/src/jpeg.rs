@@ -14,7 +14,8 @@ pub struct DecodedJpeg {
 }
 
 /// Decodes a JPEG that PIL opens as "L" or "RGB" with libjpeg-turbo (PIL's pixels exactly); null for
-/// other JPEG kinds (CMYK, 12-bit, lossless). Warnings such as truncated data are errors.
+/// other JPEG kinds (CMYK, 12-bit, lossless). Truncated files are errors; corrupt but complete data
+/// decodes to libjpeg's recovered pixels, as in PIL.
 #[napi]
 pub fn decode_jpeg(jpeg: Uint8Array, max_pixels: f64) -> Result<Option<DecodedJpeg>> {
     let limit = if max_pixels.is_finite() && max_pixels >= 0.0 { max_pixels as u64 } else { u64::MAX };
