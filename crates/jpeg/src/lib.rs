@@ -151,7 +151,8 @@ fn ends_with_eoi(jpeg: &[u8]) -> bool {
         }
         let len = ((jpeg[i + 2] as usize) << 8) | jpeg[i + 3] as usize;
         if m == 0xda {
-            return jpeg[i + 2 + len.min(jpeg.len() - i - 2)..].windows(2).any(|w| w == [0xff, 0xd9]);
+            // From the end: in a complete file the marker is (nearly) the last two bytes.
+            return jpeg[i + 2 + len.min(jpeg.len() - i - 2)..].windows(2).rev().any(|w| w == [0xff, 0xd9]);
         }
         i += 2 + len;
     }
