@@ -39,10 +39,11 @@ export interface PreprocessSpec {
 }
 
 /**
- * Which decoder made the pixels, part of every embedding cache key: a cache written when JPEGs went
- * through libvips (which applied embedded ICC profiles) is not reused for PIL's pixels.
+ * Which decoder made the pixels, and how it treats damaged files, part of every embedding cache key: a
+ * cache written when JPEGs went through libvips (which applied embedded ICC profiles and skipped files
+ * with corrupt data) is not reused for PIL's pixels.
  */
-export const DECODER = 'jpeg: libjpeg-turbo, ICC ignored; others: libvips';
+export const DECODER = 'jpeg: libjpeg-turbo as PIL (ICC ignored, damaged but complete data kept); others: libvips';
 
 export const DEFAULT_SPEC: PreprocessSpec = { size: 224, mean: CLIP_MEAN, std: CLIP_STD };
 
