@@ -63,6 +63,16 @@ describe('geometry and normalisation', () => {
     await expect(cropRgb(Buffer.from('hello, I am text'), 224, 'y.jpg')).rejects.toThrow(/y\.jpg: /);
   });
 
+  it('refuses from the header an image PIL refuses (more than 2 × 89,478,485 pixels) that sharp would accept', async () => {
+    const jpg = Buffer.from(readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg')));
+    const sof = jpg.indexOf(Buffer.from([0xff, 0xc0]));
+    jpg.writeUInt16BE(13000, sof + 5); // height
+    jpg.writeUInt16BE(14000, sof + 7); // width: 182,000,000 pixels, under sharp's 268,402,689
+    const before = process.memoryUsage().rss;
+    await expect(cropRgb(jpg, 224, 'huge.jpg')).rejects.toThrow(/^huge\.jpg: image .*178956970.*decompression bomb/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100e6); // nothing was decoded
+  });
+
   it('turns libjpeg-turbo failures into one-line errors naming the file', async () => {
     const jpg = readFileSync(fixture('clip', 'images', 'rgb_640x451.jpg'));
     // Truncated: the header is intact (so the libjpeg-turbo path is taken), the scan is cut short.

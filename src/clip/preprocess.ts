@@ -24,6 +24,7 @@
  */
 import sharp from 'sharp';
 
+import { DEFAULT_PIXEL_LIMIT } from '../data/validate.js';
 import { InputError } from '../errors.js';
 import { decodeJpeg, resampleBicubicCrop } from '../kernels/image.js';
 import { muldiv255, premultiply, unpremultiply } from './alpha.js';
@@ -47,8 +48,8 @@ export const DECODER = 'jpeg: libjpeg-turbo as PIL (ICC ignored, damaged but com
 
 export const DEFAULT_SPEC: PreprocessSpec = { size: 224, mean: CLIP_MEAN, std: CLIP_STD };
 
-/** The largest image decoded (pixels): sharp's default, 16383²; bigger ones are refused as likely decompression bombs. */
-export const MAX_PIXELS = 0x3fff * 0x3fff;
+/** The largest image decoded (pixels), PIL's limit; bigger ones are refused from the header as likely decompression bombs. */
+export const MAX_PIXELS = DEFAULT_PIXEL_LIMIT;
 
 /** Python's round() for x = n / 2: half to even. */
 function roundHalfEven(x: number): number {

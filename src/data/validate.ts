@@ -6,8 +6,12 @@
 import { open, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 
-/** sharp's own default pixel limit (0x3FFF²). */
-export const DEFAULT_PIXEL_LIMIT = 268_402_689;
+/**
+ * The largest image accepted (pixels): Pillow's own refusal threshold (DecompressionBombError above
+ * 2 × Image.MAX_IMAGE_PIXELS = 2 × 89,478,485), so that clip-topo and the Python pipeline keep the same
+ * images. sharp's default (0x3FFF² = 268,402,689) would accept images PIL refuses.
+ */
+export const DEFAULT_PIXEL_LIMIT = 178_956_970;
 
 export type ImageCheckResult =
   | { ok: true; width: number; height: number; channels: number; format: string; depth?: string; space?: string }
