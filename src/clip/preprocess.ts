@@ -19,8 +19,7 @@
  *   above 255 to white (its I;16 → RGB conversion), which is a defect, not a convention: results
  *   differ from Pillow's on 16-bit inputs by design;
  * - EXIF orientation is NOT applied: PIL's Image.open leaves pixels as stored and so does CLIP;
- * - embedded ICC profiles: ignored for JPEGs, as PIL does; for other formats sharp converts to sRGB where
- *   PIL ignores them (for sRGB-tagged images this changes nothing measurable).
+ * - embedded ICC profiles are ignored, as PIL ignores them (libvips would convert to sRGB with them);
  */
 import sharp from 'sharp';
 
@@ -40,11 +39,11 @@ export interface PreprocessSpec {
 }
 
 /**
- * Which decoder made the pixels, and how it treats damaged files, part of every embedding cache key: a
- * cache written when JPEGs went through libvips (which applied embedded ICC profiles and skipped files
- * with corrupt data) is not reused for PIL's pixels.
+ * Which decoder made the pixels, and how it treats damaged files and ICC profiles, part of every
+ * embedding cache key: a cache written when libvips applied embedded ICC profiles and skipped JPEGs
+ * with corrupt data is not reused for PIL's pixels.
  */
-export const DECODER = 'jpeg: libjpeg-turbo as PIL (ICC ignored, damaged but complete data kept); others: libvips';
+export const DECODER = 'jpeg: libjpeg-turbo as PIL (damaged but complete data kept); others: libvips; ICC profiles ignored';
 
 export const DEFAULT_SPEC: PreprocessSpec = { size: 224, mean: CLIP_MEAN, std: CLIP_STD };
 
@@ -127,7 +126,8 @@ type Layout = { data: Uint8Array; width: number; height: number; channels: numbe
 
 /** Decoded pixels in the band layout PIL would hold for this mode (L, LA, RGB, RGBA, CMYK; 16-bit scaled to 8). */
 async function decode(input: Buffer, mode: CropInfo['mode'], gray: boolean): Promise<Layout> {
-  let img = sharp(input, { limitInputPixels: MAX_PIXELS });
+  // ignoreIcc: PIL never applies an embedded profile; libvips would convert the pixels to sRGB with it.
+  let img = sharp(input, { limitInputPixels: MAX_PIXELS, ignoreIcc: true });
   if (mode === 'CMYK') {
     // The bands as stored (sharp undoes Adobe's inversion), without the ICC transform to sRGB.
     img = img.pipelineColourspace('cmyk').toColourspace('cmyk');
