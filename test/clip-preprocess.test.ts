@@ -24,7 +24,7 @@ async function reference(name: string): Promise<Uint8Array> {
   return data;
 }
 
-describe('image preprocessing vs PIL (make_images.py): mean |Δ| ≤ 0.5/255', () => {
+describe('image preprocessing vs PIL (make_images.py): mean |Δ| ≤ 0.5/255, and in fact bit-identical', () => {
   for (const c of spec.cases) {
     it(`${c.name} (${c.mode} ${c.size.join('×')})`, async () => {
       const { rgb, info } = await cropRgb(readFileSync(fixture('clip', 'images', c.file)), spec.size, c.file);
@@ -34,9 +34,9 @@ describe('image preprocessing vs PIL (make_images.py): mean |Δ| ≤ 0.5/255', (
       for (let i = 0; i < ref.length; i++) sum += Math.abs(rgb[i] - ref[i]);
       const mean = sum / ref.length;
       expect(mean).toBeLessThanOrEqual(0.5);
-      // JPEGs are decoded by libjpeg-turbo (crates/jpeg, PIL's decoder) or, for CMYK, by libvips built on
-      // the same code, and resampled with PIL's fixed-point bicubic: nothing may differ at all.
-      if (c.file.endsWith('.jpg')) expect(Buffer.from(rgb).equals(Buffer.from(ref)), `${c.file} bit-identical to PIL`).toBe(true);
+      // Beyond the tolerance the issue asks for: decoding as PIL decodes (libjpeg-turbo for JPEGs), PIL's
+      // fixed-point bicubic and PIL's NEAREST positions leave nothing to differ on these fixtures.
+      expect(Buffer.from(rgb).equals(Buffer.from(ref)), `${c.file} bit-identical to PIL`).toBe(true);
     });
   }
 });

@@ -10,7 +10,7 @@
  * - 8-bit gray and colour JPEGs (nearly every photo) are decoded by libjpeg-turbo in the addon
  *   (crates/jpeg), the decoder Pillow itself uses: the same pixels, for less CPU than sharp's pipeline;
  * - PIL resamples palette ("P") and 1-bit images with NEAREST whatever is asked, then converts to RGB:
- *   done here on the raw pixels with PIL's sample positions floor((x + 0.5) · in / out);
+ *   done here on the raw pixels with PIL's sample positions (a running sum, see nearestPositions);
  * - PIL resamples RGBA/LA with premultiplied alpha and `convert("RGB")` then drops alpha (no
  *   compositing on a background): sharp premultiplies too, and the alpha band is dropped;
  * - CMYK: PIL resamples the four bands, then converts with its naive formula
@@ -102,17 +102,34 @@ function modeOf(meta: sharp.Metadata): CropInfo['mode'] {
   return 'RGB';
 }
 
+/**
+ * PIL's NEAREST sample positions for resizing `inSize` to `outSize` (ImagingScaleAffine): a running sum
+ * in double precision, start a/2, step a = in/out, truncated. The closed form floor((k + 0.5)·a) can
+ * differ from the running sum by one source pixel where it lands next to an integer.
+ */
+function nearestPositions(inSize: number, outSize: number): Int32Array {
+  const a = inSize / outSize;
+  const pos = new Int32Array(outSize);
+  let o = a * 0.5;
+  for (let k = 0; k < outSize; k++) {
+    pos[k] = Math.min(inSize - 1, Math.trunc(o));
+    o += a;
+  }
+  return pos;
+}
+
 /** Nearest-neighbour resize with PIL's sample positions, then crop, then the first (up to 3) bands as RGB. */
 function nearestCropRgb(src: Uint8Array, w: number, h: number, c: number, size: number): Uint8Array {
   const rs = resizedSize(w, h, size);
   const { left, top } = cropOffsets(rs.width, rs.height, size);
+  const xs = nearestPositions(w, rs.width);
+  const ys = nearestPositions(h, rs.height);
   const out = new Uint8Array(size * size * 3);
   const colour = c >= 3;
   for (let y = 0; y < size; y++) {
-    const sy = Math.min(h - 1, Math.floor(((y + top + 0.5) * h) / rs.height));
+    const sy = ys[y + top];
     for (let x = 0; x < size; x++) {
-      const sx = Math.min(w - 1, Math.floor(((x + left + 0.5) * w) / rs.width));
-      const p = (sy * w + sx) * c;
+      const p = (sy * w + xs[x + left]) * c;
       const o = (y * size + x) * 3;
       out[o] = src[p];
       out[o + 1] = colour ? src[p + 1] : src[p];
