@@ -39,11 +39,11 @@ export interface PreprocessSpec {
 }
 
 /**
- * Which decoder made the pixels, and how it treats damaged files and ICC profiles, part of every
- * embedding cache key: a cache written when libvips applied embedded ICC profiles and skipped JPEGs
- * with corrupt data is not reused for PIL's pixels.
+ * How the pixels are made where that has changed (decoder, damaged files, ICC profiles, NEAREST
+ * positions), part of every embedding cache key: a cache written by an earlier version whose pixels
+ * differed from PIL's is not reused.
  */
-export const DECODER = 'jpeg: libjpeg-turbo as PIL (damaged but complete data kept); others: libvips; ICC profiles ignored';
+export const DECODER = 'jpeg: libjpeg-turbo as PIL (damaged but complete data kept); others: libvips; ICC profiles ignored; P/1 images: PIL NEAREST positions';
 
 export const DEFAULT_SPEC: PreprocessSpec = { size: 224, mean: CLIP_MEAN, std: CLIP_STD };
 
