@@ -19,6 +19,8 @@
  *   above 255 to white (its I;16 → RGB conversion), which is a defect, not a convention: results
  *   differ from Pillow's on 16-bit inputs by design;
  * - EXIF orientation is NOT applied: PIL's Image.open leaves pixels as stored and so does CLIP;
+ * - known difference: libvips decodes a GIF's transparent pixels as black, PIL as the palette colour of
+ *   the transparent index (a GIF-only case, left as is);
  * - embedded ICC profiles are ignored, as PIL ignores them (libvips would convert to sRGB with them);
  */
 import sharp from 'sharp';
