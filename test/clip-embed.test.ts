@@ -1,10 +1,12 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { loadImageDataset } from '../src/data/images.js';
 import { BatchPreparer, prepareBatch } from '../src/clip/prepare.js';
+import { gaussianNoiseTransform, imageIds } from '../src/noise/transform.js';
 import { DEFAULT_SPEC } from '../src/clip/preprocess.js';
 import { embedDataset } from '../src/clip/pipeline.js';
 import { ensembleWeights, zeroShot } from '../src/clip/zeroshot.js';
@@ -106,6 +108,35 @@ describe('batch preparation', () => {
       expect(Buffer.from(viaWorker.tensor.buffer).equals(Buffer.from(inline.tensor.buffer))).toBe(true);
     } finally {
       await preparer.close();
+    }
+  });
+
+  it('seeded noise applied in the workers equals noise applied on the main thread, batch by batch, on every worker', async () => {
+    const ds = await loadImageDataset(makeDataset(true), { split: 'test' });
+    const items = ds.items;
+    for (const space of ['normalized', 'pixel'] as const) {
+      const noise = gaussianNoiseTransform({ sigma: 0.5, space, seed: 3 }, DEFAULT_SPEC, imageIds(ds));
+      expect(noise.portable).toBeDefined();
+      const preparer = new BatchPreparer(items, DEFAULT_SPEC, noise);
+      // The same transform without its portable form is applied on the main thread, after the workers.
+      const mainOnly = new BatchPreparer(items, DEFAULT_SPEC, { spec: noise.spec, apply: noise.apply });
+      try {
+        expect(preparer.depth).toBe(Math.min(2, availableParallelism()));
+        const starts = [0, 2, 4, 6];
+        const viaWorkers = await Promise.all(starts.map((s) => preparer.prepare(s, Math.min(items.length, s + 2))));
+        const viaMain = await Promise.all(starts.map((s) => mainOnly.prepare(s, Math.min(items.length, s + 2))));
+        const inline = await Promise.all(starts.map((s) => prepareBatch(items, s, Math.min(items.length, s + 2), DEFAULT_SPEC, noise)));
+        const clean = await prepareBatch(items, 0, 2, DEFAULT_SPEC);
+        starts.forEach((_, k) => {
+          expect(viaWorkers[k].indices).toEqual(inline[k].indices);
+          expect(Buffer.from(viaWorkers[k].tensor.buffer).equals(Buffer.from(inline[k].tensor.buffer)), `${space} batch ${k}, workers`).toBe(true);
+          expect(Buffer.from(viaMain[k].tensor.buffer).equals(Buffer.from(inline[k].tensor.buffer)), `${space} batch ${k}, main thread`).toBe(true);
+        });
+        expect(Buffer.from(viaWorkers[0].tensor.buffer).equals(Buffer.from(clean.tensor.buffer))).toBe(false); // noise was applied
+      } finally {
+        await preparer.close();
+        await mainOnly.close();
+      }
     }
   });
 

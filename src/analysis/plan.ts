@@ -21,14 +21,18 @@ export interface Plan {
   inferenceMs: number;
 }
 
-/** JPEG decode + PIL-exact resize of a DTD-sized image, ms of one core (bench/clip). */
-const PREPARE_MS = 4;
+/** JPEG decode + PIL-exact resize of a DTD-sized image, ms of one core (bench/clip: 2.9). */
+const PREPARE_MS = 3;
+/** Seeded Gaussian noise on one 224² tensor, ms of one core (scales with the pixel count). */
+const NOISE_MS_224 = 2.7;
+/** Memory of one preparation worker (its V8 heap, sharp, the addon, batches in flight), bytes. */
+const WORKER_BYTES = 90 * 2 ** 20;
 
 export async function estimatePlan(o: { card: ModelCard; images: number; levels: number; trainImages: number; ripsPoints: number; maxdim: number; classes: number; threads?: number }): Promise<Plan> {
+  const S = o.card.preprocess.size;
   const tower = await openImageTower(o.card, { threads: o.threads });
   let inferenceMs: number;
   try {
-    const S = o.card.preprocess.size;
     const B = 8;
     const x = new ort.Tensor('float32', new Float32Array(B * 3 * S * S), [B, 3, S, S]);
     await tower.session.run({ [tower.names.input]: x });
@@ -38,19 +42,26 @@ export async function estimatePlan(o: { card: ModelCard; images: number; levels:
   } finally {
     await tower.session.release();
   }
-  const cores = o.threads ?? availableParallelism();
+  const cores = availableParallelism();
+  const threads = Math.min(cores, o.threads ?? cores);
   const embedded = o.images * o.levels + o.trainImages;
-  // Preparation runs in a worker beside inference; with few cores the two share them.
-  const perImage = Math.max(inferenceMs, PREPARE_MS / Math.max(1, cores - 1)) + (cores <= 2 ? PREPARE_MS / 2 : 0);
+  // Preparation (and the noise of the noisy levels) runs in workers beside inference: an image takes
+  // the longest of its inference, its preparation spread over the workers, and all the CPU it needs
+  // spread over the cores.
+  const noisy = (o.images * Math.max(0, o.levels - 1)) / Math.max(1, embedded);
+  const prepareMs = PREPARE_MS + NOISE_MS_224 * ((S * S) / (224 * 224)) * noisy;
+  const workers = Math.min(2, cores);
+  const perImage = Math.max(inferenceMs, prepareMs / workers, (inferenceMs * threads + prepareMs) / cores);
   const embedSec = (embedded * perImage) / 1000;
   const mapsSec = 2 * (1 + o.images / 400);
   const ripsSec = o.levels * (0.5 + (Math.min(o.ripsPoints, o.images) / 300) ** 3 * 2) + o.levels * o.classes * 0.02;
   const seconds = embedSec + mapsSec + ripsSec + 2;
   const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(Math.min(o.ripsPoints, o.images), o.maxdim) : 0;
   // Node, sharp and onnxruntime take ~350 MB before any work (measured: 428 MB peak for the tiny model);
-  // sessions hold about twice their graph's size; embeddings are kept per level plus a few copies.
+  // each preparation worker adds its own; sessions hold about twice their graph's size; embeddings are
+  // kept per level plus a few copies.
   const graphs = [o.card.imagePath, o.card.textPath].reduce((a, p) => a + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0);
-  const bytes = 350 * 2 ** 20 + 2 * graphs + embedded * 4 * 1024 * 3 + ripsBytes;
+  const bytes = 350 * 2 ** 20 + workers * WORKER_BYTES + 2 * graphs + embedded * 4 * 1024 * 3 + ripsBytes;
   const f = (n: number) => n.toLocaleString('en-US');
   return {
     lines: [

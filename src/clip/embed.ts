@@ -23,6 +23,18 @@ export interface ImageItem {
 export interface TensorTransform {
   spec: unknown;
   apply(tensor: Float32Array, item: ImageItem, index: number): void;
+  /**
+   * The same transform as plain data, if it has one, so that the preparation workers can apply it
+   * themselves (off the main thread, where inference runs): seeded noise and the id of every image.
+   */
+  portable?: PortableTransform;
+}
+
+export interface PortableTransform {
+  kind: 'gaussian-noise';
+  noise: { sigma: number; space: 'normalized' | 'pixel'; seed: number };
+  preprocess: { size: number; mean: readonly number[]; std: readonly number[] };
+  idOf: (item: { path: string }) => string;
 }
 
 /** Normalises each row of an n×d matrix in place (a zero row stays zero). */
@@ -62,7 +74,7 @@ export interface EmbedImagesOptions {
 
 /**
  * Embeds `items` in fixed batches (batch k = items[k·B, (k+1)·B), stable across runs so a resumed run
- * recomputes nothing it already stored), overlapping the preparation of batch k+1 with inference on k.
+ * recomputes nothing it already stored), overlapping the preparation of the next batches with inference on k.
  */
 export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTower>, spec: PreprocessSpec, items: ImageItem[], opts: EmbedImagesOptions): Promise<void> {
   const B = opts.batchSize ?? 32;
@@ -72,17 +84,24 @@ export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTowe
   // preprocessing overlaps with it only from a worker thread.
   const preparer = opts.preparer ?? new BatchPreparer(items, spec, opts.transform);
   const prepare = (k: number) => preparer.prepare(k * B, Math.min(items.length, (k + 1) * B));
-  // The first batch is read while the session is still being created.
+  // One batch in flight per preparation worker; the first ones are read while the session is still being created.
+  const queue: Promise<PreparedBatch>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (queue.length < preparer.depth && next < todo.length) {
+      const p = prepare(todo[next++]);
+      p.catch(() => undefined); // reported when taken
+      queue.push(p);
+    }
+  };
   try {
-    let pending = todo.length > 0 ? prepare(todo[0]) : undefined;
-    pending?.catch(() => undefined);
+    fill();
     const tower = await towerOrPromise;
     for (let t = 0; t < todo.length; t++) {
       if (opts.signal?.aborted) throw new CancelledError();
-      const batch = await pending!;
-      // Start the next batch before this one's inference: the overlap that keeps both busy.
-      pending = t + 1 < todo.length ? prepare(todo[t + 1]) : undefined;
-      pending?.catch(() => undefined);
+      const batch = await queue.shift()!;
+      // Start the next batches before this one's inference: the overlap that keeps every core busy.
+      fill();
       const { data, dim } = await runImageBatch(tower, batch.tensor, spec.size);
       await opts.onBatch(todo[t], { indices: batch.indices, embeddings: data, dim, skipped: batch.skipped });
     }

@@ -5,11 +5,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import sharp from 'sharp';
 
+import { gaussianNoiseTransform } from '../noise/transform.js';
 import { prepareBatch } from './prepare.js';
 import type { PreprocessSpec } from './preprocess.js';
 
-const { paths, spec, nice } = workerData as { paths: string[]; spec: PreprocessSpec; nice: number };
+interface WorkerNoise {
+  noise: { sigma: number; space: 'normalized' | 'pixel'; seed: number };
+  preprocess: { size: number; mean: number[]; std: number[] };
+  ids: string[];
+}
+const { paths, spec, nice, noise } = workerData as { paths: string[]; spec: PreprocessSpec; nice: number; noise?: WorkerNoise };
 const items = paths.map((path) => ({ path }));
+// The caller's seeded noise, rebuilt from its portable form: the same function of (seed, image id, σ).
+const idByPath = new Map(paths.map((p, i) => [p, noise?.ids[i] ?? p]));
+const transform = noise ? gaussianNoiseTransform(noise.noise, noise.preprocess, (item) => idByPath.get(item.path) ?? item.path) : undefined;
 
 // Every image is decoded once: libvips' operation cache would only hold memory.
 sharp.cache(false);
@@ -38,7 +47,7 @@ function lowerPriority(): void {
 
 parentPort!.on('message', (m: { id: number; start: number; end: number }) => {
   lowerPriority();
-  prepareBatch(items, m.start, m.end, spec).then(
+  prepareBatch(items, m.start, m.end, spec, transform).then(
     (batch) => {
       // libvips starts its threads on first use: catch them after the first batch too.
       lowerPriority();

@@ -60,9 +60,26 @@ function prepareNice(): number {
   return Number.isInteger(v) && v >= 0 && v <= 19 ? v : 10;
 }
 
-/** Prepares batches in one worker thread; falls back to the main thread if the worker cannot run. */
+/**
+ * How many preparation workers: two where there are two cores or more. With seeded noise a 224² image
+ * costs about 3 ms of preparation on top of decoding; two workers keep a small model fed and, with a
+ * large one, keep that work off the main thread, where onnxruntime runs (BENCHMARKS.md, CLIP section).
+ * CLIP_TOPO_PREPARE_WORKERS overrides (1–8).
+ */
+function workerCount(): number {
+  const v = Number(process.env.CLIP_TOPO_PREPARE_WORKERS);
+  if (Number.isInteger(v) && v >= 1 && v <= 8) return v;
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Prepares batches in worker threads (batch requests go round-robin); falls back to the main thread if
+ * no worker can run. A transform with a portable form is applied in the workers, any other one here.
+ */
 export class BatchPreparer {
-  private worker?: Worker;
+  private workers: Worker[] = [];
+  /** Whether the workers apply the transform (it has a portable form). */
+  private readonly transformInWorker: boolean;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
 
@@ -71,28 +88,40 @@ export class BatchPreparer {
     private readonly spec: PreprocessSpec,
     private readonly transform?: TensorTransform,
   ) {
+    const portable = transform?.portable;
+    this.transformInWorker = portable !== undefined;
     if (process.env.CLIP_TOPO_PREPARE_INLINE === '1' || !existsSync(WORKER)) return;
+    const noise = portable ? { noise: portable.noise, preprocess: portable.preprocess, ids: items.map((i) => portable.idOf(i)) } : undefined;
+    const workerData = { paths: items.map((i) => i.path), spec, nice: prepareNice(), noise };
     try {
-      this.worker = new Worker(WORKER, { workerData: { paths: items.map((i) => i.path), spec, nice: prepareNice() } });
-      this.worker.unref();
-      this.worker.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
-        const w = this.waiting.get(m.id);
-        if (!w) return;
-        this.waiting.delete(m.id);
-        if (m.batch) w.resolve(m.batch);
-        else w.reject(new Error(m.error ?? 'preprocessing worker failed'));
-      });
-      this.worker.on('error', (err) => this.failAll(err));
-      this.worker.on('exit', () => this.failAll(new Error('preprocessing worker stopped')));
+      for (let k = 0; k < workerCount(); k++) {
+        const worker = new Worker(WORKER, { workerData });
+        worker.unref();
+        worker.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
+          const w = this.waiting.get(m.id);
+          if (!w) return;
+          this.waiting.delete(m.id);
+          if (m.batch) w.resolve(m.batch);
+          else w.reject(new Error(m.error ?? 'preprocessing worker failed'));
+        });
+        worker.on('error', (err) => this.failAll(err));
+        worker.on('exit', () => this.failAll(new Error('preprocessing worker stopped')));
+        this.workers.push(worker);
+      }
     } catch {
-      this.worker = undefined;
+      void this.close();
     }
+  }
+
+  /** How many batches are worth having in flight: one per worker (at least one). */
+  get depth(): number {
+    return Math.max(1, this.workers.length);
   }
 
   private failAll(err: Error): void {
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
-    this.worker = undefined;
+    this.workers = [];
   }
 
   private readonly early = new Map<string, Promise<PreparedBatch>>();
@@ -115,22 +144,22 @@ export class BatchPreparer {
   }
 
   private async run(start: number, end: number): Promise<PreparedBatch> {
-    const worker = this.worker;
-    if (!worker) return prepareBatch(this.items, start, end, this.spec, this.transform);
+    if (this.workers.length === 0) return prepareBatch(this.items, start, end, this.spec, this.transform);
     const id = this.seq++;
+    const worker = this.workers[id % this.workers.length];
     const batch = await new Promise<PreparedBatch>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ id, start, end });
     });
-    // The perturbation is a function of the caller's: applied here, on the main thread.
-    if (this.transform) applyTransform(batch.tensor, batch.indices, this.items, 3 * this.spec.size * this.spec.size, this.transform);
+    // A transform without a portable form is a function of the caller's: applied here, on the main thread.
+    if (this.transform && !this.transformInWorker) applyTransform(batch.tensor, batch.indices, this.items, 3 * this.spec.size * this.spec.size, this.transform);
     return batch;
   }
 
   async close(): Promise<void> {
     this.early.clear();
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
   }
 }

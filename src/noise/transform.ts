@@ -27,6 +27,7 @@ export function gaussianNoiseTransform(
     apply(tensor, item) {
       tensor.set(addGaussianNoise(tensor, shape, idOf(item), { sigma: spec.sigma, seed: spec.seed, space: spec.space, mean: preprocess.mean, std: preprocess.std }));
     },
+    portable: { kind: 'gaussian-noise', noise: { sigma: spec.sigma, space: spec.space, seed: spec.seed }, preprocess: { size: preprocess.size, mean: preprocess.mean, std: preprocess.std }, idOf },
   };
 }
 
