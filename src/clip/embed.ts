@@ -1,6 +1,6 @@
 /**
  * Batched CLIP embedding on onnxruntime-node (CPU). Images: the next batch is read, decoded and
- * preprocessed in a worker thread (prepare.ts) while onnxruntime computes the current one, so the CPU
+ * preprocessed in worker threads (prepare.ts) while onnxruntime computes the current one, so the CPU
  * is rarely idle. Every embedding is L2-normalised float32.
  */
 import * as ort from 'onnxruntime-node';

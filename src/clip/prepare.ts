@@ -118,10 +118,13 @@ export class BatchPreparer {
     return Math.max(1, this.workers.length);
   }
 
+  /** A worker failed or stopped: every outstanding batch fails, the other workers are stopped too. */
   private failAll(err: Error): void {
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
+    const others = this.workers;
     this.workers = [];
+    for (const w of others) void w.terminate();
   }
 
   private readonly early = new Map<string, Promise<PreparedBatch>>();
