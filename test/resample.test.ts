@@ -3,18 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import { resampleBicubicCrop } from '../src/kernels/image.js';
 import { resampleBicubicCrop as reference } from './helpers/resample-reference.js';
-
-/** A small deterministic generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
 
 describe('native PIL bicubic resampling', () => {
   it('equals the TypeScript port it replaced, byte for byte, on random images, sizes and windows', () => {

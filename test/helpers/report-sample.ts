@@ -17,23 +17,12 @@ import {
   type MapInfo,
   type ReportInput,
 } from '../../src/analysis/types.js';
+import { rng } from './rng.js';
 
 export const SAMPLE_CLASSES = [
   'banded', 'blotchy', 'braided', 'bubbly', 'bumpy', 'chequered',
   'cobwebbed', 'cracked', 'crosshatched', 'crystalline', 'dotted', 'polka-dotted',
 ];
-
-/** mulberry32: tiny, seedable, good enough for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
