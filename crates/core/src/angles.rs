@@ -35,10 +35,7 @@ impl<'a> RowMajor<'a> {
     pub fn new(data: &'a [f64], rows: usize, cols: usize, what: &str) -> Result<Self> {
         let len = rows.checked_mul(cols).ok_or_else(|| Error::invalid(format!("{what}: shape {rows}×{cols} overflows")))?;
         if data.len() != len {
-            return Err(Error::invalid(format!(
-                "{what}: {} values do not fill a {rows}×{cols} matrix ({len} needed)",
-                data.len()
-            )));
+            return Err(Error::invalid(format!("{what}: {} values do not fill a {rows}×{cols} matrix ({len} needed)", data.len())));
         }
         if let Some(i) = data.iter().position(|x| !x.is_finite()) {
             return Err(Error::invalid(format!(
@@ -78,10 +75,7 @@ pub fn principal_angles(a: RowMajor<'_>, b: RowMajor<'_>) -> Result<PrincipalAng
         }
     }
     if ra + rb > d && ra < d && rb < d {
-        warnings.push(format!(
-            "ranks {ra} + {rb} exceed d = {d}: the {} smallest angles are 0 by dimension count",
-            ra + rb - d
-        ));
+        warnings.push(format!("ranks {ra} + {rb} exceed d = {d}: the {} smallest angles are 0 by dimension count", ra + rb - d));
     }
     let angles = angles_between_bases(qa.as_ref(), qb.as_ref(), Par::Seq)?;
     Ok(PrincipalAngles { angles, rank_a: ra, rank_b: rb, warnings })
@@ -203,9 +197,7 @@ pub fn class_subspace_angles(
     }
     match options.rank {
         RankRule::Fixed(0) => return Err(Error::invalid("rank 0 keeps no dimension: give a rank ≥ 1")),
-        RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => {
-            return Err(Error::invalid(format!("energy {e} is not in (0, 1]")))
-        }
+        RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => return Err(Error::invalid(format!("energy {e} is not in (0, 1]"))),
         _ => {}
     }
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -280,7 +272,10 @@ pub fn class_subspace_angles(
     }
     // Rounding leaves ~1e-16 where the exact answer is 0, so "all zero" means below a tolerance.
     if spectra.iter().all(|s| s.angles.iter().all(|&t| t <= 1e-10)) {
-        warnings.push("every principal angle is numerically 0: the class subspaces coincide (check the rank settings and the input orientation)".into());
+        warnings.push(
+            "every principal angle is numerically 0: the class subspaces coincide (check the rank settings and the input orientation)"
+                .into(),
+        );
     }
     Ok(ClassAngles { classes: k, ranks, min, max, spectra, warnings })
 }
@@ -323,9 +318,7 @@ fn class_basis(x: RowMajor<'_>, rows: &[usize], name: &str, options: ClassAngles
                 )));
             }
             if kk > numeric {
-                warning = Some(format!(
-                    "class '{name}' has numerical rank {numeric} < requested rank {kk}: using {numeric}"
-                ));
+                warning = Some(format!("class '{name}' has numerical rank {numeric} < requested rank {kk}: using {numeric}"));
                 numeric
             } else {
                 kk

@@ -239,13 +239,7 @@ pub fn predict_proba<T: Copy + Into<f64>>(model: &Classifier, x: &[T], n: usize,
 
 /// Probabilities, predictions, top-1/top-5 accuracy, mean per-class recall and the confusion
 /// matrix of the probe on `x` (n×d) with true labels `labels`.
-pub fn evaluate<T: Copy + Into<f64>>(
-    model: &Classifier,
-    x: &[T],
-    n: usize,
-    labels: &[i32],
-    ctl: &Control<'_>,
-) -> Result<Evaluation> {
+pub fn evaluate<T: Copy + Into<f64>>(model: &Classifier, x: &[T], n: usize, labels: &[i32], ctl: &Control<'_>) -> Result<Evaluation> {
     let probabilities = predict_proba(model, x, n, ctl)?;
     let k = model.classes;
     let y = check_labels(labels, n, k, "test labels")?;

@@ -27,8 +27,7 @@ fn pairs_match_scipy_and_exact_angles() {
         let name = case["name"].as_str().unwrap();
         let (a, ar, ac) = matrix(&case["a"]);
         let (b, br, bc) = matrix(&case["b"]);
-        let got = principal_angles(RowMajor::new(&a, ar, ac, "A").unwrap(), RowMajor::new(&b, br, bc, "B").unwrap())
-            .unwrap();
+        let got = principal_angles(RowMajor::new(&a, ar, ac, "A").unwrap(), RowMajor::new(&b, br, bc, "B").unwrap()).unwrap();
         let scipy = floats(&case["scipy"]);
         assert_eq!(got.angles.len(), scipy.len(), "{name}: count");
         for (g, s) in got.angles.iter().zip(&scipy) {
@@ -81,8 +80,7 @@ fn class_spectra_match_scipy() {
         ("energy_0.8", ClassAnglesOptions { center: true, rank: RankRule::Energy(0.8) }),
     ];
     for (key, opts) in cases {
-        let got = class_subspace_angles(RowMajor::new(&x, n, 48, "X").unwrap(), &labels, &names, opts, &Control::none())
-            .unwrap();
+        let got = class_subspace_angles(RowMajor::new(&x, n, 48, "X").unwrap(), &labels, &names, opts, &Control::none()).unwrap();
         let want = &f[key];
         let ranks: Vec<usize> = want["ranks"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap() as usize).collect();
         assert_eq!(got.ranks, ranks, "{key}: ranks");
@@ -110,8 +108,7 @@ fn degenerate_settings_warn_instead_of_silent_zeros() {
     let x: Vec<f64> = (0..30 * 4).map(|i| ((i * 7919) % 101) as f64 / 101.0 - 0.5).collect();
     let labels: Vec<u32> = (0..30).map(|i| (i / 10) as u32).collect();
     let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-    let got = class_subspace_angles(RowMajor::new(&x, 30, 4, "X").unwrap(), &labels, &names, Default::default(), &Control::none())
-        .unwrap();
+    let got = class_subspace_angles(RowMajor::new(&x, 30, 4, "X").unwrap(), &labels, &names, Default::default(), &Control::none()).unwrap();
     assert!(got.warnings.iter().any(|w| w.contains("spans all of R^4")), "{:?}", got.warnings);
     assert!(got.warnings.iter().any(|w| w.contains("numerically 0")), "{:?}", got.warnings);
 }

@@ -97,7 +97,9 @@ fn umap_sphere() {
 #[test]
 fn tsne_is_deterministic_across_thread_counts() {
     let (x, n, d, _) = load("blobs");
-    let run = |threads| pool(threads, || tsne(&x, n, d, &TsneOptions { iterations: 300, ..Default::default() }, &Control::none())).unwrap().embedding;
+    let run = |threads| {
+        pool(threads, || tsne(&x, n, d, &TsneOptions { iterations: 300, ..Default::default() }, &Control::none())).unwrap().embedding
+    };
     let a = run(1);
     assert_eq!(a, run(2));
     assert_eq!(a, run(2));
@@ -106,7 +108,11 @@ fn tsne_is_deterministic_across_thread_counts() {
 #[test]
 fn umap_is_deterministic_and_seeded() {
     let (x, n, d, _) = load("sphere");
-    let run = |threads, seed| pool(threads, || umap(&x, n, d, &UmapOptions { seed, epochs: Some(100), ..Default::default() }, &Control::none())).unwrap().embedding;
+    let run = |threads, seed| {
+        pool(threads, || umap(&x, n, d, &UmapOptions { seed, epochs: Some(100), ..Default::default() }, &Control::none()))
+            .unwrap()
+            .embedding
+    };
     let a = run(2, 7);
     assert_eq!(a, run(2, 7));
     assert_eq!(a, run(1, 7));

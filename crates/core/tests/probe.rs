@@ -79,8 +79,10 @@ fn matches_sklearn_on_every_case() {
         let scale = w.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let dw = model.classifier.weights.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         assert!(dw <= 1e-3 * scale.max(1.0), "{name}: weights differ by {dw:e} (scale {scale})");
-        eprintln!("{name}: {} iterations (sklearn {}), objective rel {rel:.1e}, proba {dp:.1e}, logits {dz:.1e}, weights {dw:.1e}",
-            model.iterations, c["sklearn_n_iter"], );
+        eprintln!(
+            "{name}: {} iterations (sklearn {}), objective rel {rel:.1e}, proba {dp:.1e}, logits {dz:.1e}, weights {dw:.1e}",
+            model.iterations, c["sklearn_n_iter"],
+        );
     }
 }
 

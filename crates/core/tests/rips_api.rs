@@ -129,7 +129,8 @@ fn bad_inputs_give_clear_errors() {
     y[7] = f64::INFINITY;
     assert_eq!(rips(pts(&y, 3), &Options::default(), &none).unwrap_err().code, ErrorCode::InvalidInput);
     // ragged: length not a multiple of d
-    let e = rips(Input::Points { points: Points::F64(&x[..29]), n: 10, d: 3, metric: Metric::Euclidean }, &Options::default(), &none).unwrap_err();
+    let e = rips(Input::Points { points: Points::F64(&x[..29]), n: 10, d: 3, metric: Metric::Euclidean }, &Options::default(), &none)
+        .unwrap_err();
     assert!(e.message.contains("29 values"));
     // distance matrices: not square / not symmetric / negative
     let m = [0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 2.0, 3.5, 0.0];

@@ -104,11 +104,8 @@ fn run_case(c: &Case, threads: usize) -> Vec<Vec<[f64; 2]>> {
 #[test]
 fn diagrams_match_ripser() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/rips");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect();
     files.sort();
     assert!(files.len() >= 18, "fixtures missing");
     for f in files {

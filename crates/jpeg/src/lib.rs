@@ -177,7 +177,11 @@ mod tests {
             assert!(!h.is_null());
             let gray = channels == 1;
             tj::tj3Set(h, tj::TJPARAM_TJPARAM_QUALITY as libc::c_int, 90);
-            tj::tj3Set(h, tj::TJPARAM_TJPARAM_SUBSAMP as libc::c_int, if gray { tj::TJSAMP_TJSAMP_GRAY } else { tj::TJSAMP_TJSAMP_444 } as libc::c_int);
+            tj::tj3Set(
+                h,
+                tj::TJPARAM_TJPARAM_SUBSAMP as libc::c_int,
+                if gray { tj::TJSAMP_TJSAMP_GRAY } else { tj::TJSAMP_TJSAMP_444 } as libc::c_int,
+            );
             let mut out: *mut u8 = std::ptr::null_mut();
             let mut size: tj::size_t = 0;
             let format = if gray { tj::TJPF_TJPF_GRAY } else { tj::TJPF_TJPF_RGB };

@@ -136,9 +136,7 @@ pub fn class_subspace_angles(
     class_names: Vec<String>,
     options: Option<ClassAnglesNativeOptions>,
     cancel: Option<&CancelToken>,
-    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<
-        ProgressCallback,
-    >,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
 ) -> AsyncTask<ClassAnglesTask> {
     let o = options.unwrap_or(ClassAnglesNativeOptions { center: None, rank: None, energy: None, threads: None });
     let rank = match (o.rank, o.energy) {

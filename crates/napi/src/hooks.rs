@@ -38,8 +38,7 @@ impl CancelToken {
 
 /// `(stage, done, total)` from the worker thread; never blocks the kernel (non-blocking calls, weak
 /// so a pending report never keeps the process alive).
-pub type ProgressCallback =
-    ThreadsafeFunction<FnArgs<(String, f64, f64)>, (), FnArgs<(String, f64, f64)>, Status, false, true>;
+pub type ProgressCallback = ThreadsafeFunction<FnArgs<(String, f64, f64)>, (), FnArgs<(String, f64, f64)>, Status, false, true>;
 
 /// Everything a task needs besides its data; built on the JS thread, moved to the worker.
 #[derive(Default)]
@@ -62,10 +61,7 @@ impl Hooks {
     pub fn run<T: Send>(&self, kernel: impl FnOnce(&Control<'_>) -> clip_topo_core::error::Result<T> + Send) -> Result<T> {
         let report = |p: Progress<'_>| {
             if let Some(cb) = &self.progress {
-                cb.call(
-                    FnArgs::from((p.stage.to_string(), p.done as f64, p.total as f64)),
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                );
+                cb.call(FnArgs::from((p.stage.to_string(), p.done as f64, p.total as f64)), ThreadsafeFunctionCallMode::NonBlocking);
             }
         };
         let progress: Option<&(dyn Fn(Progress<'_>) + Sync)> = if self.progress.is_some() { Some(&report) } else { None };

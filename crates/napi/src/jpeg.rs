@@ -20,7 +20,12 @@ pub struct DecodedJpeg {
 pub fn decode_jpeg(jpeg: Uint8Array, max_pixels: f64) -> Result<Option<DecodedJpeg>> {
     let limit = if max_pixels.is_finite() && max_pixels >= 0.0 { max_pixels as u64 } else { u64::MAX };
     match clip_topo_jpeg::decode(&jpeg, limit) {
-        Ok(Some(d)) => Ok(Some(DecodedJpeg { width: d.width as u32, height: d.height as u32, channels: d.channels as u32, pixels: Uint8Array::new(d.pixels) })),
+        Ok(Some(d)) => Ok(Some(DecodedJpeg {
+            width: d.width as u32,
+            height: d.height as u32,
+            channels: d.channels as u32,
+            pixels: Uint8Array::new(d.pixels),
+        })),
         Ok(None) => Ok(None),
         Err(e) => Err(Error::from_reason(format!("[ERR_IMAGE] {e}"))),
     }

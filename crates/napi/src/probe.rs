@@ -87,9 +87,7 @@ pub fn train_probe(
     classes: u32,
     options: Option<ProbeNativeOptions>,
     cancel: Option<&CancelToken>,
-    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<
-        ProgressCallback,
-    >,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
 ) -> AsyncTask<TrainProbeTask> {
     let o = options.unwrap_or(ProbeNativeOptions { c: None, max_iter: None, tol: None, threads: None });
     let defaults = ProbeOptions::default();

@@ -76,10 +76,7 @@ impl Task for RipsTask {
             diagrams: out
                 .diagrams
                 .into_iter()
-                .map(|d| RipsDiagram {
-                    dim: d.dim as u32,
-                    pairs: Float64Array::new(d.pairs.iter().flat_map(|p| [p[0], p[1]]).collect()),
-                })
+                .map(|d| RipsDiagram { dim: d.dim as u32, pairs: Float64Array::new(d.pairs.iter().flat_map(|p| [p[0], p[1]]).collect()) })
                 .collect(),
             threshold: out.threshold,
             n: out.n as u32,

@@ -186,10 +186,8 @@ fn essential_pairs(sa: &Split, sb: &Split) -> Option<Vec<MatchedPair>> {
 }
 
 fn to_global(sa: &Split, sb: &Split, local: &[(Option<usize>, Option<usize>, f64)]) -> Vec<MatchedPair> {
-    let mut out: Vec<MatchedPair> = local
-        .iter()
-        .map(|&(i, j, c)| MatchedPair { a: i.map(|i| sa.finite_idx[i]), b: j.map(|j| sb.finite_idx[j]), cost: c })
-        .collect();
+    let mut out: Vec<MatchedPair> =
+        local.iter().map(|&(i, j, c)| MatchedPair { a: i.map(|i| sa.finite_idx[i]), b: j.map(|j| sb.finite_idx[j]), cost: c }).collect();
     out.extend(sa.on_diagonal.iter().map(|&i| MatchedPair { a: Some(i), b: None, cost: 0.0 }));
     out.extend(sb.on_diagonal.iter().map(|&j| MatchedPair { a: None, b: Some(j), cost: 0.0 }));
     out
@@ -232,12 +230,7 @@ pub fn bottleneck(a: &Diagram, b: &Diagram, opts: &BottleneckOptions, ctl: &Cont
     } else {
         None
     };
-    Ok(BottleneckResult {
-        distance,
-        attaining,
-        matching: opts.matching.then_some(pairs),
-        ignored_essential: opts.ignore_essential,
-    })
+    Ok(BottleneckResult { distance, attaining, matching: opts.matching.then_some(pairs), ignored_essential: opts.ignore_essential })
 }
 
 /// p-Wasserstein distance with relative error `delta` (exact when 0, for small diagrams).

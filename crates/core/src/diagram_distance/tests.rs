@@ -26,7 +26,14 @@ fn cases() -> Vec<Case> {
         let f: Vec<&str> = line.split_whitespace().collect();
         match f.first().copied() {
             Some("case") => {
-                cur = Some(Case { name: f[1].into(), a: Diagram::default(), b: Diagram::default(), cgal: 0.0, hera: 0.0, wasserstein: vec![] })
+                cur = Some(Case {
+                    name: f[1].into(),
+                    a: Diagram::default(),
+                    b: Diagram::default(),
+                    cgal: 0.0,
+                    hera: 0.0,
+                    wasserstein: vec![],
+                })
             }
             Some("a") => cur.as_mut().unwrap().a.pairs.push([num(f[1]), num(f[2])]),
             Some("b") => cur.as_mut().unwrap().b.pairs.push([num(f[1]), num(f[2])]),
@@ -74,11 +81,19 @@ fn check_matching(a: &Diagram, b: &Diagram, m: &[MatchedPair], ground: Ground) {
             }
             (Some(i), None) => {
                 seen_a[i] += 1;
-                if a.pairs[i][1].is_infinite() { f64::INFINITY } else { ground.to_diagonal(a.pairs[i]) }
+                if a.pairs[i][1].is_infinite() {
+                    f64::INFINITY
+                } else {
+                    ground.to_diagonal(a.pairs[i])
+                }
             }
             (None, Some(j)) => {
                 seen_b[j] += 1;
-                if b.pairs[j][1].is_infinite() { f64::INFINITY } else { ground.to_diagonal(b.pairs[j]) }
+                if b.pairs[j][1].is_infinite() {
+                    f64::INFINITY
+                } else {
+                    ground.to_diagonal(b.pairs[j])
+                }
             }
             (None, None) => panic!("empty pair"),
         };
@@ -122,7 +137,12 @@ fn approximate_bottleneck_within_delta() {
                 assert!(r.distance.is_infinite());
                 continue;
             }
-            assert!(r.distance >= exact && r.distance <= exact * (1.0 + delta) + 1e-300, "{} delta {delta}: {} vs {exact}", c.name, r.distance);
+            assert!(
+                r.distance >= exact && r.distance <= exact * (1.0 + delta) + 1e-300,
+                "{} delta {delta}: {} vs {exact}",
+                c.name,
+                r.distance
+            );
             check_matching(&c.a, &c.b, r.matching.as_ref().unwrap(), Ground::LInf);
         }
     }
@@ -183,10 +203,18 @@ fn brute_bottleneck(a: &Diagram, b: &Diagram) -> f64 {
         match (l < n, r < m) {
             (true, true) => (fa[l][0] - fb[r][0]).abs().max((fa[l][1] - fb[r][1]).abs()),
             (true, false) => {
-                if r - m == l { (fa[l][1] - fa[l][0]) / 2.0 } else { f64::INFINITY }
+                if r - m == l {
+                    (fa[l][1] - fa[l][0]) / 2.0
+                } else {
+                    f64::INFINITY
+                }
             }
             (false, true) => {
-                if l - n == r { (fb[r][1] - fb[r][0]) / 2.0 } else { f64::INFINITY }
+                if l - n == r {
+                    (fb[r][1] - fb[r][0]) / 2.0
+                } else {
+                    f64::INFINITY
+                }
             }
             (false, false) => 0.0,
         }

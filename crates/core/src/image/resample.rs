@@ -93,9 +93,7 @@ fn clip8(sum: i32) -> u8 {
 
 fn check(src: &[u8], width: usize, height: usize, channels: usize, new_w: usize, new_h: usize, win: Window) -> Result<()> {
     if width == 0 || height == 0 || new_w == 0 || new_h == 0 {
-        return Err(Error::invalid(format!(
-            "resize_bicubic_pil: sizes must be positive (image {width}×{height}, target {new_w}×{new_h})"
-        )));
+        return Err(Error::invalid(format!("resize_bicubic_pil: sizes must be positive (image {width}×{height}, target {new_w}×{new_h})")));
     }
     if !(1..=4).contains(&channels) {
         return Err(Error::invalid(format!("resize_bicubic_pil: channels must be 1 to 4, got {channels}")));

@@ -38,10 +38,13 @@ pub(crate) fn sq_norms(x: &[f32], n: usize, d: usize) -> Vec<f32> {
 
 #[inline]
 pub(crate) fn sq_dist_f64(a: &[f32], b: &[f32]) -> f64 {
-    a.iter().zip(b).map(|(&p, &q)| {
-        let t = p as f64 - q as f64;
-        t * t
-    }).sum()
+    a.iter()
+        .zip(b)
+        .map(|(&p, &q)| {
+            let t = p as f64 - q as f64;
+            t * t
+        })
+        .sum()
 }
 
 /// Calls `f(i, scores)` for every row i, in parallel over row blocks, where
@@ -96,17 +99,14 @@ pub fn exact_knn(x: &[f32], n: usize, d: usize, k: usize, ctl: &Control) -> Resu
     // f64 recomputation decide.
     let m = (k + 8 + k / 4).min(n - 1);
     let rows = for_each_row_scores(x, n, d, ctl, |i, scores| {
-        let mut cand: Vec<(f32, u32)> =
-            scores.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, &s)| (s, j as u32)).collect();
+        let mut cand: Vec<(f32, u32)> = scores.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, &s)| (s, j as u32)).collect();
         if m < cand.len() {
             cand.select_nth_unstable_by(m, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             cand.truncate(m);
         }
         let xi = &x[i * d..(i + 1) * d];
-        let mut exact: Vec<(f64, u32)> = cand
-            .into_iter()
-            .map(|(_, j)| (sq_dist_f64(xi, &x[j as usize * d..(j as usize + 1) * d]), j))
-            .collect();
+        let mut exact: Vec<(f64, u32)> =
+            cand.into_iter().map(|(_, j)| (sq_dist_f64(xi, &x[j as usize * d..(j as usize + 1) * d]), j)).collect();
         exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         exact.truncate(k);
         exact

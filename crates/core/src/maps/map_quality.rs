@@ -33,11 +33,7 @@ pub fn trustworthiness(x: &[f32], n: usize, d: usize, y: &[f64], dim: usize, k: 
             let j = j as usize;
             let sj = scores[j];
             // 1-based rank of j among i's neighbours in the original space
-            let rank = 1 + scores
-                .iter()
-                .enumerate()
-                .filter(|&(m, &s)| m != i && (s < sj || (s == sj && m < j)))
-                .count();
+            let rank = 1 + scores.iter().enumerate().filter(|&(m, &s)| m != i && (s < sj || (s == sj && m < j))).count();
             if rank > k {
                 pen += (rank - k) as u64;
             }
@@ -55,10 +51,7 @@ pub fn knn_preservation(x: &[f32], n: usize, d: usize, y: &[f64], dim: usize, k:
     check_pair(n, y, dim, k)?;
     let orig = exact_knn(x, n, d, k, ctl)?;
     let map_nbrs = knn_small_dim(y, n, dim, k);
-    let kept: usize = (0..n)
-        .into_par_iter()
-        .map(|i| orig.row(i).0.iter().filter(|j| map_nbrs[i].contains(j)).count())
-        .sum();
+    let kept: usize = (0..n).into_par_iter().map(|i| orig.row(i).0.iter().filter(|j| map_nbrs[i].contains(j)).count()).sum();
     Ok(kept as f64 / (n * k) as f64)
 }
 

@@ -86,7 +86,8 @@ mod tests {
         assert!(var(1) < 0.02, "{}", var(1));
         // projection onto PC1 equals the known axis up to noise
         let proj: f64 = (0..3).map(|j| x[j] as f64 * [1.0, 2.0, 2.0][j] / 3.0).sum();
-        let mean_proj: f64 = (0..n).map(|i| (0..3).map(|j| x[i * 3 + j] as f64 * [1.0, 2.0, 2.0][j] / 3.0).sum::<f64>()).sum::<f64>() / n as f64;
+        let mean_proj: f64 =
+            (0..n).map(|i| (0..3).map(|j| x[i * 3 + j] as f64 * [1.0, 2.0, 2.0][j] / 3.0).sum::<f64>()).sum::<f64>() / n as f64;
         assert!((s[0] - (proj - mean_proj)).abs() < 0.05);
     }
 }

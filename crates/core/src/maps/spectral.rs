@@ -97,17 +97,21 @@ pub(crate) fn spectral_layout(g: &Sparse, n: usize, dim: usize, seed: u64, ctl: 
         orthonormalise(&mut q, &v0);
     }
     // Rayleigh–Ritz on span(q).
-    let bq: Vec<Vec<f64>> = q.iter().map(|qi| {
-        let mut o = vec![0.0; n];
-        apply(qi, &mut o);
-        o
-    }).collect();
+    let bq: Vec<Vec<f64>> = q
+        .iter()
+        .map(|qi| {
+            let mut o = vec![0.0; n];
+            apply(qi, &mut o);
+            o
+        })
+        .collect();
     let h = Mat::<f64>::from_fn(m, m, |a, b| {
         let s: f64 = q[a].iter().zip(&bq[b]).map(|(x, y)| x * y).sum();
         let t: f64 = q[b].iter().zip(&bq[a]).map(|(x, y)| x * y).sum();
         0.5 * (s + t)
     });
-    let eig = h.self_adjoint_eigen(Side::Lower).map_err(|e| Error::numerical(format!("spectral layout: eigen-decomposition failed: {e:?}")))?;
+    let eig =
+        h.self_adjoint_eigen(Side::Lower).map_err(|e| Error::numerical(format!("spectral layout: eigen-decomposition failed: {e:?}")))?;
     let u = eig.U();
     let mut out = vec![0.0; n * dim];
     for t in 0..dim {

@@ -304,24 +304,20 @@ pub fn tsne(x: &[f32], n: usize, d: usize, opts: &TsneOptions, ctl: &Control) ->
             let (exaggeration, momentum) = if it < early { (opts.early_exaggeration, 0.5) } else { (1.0, 0.8) };
             attraction(&p, &y, &mut attr);
             let z = if exact { exact_repulsion(&y, &mut rep) } else { fft.repulsion(&y, &mut rep) };
-            y.par_chunks_mut(2)
-                .zip(update.par_chunks_mut(2))
-                .zip(gains.par_chunks_mut(2))
-                .enumerate()
-                .for_each(|(i, ((yi, ui), gi))| {
-                    let mut step = [0.0; 2];
-                    for a in 0..2 {
-                        let g = exaggeration * attr[2 * i + a] - rep[2 * i + a] / z;
-                        gi[a] = if g * ui[a] < 0.0 { gi[a] + 0.2 } else { (gi[a] * 0.8).max(0.01) };
-                        ui[a] = momentum * ui[a] - lr * gi[a] * g;
-                        step[a] = ui[a];
-                    }
-                    // openTSNE's max_step_norm = 5 guards against a point being flung away.
-                    let norm = (step[0] * step[0] + step[1] * step[1]).sqrt();
-                    let f = if norm > 5.0 { 5.0 / norm } else { 1.0 };
-                    yi[0] += step[0] * f;
-                    yi[1] += step[1] * f;
-                });
+            y.par_chunks_mut(2).zip(update.par_chunks_mut(2)).zip(gains.par_chunks_mut(2)).enumerate().for_each(|(i, ((yi, ui), gi))| {
+                let mut step = [0.0; 2];
+                for a in 0..2 {
+                    let g = exaggeration * attr[2 * i + a] - rep[2 * i + a] / z;
+                    gi[a] = if g * ui[a] < 0.0 { gi[a] + 0.2 } else { (gi[a] * 0.8).max(0.01) };
+                    ui[a] = momentum * ui[a] - lr * gi[a] * g;
+                    step[a] = ui[a];
+                }
+                // openTSNE's max_step_norm = 5 guards against a point being flung away.
+                let norm = (step[0] * step[0] + step[1] * step[1]).sqrt();
+                let f = if norm > 5.0 { 5.0 / norm } else { 1.0 };
+                yi[0] += step[0] * f;
+                yi[1] += step[1] * f;
+            });
             // Re-centre: keeps the interpolation grid tight; the objective is translation-invariant.
             let (mx, my) = y.chunks_exact(2).fold((0.0, 0.0), |(a, b), p| (a + p[0], b + p[1]));
             let (mx, my) = (mx / n as f64, my / n as f64);

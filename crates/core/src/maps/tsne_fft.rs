@@ -64,10 +64,7 @@ impl FftRepulsion {
 
     fn plans(&mut self, len: usize) -> (Plan, Plan) {
         let planner = &mut self.planner;
-        self.plans
-            .entry(len)
-            .or_insert_with(|| (planner.plan_fft_forward(len), planner.plan_fft_inverse(len)))
-            .clone()
+        self.plans.entry(len).or_insert_with(|| (planner.plan_fft_forward(len), planner.plan_fft_inverse(len))).clone()
     }
 
     /// For the 2-D embedding `y` (n × 2), writes the unnormalised repulsion
@@ -233,10 +230,12 @@ mod tests {
         let n = 700;
         let mut r = Rng::new(9);
         // two clusters, spread similar to a mid-optimisation embedding
-        let y: Vec<f64> = (0..n).flat_map(|i| {
-            let c = if i % 2 == 0 { -8.0 } else { 8.0 };
-            [c + 3.0 * r.normal(), 3.0 * r.normal()]
-        }).collect();
+        let y: Vec<f64> = (0..n)
+            .flat_map(|i| {
+                let c = if i % 2 == 0 { -8.0 } else { 8.0 };
+                [c + 3.0 * r.normal(), 3.0 * r.normal()]
+            })
+            .collect();
         let mut rep = vec![0.0; 2 * n];
         let z = FftRepulsion::new().repulsion(&y, &mut rep);
         let mut z_exact = 0.0;
@@ -244,7 +243,9 @@ mod tests {
         for i in 0..n {
             let (mut rx, mut ry) = (0.0, 0.0);
             for j in 0..n {
-                if i == j { continue; }
+                if i == j {
+                    continue;
+                }
                 let (dx, dy) = (y[2 * i] - y[2 * j], y[2 * i + 1] - y[2 * j + 1]);
                 let w = 1.0 / (1.0 + dx * dx + dy * dy);
                 z_exact += w;

@@ -56,9 +56,7 @@ pub struct UmapResult {
 pub fn fit_ab(min_dist: f64, spread: f64) -> (f64, f64) {
     let xs: Vec<f64> = (0..300).map(|i| 3.0 * spread * i as f64 / 299.0).collect();
     let ys: Vec<f64> = xs.iter().map(|&x| if x < min_dist { 1.0 } else { (-(x - min_dist) / spread).exp() }).collect();
-    let cost = |a: f64, b: f64| -> f64 {
-        xs.iter().zip(&ys).map(|(&x, &y)| (1.0 / (1.0 + a * x.powf(2.0 * b)) - y).powi(2)).sum()
-    };
+    let cost = |a: f64, b: f64| -> f64 { xs.iter().zip(&ys).map(|(&x, &y)| (1.0 / (1.0 + a * x.powf(2.0 * b)) - y).powi(2)).sum() };
     let (mut a, mut b, mut lambda) = (1.0f64, 1.0f64, 1e-3f64);
     let mut c = cost(a, b);
     for _ in 0..500 {
@@ -117,10 +115,17 @@ fn smooth_knn(dists: &[f64], k: usize, n_neighbors: usize) -> (Vec<f64>, Vec<f64
             let rho = row.iter().copied().find(|&v| v > 0.0).unwrap_or(0.0);
             let (mut lo, mut hi, mut mid) = (0.0f64, f64::INFINITY, 1.0f64);
             for _ in 0..64 {
-                let psum: f64 = row.iter().map(|&v| {
-                    let dd = v - rho;
-                    if dd > 0.0 { (-dd / mid).exp() } else { 1.0 }
-                }).sum();
+                let psum: f64 = row
+                    .iter()
+                    .map(|&v| {
+                        let dd = v - rho;
+                        if dd > 0.0 {
+                            (-dd / mid).exp()
+                        } else {
+                            1.0
+                        }
+                    })
+                    .sum();
                 if (psum - target).abs() < 1e-5 {
                     break;
                 }
@@ -283,7 +288,8 @@ fn fast_pow(x: f32, b: f32) -> f32 {
         fl -= 1;
     }
     let f = y - fl as f32;
-    let p = 1.0 + f * (std::f32::consts::LN_2 + f * (0.240_226_5 + f * (0.055_504_1 + f * (0.009_618_1 + f * (0.001_333_6 + f * 0.000_154_0)))));
+    let p = 1.0
+        + f * (std::f32::consts::LN_2 + f * (0.240_226_5 + f * (0.055_504_1 + f * (0.009_618_1 + f * (0.001_333_6 + f * 0.000_154_0)))));
     p * f32::from_bits(((fl + 127) as u32) << 23)
 }
 
@@ -377,7 +383,11 @@ pub fn umap(x: &[f32], n: usize, d: usize, opts: &UmapOptions, ctl: &Control) ->
                     let mut rng = Rng::stream(opts.seed, epoch as u64, c as u64);
                     let mut queued = Vec::new();
                     let get = |own: &[f32], j: usize| -> (f32, f32) {
-                        if j >= v0 && j < v1 { (own[2 * (j - v0)], own[2 * (j - v0) + 1]) } else { (snap[2 * j], snap[2 * j + 1]) }
+                        if j >= v0 && j < v1 {
+                            (own[2 * (j - v0)], own[2 * (j - v0) + 1])
+                        } else {
+                            (snap[2 * j], snap[2 * j + 1])
+                        }
                     };
                     for i in v0..v1 {
                         let li = 2 * (i - v0);

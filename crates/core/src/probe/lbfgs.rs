@@ -392,14 +392,8 @@ mod tests {
     #[test]
     fn errors_from_the_callback_stop_the_solver() {
         let x0: Vec<f64> = vec![-1.2, 1.0];
-        let err = minimize(x0, &Options::default(), rosenbrock, |k, _| {
-            if k == 2 {
-                Err(crate::error::Error::cancelled())
-            } else {
-                Ok(())
-            }
-        })
-        .unwrap_err();
+        let err = minimize(x0, &Options::default(), rosenbrock, |k, _| if k == 2 { Err(crate::error::Error::cancelled()) } else { Ok(()) })
+            .unwrap_err();
         assert_eq!(err.code, crate::error::ErrorCode::Cancelled);
     }
 }

@@ -21,9 +21,7 @@ impl Metric {
             "euclidean" => Ok(Metric::Euclidean),
             "cosine" => Ok(Metric::Cosine),
             "angular" => Ok(Metric::Angular),
-            _ => Err(Error::invalid(format!(
-                "metric: unknown metric '{s}'; use euclidean, cosine or angular"
-            ))),
+            _ => Err(Error::invalid(format!("metric: unknown metric '{s}'; use euclidean, cosine or angular"))),
         }
     }
     pub fn name(self) -> &'static str {

@@ -3,7 +3,6 @@
 //! pivots found through a heap with lazy cancellation, pairs found in one dimension clear the next
 //! (Chen–Kerber), and zero-persistence apparent/emergent pairs skip the heap entirely.
 
-
 use rayon::prelude::*;
 
 use super::binomial::Binomial;
@@ -126,8 +125,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     }
 
     fn in_apparent_pair(&self, verts: &[u32], idx: u64, diam: f32) -> bool {
-        self.has_apparent_cofacet(verts, idx, diam)
-            || (verts.len() > 1 && self.apparent_facet(verts, idx, diam).is_some())
+        self.has_apparent_cofacet(verts, idx, diam) || (verts.len() > 1 && self.apparent_facet(verts, idx, diam).is_some())
     }
 
     /// H0 by union–find over edges in filtration order; returns the pairs and the dimension-1 columns
@@ -419,7 +417,7 @@ fn maybe_compact<F: Field>(heap: &mut Heap, compact_at: &mut usize, f: F) {
     if heap.len() < *compact_at {
         return;
     }
-        let mut v = heap.take_vec();
+    let mut v = heap.take_vec();
     v.sort_unstable();
     let mut w = 0;
     let mut i = 0;

@@ -106,9 +106,7 @@ pub fn is_prime(p: u32) -> bool {
 
 pub fn check_modulus(p: u32) -> Result<()> {
     if !is_prime(p) {
-        return Err(Error::invalid(format!(
-            "coeff: {p} is not a prime; homology coefficients must be a prime field Z/p (e.g. 2 or 3)"
-        )));
+        return Err(Error::invalid(format!("coeff: {p} is not a prime; homology coefficients must be a prime field Z/p (e.g. 2 or 3)")));
     }
     if p >= 1 << 16 {
         return Err(Error::invalid(format!("coeff: prime {p} is too large; use a prime below 65536")));

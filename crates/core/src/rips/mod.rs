@@ -18,7 +18,7 @@ use binomial::Binomial;
 use complex::{Complex, Dense, Sparse};
 use distance::Rows;
 use engine::Engine;
-use field::{Field, Z2, Zp};
+use field::{Field, Zp, Z2};
 use sample::Oracle;
 
 use crate::control::Control;
@@ -169,11 +169,7 @@ fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
     let lower = n * n.saturating_sub(1) / 2;
     let mut d = Vec::with_capacity(lower);
     let bad = |v: f64, r: usize, c: usize| {
-        Error::invalid(format!(
-            "distance matrix: entry ({}, {}) is {v}; distances must be finite and non-negative",
-            r + 1,
-            c + 1
-        ))
+        Error::invalid(format!("distance matrix: entry ({}, {}) is {v}; distances must be finite and non-negative", r + 1, c + 1))
     };
     if values.len() == n * n {
         for i in 0..n {
@@ -276,12 +272,7 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
             }
             for k in 0..i.len() {
                 if i[k] as usize >= n || j[k] as usize >= n {
-                    return Err(Error::invalid(format!(
-                        "edges: edge {} joins vertices {} and {}, outside 0..{n}",
-                        k + 1,
-                        i[k],
-                        j[k]
-                    )));
+                    return Err(Error::invalid(format!("edges: edge {} joins vertices {} and {}, outside 0..{n}", k + 1, i[k], j[k])));
                 }
                 if !(w[k].is_finite() && w[k] >= 0.0) {
                     return Err(Error::invalid(format!(
@@ -299,9 +290,7 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
         }
         Input::Distances { values, n } => {
             let dm = dense_from_matrix(values, n)?;
-            shrink(&dm, opts, ctl, &mut sample_info, &mut approx_info, |_, _| {
-                Ok(Dense { n: dm.n, d: dm.d.clone() })
-            })?
+            shrink(&dm, opts, ctl, &mut sample_info, &mut approx_info, |_, _| Ok(Dense { n: dm.n, d: dm.d.clone() }))?
         }
     };
     let out = match built {
@@ -385,14 +374,7 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
     Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est })
 }
 
-fn run_engine<C: Complex, F: Field>(
-    cx: &C,
-    f: F,
-    b: &Binomial,
-    thr: f32,
-    maxdim: usize,
-    ctl: &Control<'_>,
-) -> Result<Vec<Vec<[f64; 2]>>> {
+fn run_engine<C: Complex, F: Field>(cx: &C, f: F, b: &Binomial, thr: f32, maxdim: usize, ctl: &Control<'_>) -> Result<Vec<Vec<[f64; 2]>>> {
     let n = cx.n() as u64;
     if n * n.saturating_sub(1) / 2 <= u32::MAX as u64 {
         run_keyed::<C, F, u64>(cx, f, b, thr, maxdim, ctl)

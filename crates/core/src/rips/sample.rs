@@ -69,13 +69,7 @@ pub fn greedy_permutation<O: Oracle>(o: &O, m: usize, ctl: &Control<'_>) -> Resu
 
 /// Edges (i, j, filtration value) of the sparse approximation on the points in greedy order
 /// (`order[k]` is vertex k of the result).
-pub fn sparse_edges<O: Oracle>(
-    o: &O,
-    order: &[usize],
-    lambda: &[f32],
-    eps: f64,
-    ctl: &Control<'_>,
-) -> Result<Vec<(u32, u32, f32)>> {
+pub fn sparse_edges<O: Oracle>(o: &O, order: &[usize], lambda: &[f32], eps: f64, ctl: &Control<'_>) -> Result<Vec<(u32, u32, f32)>> {
     let a = (1.0 + eps) / eps;
     let b = (1.0 + eps) * (1.0 + eps) / eps;
     let n = order.len();

@@ -95,11 +95,5 @@ pub fn default_image_spec(d: &Diagram, pixels: usize, essential: Essential) -> R
     let span = (bmax - bmin).max(pmax);
     let pixel_size = span / pixels as f64;
     let birth_hi = if bmax > bmin { bmax } else { bmin + pixel_size };
-    Ok(ImageSpec {
-        birth_range: (bmin, birth_hi),
-        pers_range: (0.0, pmax),
-        pixel_size,
-        sigma: pixel_size,
-        weight_power: 1.0,
-    })
+    Ok(ImageSpec { birth_range: (bmin, birth_hi), pers_range: (0.0, pmax), pixel_size, sigma: pixel_size, weight_power: 1.0 })
 }

@@ -30,7 +30,10 @@ pub(crate) fn finite_bars(d: &Diagram, essential: Essential) -> Result<Vec<[f64;
     let mut bars = Vec::with_capacity(d.pairs.len());
     for (i, &[b, de]) in d.pairs.iter().enumerate() {
         if b.is_nan() || de.is_nan() || b.is_infinite() || de == f64::NEG_INFINITY {
-            return Err(Error::invalid(format!("bar {i} of the H{} diagram is ({b}, {de}): births must be finite and deaths finite or +inf", d.dim)));
+            return Err(Error::invalid(format!(
+                "bar {i} of the H{} diagram is ({b}, {de}): births must be finite and deaths finite or +inf",
+                d.dim
+            )));
         }
         if de < b {
             return Err(Error::invalid(format!("bar {i} of the H{} diagram dies ({de}) before it is born ({b})", d.dim)));

@@ -7,7 +7,6 @@ use super::rng::{lattice_u32, u32_unit, Noise, Rng};
 use super::shape::*;
 use std::f32::consts::{PI, TAU};
 
-
 pub type Rgb = [f32; 3];
 pub type Shade = Box<dyn Fn(f32, f32) -> Rgb + Send + Sync>;
 
@@ -48,11 +47,7 @@ pub fn pick(rng: &mut Rng, n: usize, contrast: f32) -> Pal {
         .iter()
         .map(|&i| {
             let c = COLORS[i].rgb;
-            [
-                clamp01(c[0] + rng.range(-0.035, 0.035)),
-                clamp01(c[1] + rng.range(-0.035, 0.035)),
-                clamp01(c[2] + rng.range(-0.035, 0.035)),
-            ]
+            [clamp01(c[0] + rng.range(-0.035, 0.035)), clamp01(c[1] + rng.range(-0.035, 0.035)), clamp01(c[2] + rng.range(-0.035, 0.035))]
         })
         .collect();
     Pal { names: idx.iter().map(|&i| COLORS[i].name).collect(), rgb }
@@ -166,7 +161,13 @@ pub fn lined(rng: &mut Rng, s: f32) -> Family {
 pub fn chequered(rng: &mut Rng, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let r = rng.f();
-    let theta = if r < 0.6 { deg(rng.range(-4.0, 4.0)) } else if r < 0.85 { deg(45.0 + rng.range(-4.0, 4.0)) } else { rng.angle() };
+    let theta = if r < 0.6 {
+        deg(rng.range(-4.0, 4.0))
+    } else if r < 0.85 {
+        deg(45.0 + rng.range(-4.0, 4.0))
+    } else {
+        rng.angle()
+    };
     let c = s / rng.range(4.0, 10.0);
     let cols = pal.rgb.clone();
     let rt = Rot::new(theta);
@@ -181,7 +182,13 @@ pub fn chequered(rng: &mut Rng, s: f32) -> Family {
         mix(cols[0], cols[1], t)
     });
     let sc = word3(c, s / 10.0, s / 4.0, ["small", "medium", "large"]);
-    let o = if (theta.to_degrees() - 45.0).abs() < 10.0 { "diagonal" } else if theta.to_degrees().abs() < 10.0 { "straight" } else { "tilted" };
+    let o = if (theta.to_degrees() - 45.0).abs() < 10.0 {
+        "diagonal"
+    } else if theta.to_degrees().abs() < 10.0 {
+        "straight"
+    } else {
+        "tilted"
+    };
     fam(shade, &pal, 2, sc, Some(o), format!("{sc} squares in a {o} chequerboard"), 0.4)
 }
 
@@ -674,7 +681,8 @@ pub fn woven(rng: &mut Rng, s: f32) -> Family {
         let (fu, fv) = (u / g - iu as f32, v / g - iv as f32);
         let warp_on_top = (iu + iv).rem_euclid(2) == 0;
         // Across-strand coordinate in [-1, 1] and along-strand coordinate in [0, 1].
-        let (across, along, col) = if warp_on_top { (fu * 2.0 - 1.0, fv, cols[0]) } else { (fv * 2.0 - 1.0, fu, if same { cols[0] } else { cols[1] }) };
+        let (across, along, col) =
+            if warp_on_top { (fu * 2.0 - 1.0, fv, cols[0]) } else { (fv * 2.0 - 1.0, fu, if same { cols[0] } else { cols[1] }) };
         let a = across.abs();
         let body = (1.0 - a * a).max(0.0).sqrt();
         // The strand dips under its neighbours at both ends of the cell.

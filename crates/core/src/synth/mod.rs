@@ -95,13 +95,12 @@ pub fn image_seed(seed: u64, class: &str, index: u64) -> u64 {
 /// Renders one image.
 pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> {
     if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
-        return Err(Error::invalid(format!(
-            "synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels"
-        )));
+        return Err(Error::invalid(format!("synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels")));
     }
-    let &(name, make) = TABLE.iter().find(|t| t.0 == class).ok_or_else(|| {
-        Error::invalid(format!("synth: unknown class '{class}'; drawable classes are: {}", classes().join(", ")))
-    })?;
+    let &(name, make) = TABLE
+        .iter()
+        .find(|t| t.0 == class)
+        .ok_or_else(|| Error::invalid(format!("synth: unknown class '{class}'; drawable classes are: {}", classes().join(", "))))?;
     let mut r = rng::Rng::new(image_seed(seed, name, index));
     let s = size as f32;
     let fam = make(&mut r, s);
@@ -172,16 +171,7 @@ pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> 
             }
         }
     }
-    Ok(Texture {
-        class: name,
-        size,
-        rgb,
-        colors: fam.colors,
-        scale: fam.scale,
-        orientation: fam.orientation,
-        detail: fam.detail,
-        lighting,
-    })
+    Ok(Texture { class: name, size, rgb, colors: fam.colors, scale: fam.scale, orientation: fam.orientation, detail: fam.detail, lighting })
 }
 
 /// Renders many images in parallel; the output order is the request order and each image is
@@ -189,11 +179,7 @@ pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> 
 pub fn render_batch(requests: &[Request], size: u32, seed: u64, ctl: &Control) -> Result<Vec<Texture>> {
     for q in requests {
         if !TABLE.iter().any(|t| t.0 == q.class) {
-            return Err(Error::invalid(format!(
-                "synth: unknown class '{}'; drawable classes are: {}",
-                q.class,
-                classes().join(", ")
-            )));
+            return Err(Error::invalid(format!("synth: unknown class '{}'; drawable classes are: {}", q.class, classes().join(", "))));
         }
     }
     let done = std::sync::atomic::AtomicU64::new(0);

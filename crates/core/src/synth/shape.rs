@@ -2,7 +2,6 @@
 
 use std::f32::consts::PI;
 
-
 #[inline]
 pub fn clamp01(x: f32) -> f32 {
     x.clamp(0.0, 1.0)
