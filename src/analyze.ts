@@ -114,7 +114,8 @@ function settings(o: AnalyzeOptions): Settings {
     return x;
   };
   const templates = o.templates ?? DTD_TEMPLATES;
-  if (templates.length === 0 || templates.some((t) => !t.includes('{}'))) throw new UsageError('analyze: every prompt template needs a "{}" where the class name goes');
+  if (templates.length === 0 || templates.some((t) => !t.includes('{}')))
+    throw new UsageError('analyze: every prompt template needs a "{}" where the class name goes');
   return {
     out: resolve(o.out ?? 'clip-topo-report'),
     levels,
@@ -144,7 +145,8 @@ const sigmaLabel = (s: number) => (s === 0 ? 'clean' : `σ=${s}`);
 export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks = {}): Promise<AnalyzeResult> {
   const s = settings(options);
   const say = (line: string) => hooks.onMessage?.(line);
-  const progress = (step: string) => (stage: string, done: number, total: number) => hooks.onProgress?.({ step: stage ? `${step}: ${stage}` : step, done, total });
+  const progress = (step: string) => (stage: string, done: number, total: number) =>
+    hooks.onProgress?.({ step: stage ? `${step}: ${stage}` : step, done, total });
   const signal = hooks.signal;
   const timings: Record<string, number> = {};
 
@@ -166,14 +168,31 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const cacheDir = tempCache ?? join(s.out, 'cache');
   try {
     const steps = new StepCache(join(cacheDir, 'steps'), s.cache);
-    const data = await studyData({ dataset: options.dataset, split: s.split, partition: s.partition, cacheDir, threads: s.threads, signal, onProgress: (d, t) => progress('synthetic dataset')('', d, t) });
+    const data = await studyData({
+      dataset: options.dataset,
+      split: s.split,
+      partition: s.partition,
+      cacheDir,
+      threads: s.threads,
+      signal,
+      onProgress: (d, t) => progress('synthetic dataset')('', d, t),
+    });
     warnings.push(...data.warnings);
     const classes = data.test.classes;
     const C = classes.length;
     if (data.test.items.length === 0) throw new UsageError(`analyze: no images in the ${s.split} split of ${data.root}`);
     lap('dataset');
 
-    const plan = await estimatePlan({ card, images: data.test.items.length, levels: s.levels.length, trainImages: data.train?.items.length ?? 0, ripsPoints: s.ripsPoints, maxdim: s.maxdim, classes: C, threads: s.threads });
+    const plan = await estimatePlan({
+      card,
+      images: data.test.items.length,
+      levels: s.levels.length,
+      trainImages: data.train?.items.length ?? 0,
+      ripsPoints: s.ripsPoints,
+      maxdim: s.maxdim,
+      classes: C,
+      threads: s.threads,
+    });
     for (const line of plan.lines) say(line);
     lap('plan');
 
@@ -187,9 +206,13 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     const uniqueSkipped = skipped.filter((f, i) => skipped.findIndex((g) => g.path === f.path) === i);
     for (const f of uniqueSkipped) say(`skipped ${f.path}: ${f.reason}`);
     const dim = test[0].run.manifest.dim;
-    if (dim === 0 || test[0].run.manifest.count === 0) throw new UsageError(`analyze: none of the ${data.test.items.length} images in ${data.root} could be read (see the skipped files above)`);
-    const prompts = await steps.run('prompts', { text: await checkedSha256(card.textPath, card.textSha256), classes, templates: s.templates }, async () => classifierWeights(card, classes, s.templates, s.threads));
-    if (prompts.value.dim !== dim) throw new UsageError(`analyze: the text graph gives ${prompts.value.dim}-d embeddings, the image graph ${dim}-d: the two graphs do not belong together`);
+    if (dim === 0 || test[0].run.manifest.count === 0)
+      throw new UsageError(`analyze: none of the ${data.test.items.length} images in ${data.root} could be read (see the skipped files above)`);
+    const prompts = await steps.run('prompts', { text: await checkedSha256(card.textPath, card.textSha256), classes, templates: s.templates }, async () =>
+      classifierWeights(card, classes, s.templates, s.threads),
+    );
+    if (prompts.value.dim !== dim)
+      throw new UsageError(`analyze: the text graph gives ${prompts.value.dim}-d embeddings, the image graph ${dim}-d: the two graphs do not belong together`);
     const W = prompts.value.weights;
     lap('embeddings');
 
@@ -199,8 +222,10 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       return { sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(r, l.run.labels, C) };
     });
     const probe = train
-      ? await steps.run('probe', { train: digest(train.run.embeddings, train.run.labels), tests: test.map((l) => digest(l.run.embeddings, l.run.labels)), C }, () =>
-          runProbe(train.run, test, C, { threads: s.threads, signal, onProgress: progress('linear probe') }),
+      ? await steps.run(
+          'probe',
+          { train: digest(train.run.embeddings, train.run.labels), tests: test.map((l) => digest(l.run.embeddings, l.run.labels)), C },
+          () => runProbe(train.run, test, C, { threads: s.threads, signal, onProgress: progress('linear probe') }),
         )
       : null;
     if (probe?.value.warning) warnings.push(probe.value.warning);
@@ -217,7 +242,18 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     const clean = test[0].run;
     const cleanKey = digest(clean.embeddings, clean.labels);
     const { maps, warnings: mapWarnings } = await classMaps(
-      { x: clean.embeddings, labels: clean.labels, dim, classes: C, key: cleanKey, sampleClasses: s.sampleClasses, seed: s.seed, threads: s.threads, signal, progress },
+      {
+        x: clean.embeddings,
+        labels: clean.labels,
+        dim,
+        classes: C,
+        key: cleanKey,
+        sampleClasses: s.sampleClasses,
+        seed: s.seed,
+        threads: s.threads,
+        signal,
+        progress,
+      },
       steps,
     );
     warnings.push(...mapWarnings);
@@ -225,8 +261,18 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
 
     // 5. Principal angles between class subspaces (clean embeddings, 90 % of each class's energy).
     const anglesRun = await steps.run('angles', { cleanKey, energy: 0.9 }, async () => {
-      const r = await classSubspaceAngles({ data: clean.embeddings, rows: clean.labels.length, cols: dim }, Uint32Array.from(clean.labels), classes, { energy: 0.9, threads: s.threads, signal, onProgress: progress('angles') });
-      return { ranks: r.ranks, min: r.min, spectra: r.spectra.map((p) => ({ a: p.a, b: p.b, mean: p.angles.reduce((x, y) => x + y, 0) / Math.max(1, p.angles.length) })), warnings: r.warnings };
+      const r = await classSubspaceAngles({ data: clean.embeddings, rows: clean.labels.length, cols: dim }, Uint32Array.from(clean.labels), classes, {
+        energy: 0.9,
+        threads: s.threads,
+        signal,
+        onProgress: progress('angles'),
+      });
+      return {
+        ranks: r.ranks,
+        min: r.min,
+        spectra: r.spectra.map((p) => ({ a: p.a, b: p.b, mean: p.angles.reduce((x, y) => x + y, 0) / Math.max(1, p.angles.length) })),
+        warnings: r.warnings,
+      };
     });
     const A = anglesRun.value;
     const minDeg = Array.from({ length: C }, (_, i) => Array.from(A.min.subarray(i * C, (i + 1) * C), (v) => v * DEG));
@@ -239,13 +285,22 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     // 6. Rips diagrams per level: a farthest-point sample of the clean split (the same images at every level) and every class.
     const ripsKey = { maxdim: s.maxdim, points: s.ripsPoints, levels: test.map((l) => digest(l.run.embeddings)) };
     const global = await steps.run('rips-global', ripsKey, async () => {
-      const first = await ripsOf(clean.embeddings, dim, { maxdim: s.maxdim, threads: s.threads, signal, onProgress: progress(`Rips ${s.split} clean`) }, Math.min(s.ripsPoints, clean.labels.length));
+      const first = await ripsOf(
+        clean.embeddings,
+        dim,
+        { maxdim: s.maxdim, threads: s.threads, signal, onProgress: progress(`Rips ${s.split} clean`) },
+        Math.min(s.ripsPoints, clean.labels.length),
+      );
       const indices = first.sample ? first.sample.indices : Uint32Array.from(clean.labels.keys());
       const out = [{ pairs: first.diagrams.map((d) => d.pairs), radius: first.sample?.hausdorffRadius ?? 0, threshold: first.threshold }];
       for (const l of test.slice(1)) {
         const x = gather(l.run.embeddings, dim, indices);
         const r = await ripsOf(x, dim, { maxdim: s.maxdim, threads: s.threads, signal, onProgress: progress(`Rips ${s.split} ${sigmaLabel(l.sigma)}`) });
-        out.push({ pairs: r.diagrams.map((d) => d.pairs), radius: indices.length < l.run.labels.length ? hausdorffRadius(l.run.embeddings, dim, indices) : 0, threshold: r.threshold });
+        out.push({
+          pairs: r.diagrams.map((d) => d.pairs),
+          radius: indices.length < l.run.labels.length ? hausdorffRadius(l.run.embeddings, dim, indices) : 0,
+          threshold: r.threshold,
+        });
       }
       return { indices, levels: out };
     });
@@ -321,7 +376,13 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
         const pairs = global.value.levels[k].pairs[dimH];
         const flat = Float64Array.from(pairs.flat());
         const st = (await summarize({ pairs: flat, dim: dimH }, { signal })).statistics;
-        summaries.push({ sigma: test[k].sigma, dim: dimH, entropy_log2: Number.isFinite(st.entropy) ? st.entropy : null, bars: st.count, mean_persistence: Number.isFinite(st.meanLifetime) ? st.meanLifetime : null });
+        summaries.push({
+          sigma: test[k].sigma,
+          dim: dimH,
+          entropy_log2: Number.isFinite(st.entropy) ? st.entropy : null,
+          bars: st.count,
+          mean_persistence: Number.isFinite(st.meanLifetime) ? st.meanLifetime : null,
+        });
       }
     }
     lap('correlation');
@@ -346,7 +407,15 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
         cache: s.cache,
         batch_size: s.batchSize,
       },
-      model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: clean.manifest.model.image_sha256 as string, embed_dim: dim, logit_scale: card.logitScale, default: usingDefault },
+      model: {
+        name: card.name,
+        dir: card.dir,
+        layout: card.layout,
+        image_sha256: clean.manifest.model.image_sha256 as string,
+        embed_dim: dim,
+        logit_scale: card.logitScale,
+        default: usingDefault,
+      },
       dataset: {
         format: data.test.format,
         root: data.root,
@@ -359,16 +428,25 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
         skipped: uniqueSkipped,
         warnings: data.test.warnings,
       },
-      seeds: { seed: s.seed, noise: s.seed, tsne: subSeed(s.seed, 'tsne-all'), umap: subSeed(s.seed, 'umap-all'), class_sample: subSeed(s.seed, 'class-sample'), loss_batches: subSeed(s.seed, 'loss') },
+      seeds: {
+        seed: s.seed,
+        noise: s.seed,
+        tsne: subSeed(s.seed, 'tsne-all'),
+        umap: subSeed(s.seed, 'umap-all'),
+        class_sample: subSeed(s.seed, 'class-sample'),
+        loss_batches: subSeed(s.seed, 'loss'),
+      },
       conventions: {
         embeddings: 'L2-normalised float32 rows (embeddings/*.npy, numpy-loadable), in dataset order; skipped files have no row',
         noise: `Gaussian, σ in ${s.space === 'normalized' ? "CLIP's normalised input space (after mean/std)" : '[0,1] pixels, clipped (ImageNet-C)'}, seeded per (seed, image path relative to the dataset, σ)`,
         zeroshot: `prompt ensemble of ${s.templates.length} templates, per-template embeddings L2-normalised, averaged, re-normalised; logits = logit_scale · cosine`,
         probe: 'multinomial logistic regression (L2, C = 1, lbfgs) on clean train-split embeddings, evaluated at every level',
         loss: "CLIP's symmetric cross-entropy over batches of one image per class and that class's prompt-ensemble embedding, logits = logit_scale · cosine",
-        angles: "principal angles between class subspaces of R^d (class-centred embeddings as columns, each class's rank = the fewest directions holding 90 % of its energy); degrees",
+        angles:
+          "principal angles between class subspaces of R^d (class-centred embeddings as columns, each class's rank = the fewest directions holding 90 % of its energy); degrees",
         rips: `Vietoris–Rips, Z/2, Euclidean distance between normalised embeddings (= sqrt(2 − 2 cos)), filtration value of an edge = its length (Ripser), threshold = enclosing radius; global diagrams use a farthest-point sample of ${global.value.indices.length} clean embeddings and the same images at every level`,
-        distances: 'bottleneck and 1-Wasserstein (L∞ ground metric, exact up to 1,500 points else within 1 %) between the clean and each noisy diagram; essential bars matched among themselves (|birth − birth|), finite parts only when their counts differ',
+        distances:
+          'bottleneck and 1-Wasserstein (L∞ ground metric, exact up to 1,500 points else within 1 %) between the clean and each noisy diagram; essential bars matched among themselves (|birth − birth|), finite parts only when their counts differ',
         correlation: 'Spearman ρ (average ranks) between per-class diagram distance and per-class drop in zero-shot recall from the clean level',
       },
       noise: { space: s.space, kind: 'gaussian', levels: s.levels },
@@ -381,7 +459,10 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       correlation,
       summaries,
       timings,
-      cache: { dir: tempCache ? null : cacheDir, reused: [...test.filter((l) => l.run.reusedBatches > 0).map((l) => `embeddings ${l.where}`), ...steps.reused] },
+      cache: {
+        dir: tempCache ? null : cacheDir,
+        reused: [...test.filter((l) => l.run.reusedBatches > 0).map((l) => `embeddings ${l.where}`), ...steps.reused],
+      },
       warnings,
     };
     const diagrams: DiagramFigure[] = test.map((l, k) => ({ sigma: l.sigma, pairs: global.value.levels[k].pairs }));
@@ -403,4 +484,3 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     if (tempCache) rmSync(tempCache, { recursive: true, force: true });
   }
 }
-

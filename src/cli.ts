@@ -23,7 +23,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('clip-topo')
-    .description("CLIP embedding spaces and their topology under noise: angles, maps, persistence, accuracy")
+    .description('CLIP embedding spaces and their topology under noise: angles, maps, persistence, accuracy')
     .version(pkg.version, '-V, --version')
     .addOption(new Option('--verbose', 'show stack traces on errors'))
     .showHelpAfterError('(run with --help for usage)')

@@ -59,7 +59,15 @@ export { loadFolder, IMAGE_EXTENSIONS, type FolderOptions } from './data/folder.
 export { loadEmbeddings, type EmbeddingsOptions } from './data/embeddings.js';
 export { checkImage, DEFAULT_PIXEL_LIMIT, type ImageCheckResult } from './data/validate.js';
 export { readMat, matToJs, MatError, type MatValue } from './data/mat.js';
-export { writeSynthDataset, writeContactSheet, caption as synthCaption, type SynthTexture, type SynthRequest, type SynthOptions, type SynthResult } from './data/synth.js';
+export {
+  writeSynthDataset,
+  writeContactSheet,
+  caption as synthCaption,
+  type SynthTexture,
+  type SynthRequest,
+  type SynthOptions,
+  type SynthResult,
+} from './data/synth.js';
 export { synthClasses, renderTextures, nativeRenderer } from './kernels/synth.js';
 export {
   addGaussianNoise,
@@ -82,9 +90,28 @@ export {
 } from './kernels/diagram_distance.js';
 export { readDiagramFile, readDiagramFiles, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';
 export { ClipTokenizer, defaultTokenizer, SOT, EOT, CONTEXT_LENGTH, type TokenizeOptions } from './clip/tokenizer.js';
-export { preprocessImage, cropRgb, normalizeInto, resizedSize, cropOffsets, CLIP_MEAN, CLIP_STD, DEFAULT_SPEC, type PreprocessSpec } from './clip/preprocess.js';
+export {
+  preprocessImage,
+  cropRgb,
+  normalizeInto,
+  resizedSize,
+  cropOffsets,
+  CLIP_MEAN,
+  CLIP_STD,
+  DEFAULT_SPEC,
+  type PreprocessSpec,
+} from './clip/preprocess.js';
 export { readModelCard, openImageTower, openTextTower, resolveModelDir, type ModelCard, type ImageTower, type TextTower } from './clip/model.js';
-export { embedImages, embedTexts, embedTokens, prepareBatch, runImageBatch, l2NormalizeRows, type ImageItem as EmbedItem, type TensorTransform } from './clip/embed.js';
+export {
+  embedImages,
+  embedTexts,
+  embedTokens,
+  prepareBatch,
+  runImageBatch,
+  l2NormalizeRows,
+  type ImageItem as EmbedItem,
+  type TensorTransform,
+} from './clip/embed.js';
 export { embedDataset, zeroShotEval, readTemplates, type EmbedDatasetOptions, type EmbeddedDataset } from './clip/pipeline.js';
 export { loadImageDataset, type ImageDatasetOptions } from './data/images.js';
 export { zeroShot, ensembleWeights, prompts, DTD_TEMPLATES, type ZeroShotResult } from './clip/zeroshot.js';

@@ -51,7 +51,7 @@ function mapError(err: unknown): Error {
  */
 export async function callNative<T>(
   hooks: Hooks | undefined,
-  start: (token: InstanceType<Addon["CancelToken"]> | undefined, progress: ProgressFn | undefined) => Promise<T>,
+  start: (token: InstanceType<Addon['CancelToken']> | undefined, progress: ProgressFn | undefined) => Promise<T>,
 ): Promise<T> {
   const signal = hooks?.signal;
   if (signal?.aborted) throw new CancelledError();

@@ -34,7 +34,15 @@ function stable(m: AnalysisMetrics): Record<string, unknown> {
 
 beforeAll(async () => {
   dataset = tempDir('clip-topo-analyze-data-');
-  await writeSynthDataset({ out: dataset, render: nativeRenderer({ threads: 1 }), available: synthClasses(), classes: CLASSES, perClass: 15, size: 64, seed: 3 });
+  await writeSynthDataset({
+    out: dataset,
+    render: nativeRenderer({ threads: 1 }),
+    available: synthClasses(),
+    classes: CLASSES,
+    perClass: 15,
+    size: 64,
+    seed: 3,
+  });
 }, 60_000);
 
 describe('analyze', () => {
@@ -50,7 +58,8 @@ describe('analyze', () => {
   }, 120_000);
 
   it('writes a metrics.json with every section the schema names', () => {
-    for (const k of ['schema', 'model', 'dataset', 'noise', 'accuracy', 'loss', 'angles', 'diagrams', 'distances', 'correlation', 'timings']) expect(m).toHaveProperty(k);
+    for (const k of ['schema', 'model', 'dataset', 'noise', 'accuracy', 'loss', 'angles', 'diagrams', 'distances', 'correlation', 'timings'])
+      expect(m).toHaveProperty(k);
     expect(m.schema).toBe('clip-topo/analysis@1');
     expect(m.noise.levels).toEqual([0, 0.5, 2]);
     expect(m.dataset.classes).toEqual(CLASSES);
@@ -102,7 +111,16 @@ describe('analyze', () => {
       expect(w1.distance).toBeCloseTo(g.wasserstein1, 9);
     }
 
-    const an = await runCli(['angles', join(out, 'embeddings', 'test_clean.npy'), '--labels', join(out, 'embeddings', 'test_clean_labels.npy'), '--energy', '0.9', '--threads', '1']);
+    const an = await runCli([
+      'angles',
+      join(out, 'embeddings', 'test_clean.npy'),
+      '--labels',
+      join(out, 'embeddings', 'test_clean_labels.npy'),
+      '--energy',
+      '0.9',
+      '--threads',
+      '1',
+    ]);
     expect(an.code, an.stderr).toBe(0);
     const angles = JSON.parse(an.stdout);
     angles.min_angle_deg.forEach((row: number[], i: number) => row.forEach((v, j) => expect(m.angles.min_deg[i][j]).toBeCloseTo(v, 9)));
@@ -112,7 +130,9 @@ describe('analyze', () => {
     const r = await runCli(['analyze', '--dataset', dataset, '--out', out, ...ARGS]);
     expect(r.code, r.stderr).toBe(0);
     const again = readMetrics(out);
-    expect(again.cache.reused).toEqual(expect.arrayContaining(['embeddings test clean', 'embeddings test σ=2', 'angles', 'rips-global', 'rips-classes', 'distances']));
+    expect(again.cache.reused).toEqual(
+      expect.arrayContaining(['embeddings test clean', 'embeddings test σ=2', 'angles', 'rips-global', 'rips-classes', 'distances']),
+    );
     expect(stable(again)).toEqual(stable(m));
   }, 120_000);
 
@@ -161,7 +181,10 @@ describe('analyze', () => {
 
   it('two runs at once on one cache both finish with the same numbers', async () => {
     const o = join(tempDir(), 'report');
-    const [a, b] = await Promise.all([runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS]), runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS])]);
+    const [a, b] = await Promise.all([
+      runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS]),
+      runCli(['analyze', '--dataset', dataset, '--out', o, ...ARGS]),
+    ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(stable(readMetrics(o))).toEqual(stable(m));
@@ -169,7 +192,9 @@ describe('analyze', () => {
 
   it('Ctrl-C stops with exit 130 and the next run resumes to the same numbers', async () => {
     const o = join(tempDir(), 'report');
-    const child = spawn(process.execPath, [BIN, 'analyze', '--dataset', dataset, '--out', o, '--batch-size', '4', ...ARGS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'analyze', '--dataset', dataset, '--out', o, '--batch-size', '4', ...ARGS], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();

@@ -96,7 +96,9 @@ describe('classSubspaceAngles', () => {
   it('writes a CSV row per class pair', async () => {
     const x = await readMatrix(fixture('angles', 'classes.npy'));
     const labels = await readLabels(fixture('angles', 'classes_labels.txt'));
-    const csv = anglesToCsv(await classSubspaceAngles(x, labels.indices, labels.names, { rank: 5 })).trim().split('\n');
+    const csv = anglesToCsv(await classSubspaceAngles(x, labels.indices, labels.names, { rank: 5 }))
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('class_a,class_b,min_angle_deg,mean_angle_deg,max_angle_deg,rank_a,rank_b');
     expect(csv.length).toBe(1 + 15);
     const [a, b, min, mean, max, ra, rb] = csv[1].split(',');
@@ -107,7 +109,7 @@ describe('classSubspaceAngles', () => {
 });
 
 /** Seeded clustered unit vectors (a tiny LCG keeps the test free of dependencies). */
-export function syntheticClasses(k: number, per: number, d: number, seed: number) {
+function syntheticClasses(k: number, per: number, d: number, seed: number) {
   let s = seed >>> 0;
   const rand = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -144,9 +146,7 @@ describe('clip-topo angles (CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(
-      expect.arrayContaining(['classes', 'rank', 'center', 'min_angle_deg', 'max_angle_deg', 'spectra', 'warnings']),
-    );
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(['classes', 'rank', 'center', 'min_angle_deg', 'max_angle_deg', 'spectra', 'warnings']));
     expect(out.center).toBe(true);
     expect(out.min_angle_deg.length).toBe(6);
     const ref = classes.default.spectra[0].angles;
@@ -157,8 +157,15 @@ describe('clip-topo angles (CLI)', () => {
   it('writes --out and --csv files', async () => {
     const dir = tempDir();
     const r = await runCli([
-      'angles', fixture('angles', 'classes.npy'), '--labels', fixture('angles', 'classes_labels.npy'),
-      '--no-center', '--out', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'),
+      'angles',
+      fixture('angles', 'classes.npy'),
+      '--labels',
+      fixture('angles', 'classes_labels.npy'),
+      '--no-center',
+      '--out',
+      join(dir, 'a.json'),
+      '--csv',
+      join(dir, 'a.csv'),
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
@@ -204,7 +211,10 @@ describe('clip-topo angles (CLI)', () => {
         expect(r.code).toBe(code);
         expect(r.stderr).toMatch(message);
         expect(r.stderr).not.toMatch(/\n\s+at /);
-        const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
+        const lines = r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run with --help'));
         expect(lines.length).toBe(1);
       });
     }

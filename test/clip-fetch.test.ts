@@ -15,7 +15,10 @@ const TINY = join(ROOT, 'models', 'tiny-random');
 const REPO = '/Xenova/clip-vit-base-patch32/resolve/main';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const merges = gunzipSync(readFileSync(join(ROOT, 'models', 'vocab', 'bpe_simple_vocab_16e6.txt.gz'))).toString('utf8').split('\n').slice(1, 48895);
+const merges = gunzipSync(readFileSync(join(ROOT, 'models', 'vocab', 'bpe_simple_vocab_16e6.txt.gz')))
+  .toString('utf8')
+  .split('\n')
+  .slice(1, 48895);
 const files: Record<string, Buffer> = {
   'config.json': Buffer.from(JSON.stringify({ projection_dim: 16, text_config: { max_position_embeddings: 77 } })),
   'preprocessor_config.json': Buffer.from(JSON.stringify({ crop_size: 224, size: 224, resample: 3 })),

@@ -18,7 +18,10 @@ const ref = JSON.parse(readFileSync(fixture('clip', 'tiny_embeddings.json'), 'ut
 describe('tiny-random CLIP: TS pipeline vs PyTorch (models/tiny-random/make.py), 1 − cos ≤ 1e-5', () => {
   it('every fixture image, preprocessed and embedded in one batch', async () => {
     const card = readModelCard(TINY);
-    const { data, dim, skipped } = await embedImageFiles(card, ref.images.map((r) => fixture('clip', 'images', r.file)));
+    const { data, dim, skipped } = await embedImageFiles(
+      card,
+      ref.images.map((r) => fixture('clip', 'images', r.file)),
+    );
     expect(skipped).toBe(0);
     expect(dim).toBe(ref.images[0].embedding.length);
     ref.images.forEach((r, i) => {
@@ -30,7 +33,12 @@ describe('tiny-random CLIP: TS pipeline vs PyTorch (models/tiny-random/make.py),
   it('every fixture prompt', async () => {
     const card = readModelCard(TINY);
     const tower = await openTextTower(card, { threads: 1 });
-    const { data, dim } = await embedTexts(tower, card.tokenizer(), ref.prompts.map((p) => p.text), card.contextLength);
+    const { data, dim } = await embedTexts(
+      tower,
+      card.tokenizer(),
+      ref.prompts.map((p) => p.text),
+      card.contextLength,
+    );
     ref.prompts.forEach((p, i) => {
       const c = cosine(data.subarray(i * dim, (i + 1) * dim), p.embedding);
       expect(1 - c, p.text).toBeLessThanOrEqual(1e-5);
@@ -54,10 +62,22 @@ describe('model directories', () => {
     mkdirSync(join(dir, 'onnx'));
     copyFileSync(join(TINY, 'image.onnx'), join(dir, 'onnx', 'vision_model.onnx'));
     copyFileSync(join(TINY, 'text.onnx'), join(dir, 'onnx', 'text_model.onnx'));
-    writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({ crop_size: { height: 224, width: 224 }, size: { shortest_edge: 224 }, resample: 3, image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711] }));
+    writeFileSync(
+      join(dir, 'preprocessor_config.json'),
+      JSON.stringify({
+        crop_size: { height: 224, width: 224 },
+        size: { shortest_edge: 224 },
+        resample: 3,
+        image_mean: [0.48145466, 0.4578275, 0.40821073],
+        image_std: [0.26862954, 0.26130258, 0.27577711],
+      }),
+    );
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ projection_dim: 16, text_config: { max_position_embeddings: 77 } }));
     const { gunzipSync } = await import('node:zlib');
-    const merges = gunzipSync(readFileSync(join(ROOT, 'models', 'vocab', 'bpe_simple_vocab_16e6.txt.gz'))).toString('utf8').split('\n').slice(1, 48895);
+    const merges = gunzipSync(readFileSync(join(ROOT, 'models', 'vocab', 'bpe_simple_vocab_16e6.txt.gz')))
+      .toString('utf8')
+      .split('\n')
+      .slice(1, 48895);
     writeFileSync(join(dir, 'merges.txt'), ['#version: 0.2', ...merges].join('\n') + '\n');
     writeFileSync(join(dir, 'vocab.json'), JSON.stringify({ '<|endoftext|>': 49407, 'a</w>': 320 }));
     const card = readModelCard(dir);
@@ -74,7 +94,9 @@ describe('model directories', () => {
     copyFileSync(join(TINY, 'text.onnx'), join(dir, 'image.onnx'));
     copyFileSync(join(TINY, 'text.onnx'), join(dir, 'text.onnx'));
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ name: 'x', image: { file: 'image.onnx', input: 'pixel_values' } }));
-    await expect(openImageTower(readModelCard(dir))).rejects.toThrow(/expected an image input "pixel_values" .*found inputs \[input_ids\], outputs \[text_embeds\]/);
+    await expect(openImageTower(readModelCard(dir))).rejects.toThrow(
+      /expected an image input "pixel_values" .*found inputs \[input_ids\], outputs \[text_embeds\]/,
+    );
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ name: 'x', image: { sha256: '00' } }));
     await expect(openImageTower(readModelCard(dir))).rejects.toThrow(/sha256 is [0-9a-f]{64}, model\.json says 00/);
     expect(() => readModelCard(tempDir())).toThrow(/not a CLIP model directory/);

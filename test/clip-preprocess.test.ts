@@ -19,7 +19,10 @@ const spec = JSON.parse(readFileSync(fixture('clip', 'images', 'cases.json'), 'u
 
 async function reference(name: string): Promise<Uint8Array> {
   // PIL keeps a palette's transparency as a tRNS chunk on the RGB reference: drop that alpha.
-  const { data, info } = await sharp(fixture('clip', 'images', `${name}.ref.png`), { ignoreIcc: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(fixture('clip', 'images', `${name}.ref.png`), { ignoreIcc: true })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   expect([info.width, info.height, info.channels]).toEqual([spec.size, spec.size, 3]);
   return data;
 }
@@ -53,9 +56,10 @@ describe('geometry and normalisation', () => {
     const rgb = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => (i * 37) % 256);
     const out = new Float32Array(12);
     normalizeInto(rgb, { size: 2, mean: CLIP_MEAN, std: CLIP_STD }, out);
-    for (let p = 0; p < 4; p++) for (let c = 0; c < 3; c++) {
-      expect(out[c * 4 + p]).toBeCloseTo((rgb[p * 3 + c] / 255 - CLIP_MEAN[c]) / CLIP_STD[c], 6);
-    }
+    for (let p = 0; p < 4; p++)
+      for (let c = 0; c < 3; c++) {
+        expect(out[c * 4 + p]).toBeCloseTo((rgb[p * 3 + c] / 255 - CLIP_MEAN[c]) / CLIP_STD[c], 6);
+      }
   });
 
   it('rejects empty files and non-images with the file name', async () => {
@@ -82,7 +86,10 @@ describe('geometry and normalisation', () => {
     const dht = bad.indexOf(Buffer.from([0xff, 0xc4]));
     expect(dht).toBeGreaterThan(0);
     bad.fill(0xff, dht + 5, dht + 40);
-    const err = await cropRgb(bad, 224, 'bad.jpg').then(() => undefined, (e: Error) => e);
+    const err = await cropRgb(bad, 224, 'bad.jpg').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/^bad\.jpg: cannot decode image \(.+\)$/);
     expect(err?.message.split('\n')).toHaveLength(1);
   });
@@ -102,8 +109,11 @@ describe('fast paths give the same bytes as the general ones', () => {
   });
 
   async function jpegs(): Promise<{ name: string; data: Buffer }[]> {
-    const w = 301, h = 257;
-    const raw = Buffer.from(Uint8Array.from({ length: w * h * 3 }, (_, i) => ((i % (w * 3)) * 7 + Math.floor(i / (w * 3)) * 3 + ((i * 2654435761) >>> 28)) & 255));
+    const w = 301,
+      h = 257;
+    const raw = Buffer.from(
+      Uint8Array.from({ length: w * h * 3 }, (_, i) => ((i % (w * 3)) * 7 + Math.floor(i / (w * 3)) * 3 + ((i * 2654435761) >>> 28)) & 255),
+    );
     const img = () => sharp(raw, { raw: { width: w, height: h, channels: 3 } });
     return [
       { name: 'baseline 4:2:0', data: await img().jpeg({ quality: 85 }).toBuffer() },
@@ -132,7 +142,9 @@ describe('fast paths give the same bytes as the general ones', () => {
     for (const j of await jpegs()) {
       const { data, info } = await sharp(j.data).raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 3 || (await sharp(j.data).metadata()).space === 'cmyk') continue;
-      const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+      const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+        .png()
+        .toBuffer();
       const a = await cropRgb(j.data, 224, j.name);
       const b = await cropRgb(png, 224, j.name);
       expect(a.info.mode, j.name).toBe('RGB');

@@ -58,7 +58,10 @@ describe('clip-topo tokenize', () => {
   it('prints one 77-id array per text', async () => {
     const r = await runCli(['tokenize', 'a photo of a banded texture.', 'grid']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[]);
     expect(lines).toEqual([ref.prompts[0].ids, Array.from(defaultTokenizer().tokenize(['grid'])[0])]);
   });
 

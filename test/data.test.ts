@@ -23,7 +23,10 @@ describe('MAT-file reader', () => {
       expect(c.kind === 'numeric' && Array.from(c.imag!)).toEqual([2, -4]);
       expect(vars.flags.kind === 'numeric' && vars.flags.logical).toBe(true);
       expect(matToJs(vars.flags)).toEqual([1, 0, 1]);
-      expect(matToJs(vars.people)).toEqual([{ name: 'Ann', age: 31 }, { name: 'Bo', age: 4.5 }]);
+      expect(matToJs(vars.people)).toEqual([
+        { name: 'Ann', age: 31 },
+        { name: 'Bo', age: 4.5 },
+      ]);
       expect(vars.empty.dims).toEqual([0, 0]);
       // 3×4 float32 arange, stored column-major.
       const big = vars.big;
@@ -45,8 +48,7 @@ describe('MAT-file reader', () => {
 });
 
 describe('DTD loader', () => {
-  const files = async (split: string, p: number) =>
-    (await readFile(join(DTD, 'labels', `${split}${p}.txt`), 'utf8')).split('\n').filter(Boolean).sort();
+  const files = async (split: string, p: number) => (await readFile(join(DTD, 'labels', `${split}${p}.txt`), 'utf8')).split('\n').filter(Boolean).sort();
 
   it('gives classes, splits and counts from the label files', async () => {
     const ds = await loadDtd(DTD, { split: 'test', partition: 1 });
@@ -178,7 +180,9 @@ describe('precomputed embeddings', () => {
   });
 
   it('mismatched label counts are a clear error', async () => {
-    await expect(loadEmbeddings(join(E, 'ints', 'embeddings.npy'), { labels: join(FIX, 'dtd', 'labels', 'labels_joint_anno.txt') })).rejects.toThrow(/has 18 labels but embeddings.npy has 6 rows/);
+    await expect(loadEmbeddings(join(E, 'ints', 'embeddings.npy'), { labels: join(FIX, 'dtd', 'labels', 'labels_joint_anno.txt') })).rejects.toThrow(
+      /has 18 labels but embeddings.npy has 6 rows/,
+    );
   });
 });
 

@@ -37,8 +37,7 @@ function cases(): Case[] {
   return out;
 }
 
-const close = (x: number, y: number, tol: number) =>
-  !Number.isFinite(x) || !Number.isFinite(y) ? x === y : Math.abs(x - y) <= tol * Math.max(1, Math.abs(y));
+const close = (x: number, y: number, tol: number) => (!Number.isFinite(x) || !Number.isFinite(y) ? x === y : Math.abs(x - y) <= tol * Math.max(1, Math.abs(y)));
 
 describe('diagram distances against GUDHI/hera/scipy fixtures', () => {
   const all = cases();
@@ -71,7 +70,10 @@ describe('diagram distances against GUDHI/hera/scipy fixtures', () => {
 
 describe('JS API', () => {
   it('accepts nested pairs with null deaths and reports ignored essential points', async () => {
-    const a: Array<[number, number | null]> = [[0, null], [0.1, 0.5]];
+    const a: Array<[number, number | null]> = [
+      [0, null],
+      [0.1, 0.5],
+    ];
     const b: Array<[number, number | null]> = [[0.1, 0.45]];
     expect((await bottleneck(a, b)).distance).toBe(Infinity);
     const r = await bottleneck(a, b, { ignoreEssential: true });
@@ -121,7 +123,18 @@ describe('diagram files', () => {
   });
 
   it('selects a dimension from diagram JSON and insists on --dim when there are several', () => {
-    const doc = JSON.stringify({ diagrams: [{ dim: 0, pairs: [[0, null], [0, 0.5]] }, { dim: 1, pairs: [[0.2, 0.3]] }] });
+    const doc = JSON.stringify({
+      diagrams: [
+        {
+          dim: 0,
+          pairs: [
+            [0, null],
+            [0, 0.5],
+          ],
+        },
+        { dim: 1, pairs: [[0.2, 0.3]] },
+      ],
+    });
     expect(Array.from(parseDiagramJson(doc, 'd.json', 0).pairs)).toEqual([0, Infinity, 0, 0.5]);
     expect(Array.from(parseDiagramJson(doc, 'd.json', 1).pairs)).toEqual([0.2, 0.3]);
     expect(() => parseDiagramJson(doc, 'd.json')).toThrow(/choose one with --dim/);
@@ -139,7 +152,21 @@ describe('clip-topo distance', () => {
   };
   const a = file('a.txt', '0 1\n0.2 0.5\n0 inf\n');
   const b = file('b.txt', '0 0.9\n0.1 inf\n');
-  const multi = file('m.json', JSON.stringify({ diagrams: [{ dim: 0, pairs: [[0, null], [0, 0.5]] }, { dim: 1, pairs: [[0.2, 0.3]] }] }));
+  const multi = file(
+    'm.json',
+    JSON.stringify({
+      diagrams: [
+        {
+          dim: 0,
+          pairs: [
+            [0, null],
+            [0, 0.5],
+          ],
+        },
+        { dim: 1, pairs: [[0.2, 0.3]] },
+      ],
+    }),
+  );
 
   it('prints the number alone', async () => {
     const r = await runCli(['distance', a, b]);

@@ -123,7 +123,12 @@ describe('clip-topo tsne / umap', () => {
       const r = await runCli(args);
       expect(r.code).toBe(code);
       expect(r.stderr).toMatch(message);
-      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length).toBe(1);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run with --help')).length,
+      ).toBe(1);
     }
   });
 });

@@ -21,7 +21,10 @@ const ref = JSON.parse(readFileSync(fixture('clip-topo-mini', 'embeddings.json')
 describe('clip-topo-mini: TS pipeline vs PyTorch, 1 − cos ≤ 1e-5', () => {
   it('held-out images', async () => {
     const card = readModelCard(MINI);
-    const { data, dim, skipped } = await embedImageFiles(card, ref.images.map((r) => fixture('clip-topo-mini', r.file)));
+    const { data, dim, skipped } = await embedImageFiles(
+      card,
+      ref.images.map((r) => fixture('clip-topo-mini', r.file)),
+    );
     expect(skipped).toBe(0);
     expect(dim).toBe(ref.images[0].embedding.length);
     ref.images.forEach((r, i) => {
@@ -38,7 +41,12 @@ describe('clip-topo-mini: TS pipeline vs PyTorch, 1 − cos ≤ 1e-5', () => {
     const ids = tok.tokenize(ref.prompts.map((p) => p.text));
     ref.prompts.forEach((p, i) => expect(Array.from(ids[i]), p.text).toEqual(p.ids));
     const tower = await openTextTower(card, { threads: 1 });
-    const { data, dim } = await embedTexts(tower, tok, ref.prompts.map((p) => p.text), card.contextLength);
+    const { data, dim } = await embedTexts(
+      tower,
+      tok,
+      ref.prompts.map((p) => p.text),
+      card.contextLength,
+    );
     ref.prompts.forEach((p, i) => {
       const c = cosine(data.subarray(i * dim, (i + 1) * dim), p.embedding);
       expect(1 - c, p.text).toBeLessThanOrEqual(1e-5);

@@ -89,9 +89,7 @@ describe('trainProbe / evaluateProbe (scikit-learn LogisticRegression fixtures)'
     expect(seen.at(-1)).toEqual(['probe', m.iterations, m.iterations]);
 
     const x = Float32Array.from(c.x_train);
-    await expect(trainProbe(x, c.n_train, c.d, c.y_train, c.classes, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
-      CancelledError,
-    );
+    await expect(trainProbe(x, c.n_train, c.d, c.y_train, c.classes, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
     // DTD-sized training (47 classes × 120 in R^512, to tol 0) is stopped part-way.
     const big = clustered(47, 120, 512, 3);
     const controller = new AbortController();

@@ -69,10 +69,12 @@ async function checkInBrowser(html: string, figures: number, shot: string): Prom
     const outside = await page.$$eval('[data-figure] svg', (svgs) =>
       svgs.flatMap((svg) => {
         const box = svg.getBoundingClientRect();
-        return Array.from(svg.querySelectorAll('.axis-label')).filter((t) => {
-          const r = t.getBoundingClientRect();
-          return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
-        }).map((t) => `${svg.closest('[data-figure]')?.getAttribute('data-figure')}: ${t.textContent}`);
+        return Array.from(svg.querySelectorAll('.axis-label'))
+          .filter((t) => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+          })
+          .map((t) => `${svg.closest('[data-figure]')?.getAttribute('data-figure')}: ${t.textContent}`);
       }),
     );
     expect(outside).toEqual([]);
@@ -100,9 +102,31 @@ describe('report.html in headless Chromium', () => {
     let html = process.env.REPORT_HTML;
     if (!html) {
       const data = tempDir('clip-topo-report-data-');
-      await writeSynthDataset({ out: data, render: nativeRenderer({ threads: 1 }), available: synthClasses(), classes: ['banded', 'dotted', 'grid', 'striped', 'woven'], perClass: 12, size: 64, seed: 5 });
+      await writeSynthDataset({
+        out: data,
+        render: nativeRenderer({ threads: 1 }),
+        available: synthClasses(),
+        classes: ['banded', 'dotted', 'grid', 'striped', 'woven'],
+        perClass: 12,
+        size: 64,
+        seed: 5,
+      });
       const out = join(tempDir(), 'report');
-      const r = await runCli(['analyze', '--dataset', data, '--model', join(ROOT, 'models', 'tiny-random'), '--out', out, '--rips-points', '10', '--sample-classes', '3', '--threads', '1']);
+      const r = await runCli([
+        'analyze',
+        '--dataset',
+        data,
+        '--model',
+        join(ROOT, 'models', 'tiny-random'),
+        '--out',
+        out,
+        '--rips-points',
+        '10',
+        '--sample-classes',
+        '3',
+        '--threads',
+        '1',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       html = join(out, 'report.html');
     }

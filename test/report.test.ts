@@ -59,12 +59,16 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
       row.push(field);
       rows.push(row);
       row = [];
@@ -121,7 +125,9 @@ describe('renderReport', () => {
     const zs = input.metrics.accuracy.zeroshot;
     expect(figs.get('accuracy-vs-sigma')).toContain(`falls from ${zs[0].acc1.toFixed(2)} clean to ${zs[3].acc1.toFixed(2)} at σ = 2`);
     const pooled = input.metrics.correlation.find((c) => c.sigma === 'pooled' && c.dim === 1 && c.distance === 'bottleneck')!;
-    expect(figs.get('topology-accuracy-h1')).toContain(`ρ between per-class H1 bottleneck distance and zero-shot recall drop is ${pooled.spearman!.toFixed(2)}`);
+    expect(figs.get('topology-accuracy-h1')).toContain(
+      `ρ between per-class H1 bottleneck distance and zero-shot recall drop is ${pooled.spearman!.toFixed(2)}`,
+    );
     const closest = input.metrics.angles.closest[0];
     expect(figs.get('angles-heatmap')).toContain(`“${closest.a}” and “${closest.b}” at ${closest.min_deg.toFixed(1)}°`);
   });
@@ -180,10 +186,19 @@ describe('renderReport on a minimal run', () => {
 
 describe('figure readings', () => {
   it('say whether a series falls, rises or stays, in plain words', () => {
-    expect(distanceReading([{ sigma: 0.5, dim: 1, bottleneck: 0.0591 }, { sigma: 2, dim: 1, bottleneck: 0.0589 }]))
-      .toBe('The H1 bottleneck distance to the clean diagram stays near 0.059 from σ = 0.5 to σ = 2.');
-    expect(distanceReading([{ sigma: 0.5, dim: 0, bottleneck: 0.2 }, { sigma: 1, dim: 1, bottleneck: 0.05 }, { sigma: 2, dim: 1, bottleneck: 0.31 }]))
-      .toBe('The H1 bottleneck distance to the clean diagram rises from 0.050 at σ = 1 to 0.310 at σ = 2.');
+    expect(
+      distanceReading([
+        { sigma: 0.5, dim: 1, bottleneck: 0.0591 },
+        { sigma: 2, dim: 1, bottleneck: 0.0589 },
+      ]),
+    ).toBe('The H1 bottleneck distance to the clean diagram stays near 0.059 from σ = 0.5 to σ = 2.');
+    expect(
+      distanceReading([
+        { sigma: 0.5, dim: 0, bottleneck: 0.2 },
+        { sigma: 1, dim: 1, bottleneck: 0.05 },
+        { sigma: 2, dim: 1, bottleneck: 0.31 },
+      ]),
+    ).toBe('The H1 bottleneck distance to the clean diagram rises from 0.050 at σ = 1 to 0.310 at σ = 2.');
   });
 });
 
@@ -217,10 +232,20 @@ describe('CSV tables', () => {
   it('round-trips every table through an RFC 4180 reader', () => {
     const input = sampleReportInput({ classes: ['a,b', 'say "hi"', 'plain', 'multi\nline'] });
     const tables = reportTables(input);
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining([
-      'accuracy.csv', 'loss.csv', 'angles_closest.csv', 'angles_min_deg.csv', 'distances_global.csv',
-      'distances_per_class.csv', 'correlation.csv', 'diagram_stats.csv', 'summaries.csv', 'skipped.csv',
-    ]));
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'accuracy.csv',
+        'loss.csv',
+        'angles_closest.csv',
+        'angles_min_deg.csv',
+        'distances_global.csv',
+        'distances_per_class.csv',
+        'correlation.csv',
+        'diagram_stats.csv',
+        'summaries.csv',
+        'skipped.csv',
+      ]),
+    );
     for (const t of tables) {
       const rows = parseCsv(t.text);
       for (const r of rows) expect(r.length, `${t.name} row width`).toBe(rows[0].length);

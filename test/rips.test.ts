@@ -62,7 +62,8 @@ function load(path: string): Case {
   };
 }
 
-const close = (a: number, b: number) => (Number.isFinite(a) || Number.isFinite(b) ? Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12 : a === b);
+const close = (a: number, b: number) =>
+  Number.isFinite(a) || Number.isFinite(b) ? Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12 : a === b;
 
 /** Multiset equality within 1e-6 relative: every reference pair matched to a distinct computed pair. */
 function expectSameDiagram(got: [number, number][], want: [number, number][], what: string): void {
@@ -87,9 +88,7 @@ describe('rips against ripser.py fixtures (multisets, 1e-6 relative)', () => {
     it(`${c.name} (maxdim ${c.maxdim}, Z/${c.coeff})`, async () => {
       const opts = { maxdim: c.maxdim, coeff: c.coeff, threshold: c.threshold };
       const r: Diagrams =
-        c.kind === 'points'
-          ? await rips(c.data, { ...opts, n: c.n, d: c.d, metric: c.metric as 'euclidean' })
-          : await ripsFromDistances(c.data, opts);
+        c.kind === 'points' ? await rips(c.data, { ...opts, n: c.n, d: c.d, metric: c.metric as 'euclidean' }) : await ripsFromDistances(c.data, opts);
       expect(r.diagrams.map((d) => d.dim)).toEqual([...Array(c.maxdim + 1).keys()]);
       c.dgms.forEach((want, k) => expectSameDiagram(r.diagrams[k].pairs, want, `${c.name} H${k}`));
     });
@@ -113,7 +112,12 @@ describe('clip-topo rips CLI', () => {
     expect(doc.metric).toBe('euclidean');
     expect(doc.maxdim).toBe(1);
     expect(doc.threshold).toBeCloseTo(Math.SQRT2, 6);
-    expect(doc.diagrams[0].pairs).toEqual([[0, 1], [0, 1], [0, 1], [0, null]]);
+    expect(doc.diagrams[0].pairs).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 1],
+      [0, null],
+    ]);
     expect(doc.diagrams[1].pairs).toEqual([[1, Math.fround(Math.SQRT2)]]);
     expect(r.stderr).toMatch(/memory estimate/);
     const t = await runCli(['rips', csv, '--format', 'ripser']);
@@ -177,7 +181,14 @@ describe('hard case: uniform unit vectors in R^512, N = 500', () => {
     const ac = new AbortController();
     const stages = new Set<string>();
     const t0 = Date.now();
-    const run = rips(x, { d: 512, onProgress: (s) => { stages.add(s); if (s === 'H1') setTimeout(() => ac.abort(), 300); }, signal: ac.signal });
+    const run = rips(x, {
+      d: 512,
+      onProgress: (s) => {
+        stages.add(s);
+        if (s === 'H1') setTimeout(() => ac.abort(), 300);
+      },
+      signal: ac.signal,
+    });
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect(stages.has('H1')).toBe(true);
     expect(Date.now() - t0).toBeLessThan(20000);
@@ -242,6 +253,7 @@ describe('guard rails and formats', () => {
   });
 
   it('formats numbers as C++ iostreams do', () => {
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: a value with more digits than %g prints, not √2
     expect([formatG(0), formatG(1), formatG(1.41421356), formatG(1234567), formatG(0.0000123)]).toEqual(['0', '1', '1.41421', '1.23457e+06', '1.23e-05']);
     expect(diagramsToRipserText({ diagrams: [{ dim: 0, pairs: [[0, Infinity]] }] } as Diagrams)).toBe('persistence intervals in dim 0:\n [0, )\n');
   });

@@ -71,7 +71,14 @@ describe('clip-topo summarize (CLI)', () => {
     JSON.stringify({
       format: 'clip-topo/diagrams@1',
       diagrams: [
-        { dim: 0, pairs: [[0, 0.5], [0, 0.25], [0, null]] },
+        {
+          dim: 0,
+          pairs: [
+            [0, 0.5],
+            [0, 0.25],
+            [0, null],
+          ],
+        },
         { dim: 1, pairs: cases[0].pairs },
       ],
     }),

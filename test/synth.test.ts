@@ -14,7 +14,16 @@ const fake: SynthRenderer = async (reqs, size, seed) =>
   reqs.map((q) => {
     const rgb = new Uint8Array(size * size * 3);
     for (let i = 0; i < rgb.length; i++) rgb[i] = (i * (q.index + 3) + seed + q.class.length * 7) & 255;
-    return { class: q.class, size, rgb, colors: ['red', 'cream'], scale: 'thin', orientation: 'diagonal', detail: 'thin diagonal stripes', lighting: 'evenly lit' };
+    return {
+      class: q.class,
+      size,
+      rgb,
+      colors: ['red', 'cream'],
+      scale: 'thin',
+      orientation: 'diagonal',
+      detail: 'thin diagonal stripes',
+      lighting: 'evenly lit',
+    };
   });
 
 async function hashTree(dir: string): Promise<string> {
@@ -46,7 +55,10 @@ describe('synthetic dataset writer', () => {
       expect(ds.counts.all).toEqual({ banded: 7, dotted: 7, striped: 7 });
       expect(ds.counts.val).toEqual(r.counts.val);
       expect(ds.skipped).toEqual([]);
-      const caps = (await readFile(join(tmp, 'a', 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const caps = (await readFile(join(tmp, 'a', 'captions.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(caps.length).toBe(21);
       expect(caps[0].image).toBe('images/banded/banded_0001.jpg');
       for (const c of caps) expect(c.caption).toMatch(/red|cream/);
@@ -68,7 +80,16 @@ describe('synthetic dataset writer', () => {
   });
 
   it('captions name colours and articles correctly', () => {
-    const t = { class: 'striped', size: 1, rgb: new Uint8Array(3), colors: ['orange', 'cream'], scale: 'thin', orientation: 'diagonal', detail: 'thin diagonal stripes', lighting: 'evenly lit' };
+    const t = {
+      class: 'striped',
+      size: 1,
+      rgb: new Uint8Array(3),
+      colors: ['orange', 'cream'],
+      scale: 'thin',
+      orientation: 'diagonal',
+      detail: 'thin diagonal stripes',
+      lighting: 'evenly lit',
+    };
     const all = new Set(Array.from({ length: 60 }, (_, i) => caption(t, i, 1)));
     expect(all.size).toBeGreaterThan(3);
     expect(all).toContain('an orange and cream striped texture with thin diagonal stripes');
@@ -78,12 +99,20 @@ describe('synthetic dataset writer', () => {
   it('writes a contact sheet', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'sheet-'));
     try {
-      const tex = await fake([{ class: 'banded', index: 0 }, { class: 'dotted', index: 0 }, { class: 'striped', index: 0 }], 64, 0);
+      const tex = await fake(
+        [
+          { class: 'banded', index: 0 },
+          { class: 'dotted', index: 0 },
+          { class: 'striped', index: 0 },
+        ],
+        64,
+        0,
+      );
       await writeContactSheet(tex, join(tmp, 's.png'), 2);
       const m = await sharp(join(tmp, 's.png')).metadata();
       expect([m.width, m.height]).toEqual([2 * 68, 2 * (64 + 22 + 4)]);
-      await writeContactSheet(tex, join(tmp, "t.png"), 3, 32);
-      const m2 = await sharp(join(tmp, "t.png")).metadata();
+      await writeContactSheet(tex, join(tmp, 't.png'), 3, 32);
+      const m2 = await sharp(join(tmp, 't.png')).metadata();
       expect([m2.width, m2.height]).toEqual([3 * 36, 32 + 22 + 4]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -111,7 +140,20 @@ describe('native texture renderer and `clip-topo synth`', () => {
 
   it('same seed gives byte-identical files (different thread counts); another seed differs', async () => {
     const dir = tempDir();
-    const args = (out: string, seed: string, extra: string[] = []) => ['synth', '--out', join(dir, out), '--classes', 'striped,dotted,woven', '--per-class', '4', '--size', '64', '--seed', seed, ...extra];
+    const args = (out: string, seed: string, extra: string[] = []) => [
+      'synth',
+      '--out',
+      join(dir, out),
+      '--classes',
+      'striped,dotted,woven',
+      '--per-class',
+      '4',
+      '--size',
+      '64',
+      '--seed',
+      seed,
+      ...extra,
+    ];
     const r1 = await runCli(args('a', '7'));
     expect(r1.stderr).toMatch(/wrote 12 images/);
     expect(r1.code).toBe(0);

@@ -31,7 +31,14 @@ function logSumExp(v: Float64Array): number {
  * without replacement in a seeded order) paired with that class's prompt-ensemble embedding, so the N×N
  * matrix has exactly one true pair per row and column, as in CLIP's training batches of distinct captions.
  */
-export function clipLoss(images: Float32Array, labels: Int32Array, weights: Float32Array, dim: number, logitScale: number, seed: number): Omit<LevelLoss, 'sigma'> {
+export function clipLoss(
+  images: Float32Array,
+  labels: Int32Array,
+  weights: Float32Array,
+  dim: number,
+  logitScale: number,
+  seed: number,
+): Omit<LevelLoss, 'sigma'> {
   const C = weights.length / dim;
   const next = rng(seed);
   const byClass: number[][] = Array.from({ length: C }, () => []);

@@ -23,28 +23,37 @@ export interface StudyData {
   warnings: string[];
 }
 
-async function makeSynth(cacheDir: string, threads: number | undefined, signal: AbortSignal | undefined, onProgress?: (done: number, total: number) => void): Promise<string> {
+async function makeSynth(
+  cacheDir: string,
+  threads: number | undefined,
+  signal: AbortSignal | undefined,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string> {
   const s = DEFAULT_SYNTH;
   const dir = join(cacheDir, `synth-seed${s.seed}-${s.perClass}x${s.size}`);
   await mkdir(cacheDir, { recursive: true });
-  await withLock(dir, async () => {
-    if (existsSync(join(dir, 'captions.jsonl'))) return;
-    // Written beside and renamed into place: a run killed half-way never leaves a half dataset under the real name.
-    const tmp = `${dir}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await writeSynthDataset({
-      out: tmp,
-      render: nativeRenderer({ threads, signal }),
-      available: synthClasses(),
-      perClass: s.perClass,
-      size: s.size,
-      seed: s.seed,
-      signal,
-      onProgress,
-    });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  }, { signal });
+  await withLock(
+    dir,
+    async () => {
+      if (existsSync(join(dir, 'captions.jsonl'))) return;
+      // Written beside and renamed into place: a run killed half-way never leaves a half dataset under the real name.
+      const tmp = `${dir}.tmp-${process.pid}`;
+      await rm(tmp, { recursive: true, force: true });
+      await writeSynthDataset({
+        out: tmp,
+        render: nativeRenderer({ threads, signal }),
+        available: synthClasses(),
+        perClass: s.perClass,
+        size: s.size,
+        seed: s.seed,
+        signal,
+        onProgress,
+      });
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+    },
+    { signal },
+  );
   return dir;
 }
 
@@ -66,7 +75,7 @@ export async function studyData(o: {
     warnings.push(`linear probe skipped: the analysed split '${o.split}' contains the training images`);
   } else {
     const t = test.format === 'dtd' || existsSync(join(root, 'train')) ? await loadImageDataset(root, { split: 'train', partition: o.partition }) : null;
-    if (!t || t.root === test.root && t.format !== 'dtd') {
+    if (!t || (t.root === test.root && t.format !== 'dtd')) {
       warnings.push('linear probe skipped: the dataset has no separate train split (DTD labels/train<k>.txt or a train/ folder)');
     } else if (t.classes.join('\n') !== test.classes.join('\n')) {
       warnings.push(`linear probe skipped: the train split's classes differ from the ${o.split} split's`);

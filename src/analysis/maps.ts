@@ -49,10 +49,20 @@ export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps:
         const opts = { n, d: o.dim, seed, threads: o.threads, trustworthiness: true, signal: o.signal, onProgress: o.progress(`${method} (${subset})`) };
         if (method === 'tsne') {
           const m = await tsne(x, opts);
-          return { xy: m.embedding, trustworthiness: m.trustworthiness, warnings: m.warnings, params: { perplexity: m.perplexity, kl: m.kl } as Record<string, number | string> };
+          return {
+            xy: m.embedding,
+            trustworthiness: m.trustworthiness,
+            warnings: m.warnings,
+            params: { perplexity: m.perplexity, kl: m.kl } as Record<string, number | string>,
+          };
         }
         const m = await umap(x, opts);
-        return { xy: m.embedding, trustworthiness: m.trustworthiness, warnings: m.warnings, params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string> };
+        return {
+          xy: m.embedding,
+          trustworthiness: m.trustworthiness,
+          warnings: m.warnings,
+          params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string>,
+        };
       });
       const info: MapInfo = {
         method,

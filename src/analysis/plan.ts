@@ -28,7 +28,16 @@ const NOISE_MS_224 = 2.7;
 /** Memory of one preparation worker (its V8 heap, sharp, the addon, batches in flight), bytes. */
 const WORKER_BYTES = 90 * 2 ** 20;
 
-export async function estimatePlan(o: { card: ModelCard; images: number; levels: number; trainImages: number; ripsPoints: number; maxdim: number; classes: number; threads?: number }): Promise<Plan> {
+export async function estimatePlan(o: {
+  card: ModelCard;
+  images: number;
+  levels: number;
+  trainImages: number;
+  ripsPoints: number;
+  maxdim: number;
+  classes: number;
+  threads?: number;
+}): Promise<Plan> {
   const S = o.card.preprocess.size;
   const tower = await openImageTower(o.card, { threads: o.threads });
   let inferenceMs: number;

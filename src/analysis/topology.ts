@@ -107,7 +107,8 @@ export function correlations(perClass: ClassDistance[], recallDrop: (cls: string
         pooledY.push(...y);
         out.push({ sigma, dim, distance: kind, against: 'zeroshot_recall_drop', spearman: spearman(x, y), n: x.length });
       }
-      if (levels.length > 1) out.push({ sigma: 'pooled', dim, distance: kind, against: 'zeroshot_recall_drop', spearman: spearman(pooledX, pooledY), n: pooledX.length });
+      if (levels.length > 1)
+        out.push({ sigma: 'pooled', dim, distance: kind, against: 'zeroshot_recall_drop', spearman: spearman(pooledX, pooledY), n: pooledX.length });
     }
   }
   return out;

@@ -71,7 +71,16 @@ export async function writeOutputs(out: string, report: ReportInput, d: OutputDa
 
   for (const [k, g] of m.diagrams.global.entries()) {
     const t = d.globalThresholds[k];
-    await writeAtomic(join(out, g.file), diagramDoc(report.diagrams[k].pairs, { sigma: g.sigma, n: g.points, maxdim: m.diagrams.maxdim, threshold: Number.isFinite(t) ? t : null, sample: { rows: 'embeddings/rips_sample_indices.npy', hausdorff_radius: g.sample_radius } }));
+    await writeAtomic(
+      join(out, g.file),
+      diagramDoc(report.diagrams[k].pairs, {
+        sigma: g.sigma,
+        n: g.points,
+        maxdim: m.diagrams.maxdim,
+        threshold: Number.isFinite(t) ? t : null,
+        sample: { rows: 'embeddings/rips_sample_indices.npy', hausdorff_radius: g.sample_radius },
+      }),
+    );
     files.push(g.file);
   }
   for (const [k, l] of d.test.entries()) {

@@ -25,11 +25,15 @@ interface AnalyzeFlags {
 }
 
 function levels(value: string): number[] {
-  const out = value.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
-    const n = finiteNumber(v);
-    if (!(n > 0)) throw new InvalidArgumentError(`noise level "${v}" is not a positive number.`);
-    return n;
-  });
+  const out = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      const n = finiteNumber(v);
+      if (!(n > 0)) throw new InvalidArgumentError(`noise level "${v}" is not a positive number.`);
+      return n;
+    });
   if (out.length === 0) throw new InvalidArgumentError(`"${value}" holds no noise levels (e.g. 0.5,1,2).`);
   return out;
 }
@@ -68,12 +72,18 @@ function stepProgress() {
 export function registerAnalyze(program: Command, ctx: CliContext): void {
   program
     .command('analyze')
-    .description('the whole study: embeddings clean and noisy, zero-shot + probe accuracy, loss, maps, angles, Rips diagrams, distances; writes report.html and metrics.json')
+    .description(
+      'the whole study: embeddings clean and noisy, zero-shot + probe accuracy, loss, maps, angles, Rips diagrams, distances; writes report.html and metrics.json',
+    )
     .option('--dataset <dir>', "DTD folder or image folder (default: clip-topo's synthetic texture set, seed 0)")
     .option('--model <dir>', 'CLIP model directory (default: $CLIP_TOPO_MODEL, else the packaged model)')
     .option('--out <dir>', 'output folder; its cache/ makes reruns fast', 'clip-topo-report')
     .option('--noise <levels>', 'comma-separated Gaussian noise levels σ', levels, [0.5, 1, 2])
-    .addOption(new Option('--noise-space <space>', "σ in CLIP's normalised input space, or in [0,1] pixels with clipping").choices(['normalized', 'pixel']).default('normalized'))
+    .addOption(
+      new Option('--noise-space <space>', "σ in CLIP's normalised input space, or in [0,1] pixels with clipping")
+        .choices(['normalized', 'pixel'])
+        .default('normalized'),
+    )
     .option('--split <name>', 'split to analyse', 'test')
     .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
     .option('--sample-classes <k>', 'classes in the sampled t-SNE/UMAP maps', positiveInt, 15)

@@ -25,7 +25,7 @@ export function registerAngles(program: Command, ctx: CliContext): void {
     .argument('<embeddings.npy>', 'n×d float32/float64 embeddings, one per row')
     .requiredOption('--labels <file>', 'class of each row: .npy integers, or a text file with one name or integer per line')
     .option('--rank <k>', 'keep k dimensions per class', positiveInt)
-    .option('--energy <fraction>', 'keep the smallest rank holding this fraction of each class\'s energy', fraction)
+    .option('--energy <fraction>', "keep the smallest rank holding this fraction of each class's energy", fraction)
     .option('--no-center', 'span the raw embeddings instead of centring each class first')
     .option('--out <file>', 'write the JSON here instead of stdout')
     .option('--csv <file>', 'also write one row per class pair as CSV')

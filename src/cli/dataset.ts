@@ -51,7 +51,9 @@ export function datasetToText(ds: Dataset): string {
   const col = (s: string) => s.padStart(Math.max(5, s.length) + 1);
   out.push(`${'class'.padEnd(w)}${splits.map(col).join('')}`);
   for (const c of ds.classes) out.push(`${c.padEnd(w)}${splits.map((s) => col(String(ds.counts[s]![c] ?? 0)).padStart(Math.max(5, s.length) + 1)).join('')}`);
-  out.push(`${'total'.padEnd(w)}${splits.map((s) => col(String(Object.values(ds.counts[s]!).reduce((a, b) => a + b, 0))).padStart(Math.max(5, s.length) + 1)).join('')}`);
+  out.push(
+    `${'total'.padEnd(w)}${splits.map((s) => col(String(Object.values(ds.counts[s]!).reduce((a, b) => a + b, 0))).padStart(Math.max(5, s.length) + 1)).join('')}`,
+  );
   out.push(`skipped: ${ds.skipped.length}`);
   for (const s of ds.skipped) out.push(`  ${s.path}: ${s.reason}`);
   if (ds.extra.length) {
@@ -71,7 +73,9 @@ export function registerDataset(program: Command, _ctx: CliContext): void {
     .option('--partition <k>', 'DTD partition 1–10', partition, 1)
     .addOption(new Option('--format <format>', 'name the format instead of recognising it').choices(['dtd', 'folder', 'embeddings']))
     .addOption(new Option('--source <source>', 'DTD split membership from label files or imdb.mat').choices(['auto', 'labels', 'imdb']).default('auto'))
-    .addOption(new Option('--check <how>', 'how closely to check each image (default: decode for folders, exists for DTD)').choices(['exists', 'header', 'decode']))
+    .addOption(
+      new Option('--check <how>', 'how closely to check each image (default: decode for folders, exists for DTD)').choices(['exists', 'header', 'decode']),
+    )
     .option('--labels <file>', 'embeddings: labels file (.npy, .csv or text)')
     .option('--json', 'print JSON')
     .option('--out <file>', 'write the output here instead of stdout')

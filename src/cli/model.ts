@@ -30,7 +30,8 @@ export function registerModel(program: Command, ctx: CliContext): void {
         },
       });
       if (tty) process.stderr.write('\r\x1b[2K');
-      for (const f of r.files) process.stderr.write(`clip-topo model fetch: ${f.path} sha256 ${f.sha256}${f.resumed ? ' (resumed)' : ''}${f.skipped ? ' (already there)' : ''}\n`);
+      for (const f of r.files)
+        process.stderr.write(`clip-topo model fetch: ${f.path} sha256 ${f.sha256}${f.resumed ? ' (resumed)' : ''}${f.skipped ? ' (already there)' : ''}\n`);
       process.stdout.write(`${flags.to}\n`);
     });
 }

@@ -25,7 +25,9 @@ export function rateProgress(label: string) {
       if (tty) process.stderr.write('\r\x1b[2K');
       const rate = secs > 0 ? (done - reused) / secs : 0;
       const extra = reused > 0 ? `, ${reused} reused from an earlier run` : '';
-      process.stderr.write(`${label}: ${done - skipped} of ${done} images embedded, ${skipped} skipped${extra}; ${secs.toFixed(1)} s, ${rate.toFixed(1)} images/s\n`);
+      process.stderr.write(
+        `${label}: ${done - skipped} of ${done} images embedded, ${skipped} skipped${extra}; ${secs.toFixed(1)} s, ${rate.toFixed(1)} images/s\n`,
+      );
     },
   };
 }

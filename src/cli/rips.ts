@@ -4,7 +4,16 @@ import { InvalidArgumentError, Option } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { readDistanceCsv, readPointCloudCsv } from '../io/pointcloud.js';
 import { readMatrix } from '../io/npy.js';
-import { diagramsToJson, diagramsToRipserText, rips, ripsFromDistances, ripsMemoryEstimate, sampleGuarantee, type Diagrams, type RipsMetric } from '../kernels/rips.js';
+import {
+  diagramsToJson,
+  diagramsToRipserText,
+  rips,
+  ripsFromDistances,
+  ripsMemoryEstimate,
+  sampleGuarantee,
+  type Diagrams,
+  type RipsMetric,
+} from '../kernels/rips.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 import { writeOutput } from './output.js';
@@ -85,7 +94,9 @@ export function registerRips(program: Command, ctx: CliContext): void {
         // the approximation's edge count arrives before the reduction: warn early when it kept most edges
         if (stage === 'approx-edges' && total > 0 && done / total > 0.5 && !warned) {
           warned = true;
-          say(`warning: the approximation kept ${((100 * done) / total).toFixed(0)}% of the edges (the data has a high intrinsic dimension); --sample n reduces the work instead`);
+          say(
+            `warning: the approximation kept ${((100 * done) / total).toFixed(0)}% of the edges (the data has a high intrinsic dimension); --sample n reduces the work instead`,
+          );
         }
         bar.onProgress(stage, done, total);
       };
@@ -120,7 +131,9 @@ export function registerRips(program: Command, ctx: CliContext): void {
         run = () => rips(x, { ...common, metric: flags.metric });
       }
       if (flags.sample === undefined && flags.approx === undefined) {
-        say(`${n} points, maxdim ${flags.maxdim}: memory estimate ${mb(ripsMemoryEstimate(n, flags.maxdim))} MB before the threshold is applied (fill-in of the reduction not included)`);
+        say(
+          `${n} points, maxdim ${flags.maxdim}: memory estimate ${mb(ripsMemoryEstimate(n, flags.maxdim))} MB before the threshold is applied (fill-in of the reduction not included)`,
+        );
       }
       const result = await run()
         .catch((err: unknown) => {
@@ -128,7 +141,9 @@ export function registerRips(program: Command, ctx: CliContext): void {
         })
         .finally(() => bar.done());
       if (result.sample) {
-        say(`sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}; ${sampleGuarantee(result.sample.hausdorffRadius)}`);
+        say(
+          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}; ${sampleGuarantee(result.sample.hausdorffRadius)}`,
+        );
       }
       if (result.approx) {
         say(`${result.approx.guarantee}; kept ${result.approx.edges} edges`);

@@ -46,7 +46,10 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       }
       if (!flags.out) throw new UsageError('synth: --out <dir> is required');
       if (flags.quality > 100) throw new UsageError('synth: --quality must be 1–100');
-      const classes = flags.classes?.split(',').map((s) => s.trim()).filter(Boolean);
+      const classes = flags.classes
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bar = ctx.progress('synth');
       const t0 = performance.now();
       const result = await writeSynthDataset({
@@ -64,9 +67,16 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       }).finally(() => bar.done());
       const secs = (performance.now() - t0) / 1000;
       if (flags.contactSheet) {
-        const firsts = await renderTextures(result.classes.map((c) => ({ class: c, index: 0 })), flags.size, flags.seed, { signal: ctx.signal });
+        const firsts = await renderTextures(
+          result.classes.map((c) => ({ class: c, index: 0 })),
+          flags.size,
+          flags.seed,
+          { signal: ctx.signal },
+        );
         await writeContactSheet(firsts, flags.contactSheet);
       }
-      process.stderr.write(`clip-topo synth: wrote ${result.images} images (${result.classes.length} classes × ${flags.perClass}) to ${result.root} in ${secs.toFixed(2)} s\n`);
+      process.stderr.write(
+        `clip-topo synth: wrote ${result.images} images (${result.classes.length} classes × ${flags.perClass}) to ${result.root} in ${secs.toFixed(2)} s\n`,
+      );
     });
 }

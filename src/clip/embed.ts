@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 
 import { CancelledError, InputError } from '../errors.js';
 import type { ImageTower, TextTower } from './model.js';
-import { type PreprocessSpec } from './preprocess.js';
+import type { PreprocessSpec } from './preprocess.js';
 import { BatchPreparer, prepareBatch, type PreparedBatch } from './prepare.js';
 
 export { prepareBatch, type PreparedBatch };
@@ -54,7 +54,7 @@ export async function runImageBatch(tower: ImageTower, tensor: Float32Array, siz
   if (n === 0) return { data: new Float32Array(0), dim: 0 };
   const feeds = { [tower.names.input]: new ort.Tensor('float32', tensor, [n, 3, size, size]) };
   const out = (await tower.session.run(feeds))[tower.names.output];
-  if (!out || out.dims.length !== 2 || out.dims[0] !== n) {
+  if (out?.dims.length !== 2 || out.dims[0] !== n) {
     throw new InputError(`image graph output ${tower.names.output}: expected shape [${n}, d], found [${out?.dims.join(', ')}]`, 'ERR_MODEL');
   }
   const dim = out.dims[1];
@@ -69,14 +69,22 @@ export interface EmbedImagesOptions {
   preparer?: BatchPreparer;
   /** Batches (by number) already done: not read nor computed (resume). */
   skipBatch?: (batch: number) => boolean;
-  onBatch: (batch: number, result: { indices: number[]; embeddings: Float32Array; dim: number; skipped: { index: number; reason: string }[] }) => Promise<void> | void;
+  onBatch: (
+    batch: number,
+    result: { indices: number[]; embeddings: Float32Array; dim: number; skipped: { index: number; reason: string }[] },
+  ) => Promise<void> | void;
 }
 
 /**
  * Embeds `items` in fixed batches (batch k = items[k·B, (k+1)·B), stable across runs so a resumed run
  * recomputes nothing it already stored), overlapping the preparation of the next batches with inference on k.
  */
-export async function embedImages(towerOrPromise: ImageTower | Promise<ImageTower>, spec: PreprocessSpec, items: ImageItem[], opts: EmbedImagesOptions): Promise<void> {
+export async function embedImages(
+  towerOrPromise: ImageTower | Promise<ImageTower>,
+  spec: PreprocessSpec,
+  items: ImageItem[],
+  opts: EmbedImagesOptions,
+): Promise<void> {
   const B = opts.batchSize ?? 32;
   const batches = Math.ceil(items.length / B);
   const todo = Array.from({ length: batches }, (_, k) => k).filter((k) => !opts.skipBatch?.(k));
@@ -120,7 +128,14 @@ export async function embedTokens(tower: TextTower, rows: Int32Array[], batchSiz
     const ctx = chunk[0].length;
     const flat = new Int32Array(n * ctx);
     chunk.forEach((r, i) => flat.set(r, i * ctx));
-    const ids = tower.names.idType === 'int32' ? new ort.Tensor('int32', flat, [n, ctx]) : new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [n, ctx]);
+    const ids =
+      tower.names.idType === 'int32'
+        ? new ort.Tensor('int32', flat, [n, ctx])
+        : new ort.Tensor(
+            'int64',
+            BigInt64Array.from(flat, (v) => BigInt(v)),
+            [n, ctx],
+          );
     const feeds: Record<string, ort.Tensor> = { [tower.names.input]: ids };
     if (tower.names.mask) {
       // Ones up to and including EOT (the largest id), zeros over the padding.
@@ -133,7 +148,7 @@ export async function embedTokens(tower: TextTower, rows: Int32Array[], batchSiz
       feeds[tower.names.mask] = new ort.Tensor('int64', mask, [n, ctx]);
     }
     const out = (await tower.session.run(feeds))[tower.names.output];
-    if (!out || out.dims.length !== 2 || out.dims[0] !== n) {
+    if (out?.dims.length !== 2 || out.dims[0] !== n) {
       throw new InputError(`text graph output ${tower.names.output}: expected shape [${n}, d], found [${out?.dims.join(', ')}]`, 'ERR_MODEL');
     }
     dim = out.dims[1];
@@ -148,6 +163,11 @@ export async function embedTokens(tower: TextTower, rows: Int32Array[], batchSiz
   return { data, dim };
 }
 
-export async function embedTexts(tower: TextTower, tokenizer: ClipTokenizer, texts: string[], contextLength: number): Promise<{ data: Float32Array; dim: number }> {
+export async function embedTexts(
+  tower: TextTower,
+  tokenizer: ClipTokenizer,
+  texts: string[],
+  contextLength: number,
+): Promise<{ data: Float32Array; dim: number }> {
   return embedTokens(tower, tokenizer.tokenize(texts, { contextLength }));
 }

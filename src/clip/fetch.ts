@@ -139,7 +139,11 @@ export async function fetchFile(url: string, dest: string, pinned: string | unde
   return { sha256, resumed };
 }
 
-export async function fetchModel(name: string, to: string, opts: FetchOptions = {}): Promise<{ files: { path: string; sha256: string; resumed: boolean; skipped: boolean }[] }> {
+export async function fetchModel(
+  name: string,
+  to: string,
+  opts: FetchOptions = {},
+): Promise<{ files: { path: string; sha256: string; resumed: boolean; skipped: boolean }[] }> {
   const entry = CATALOGUE[name];
   if (!entry) {
     throw new ClipTopoError(`unknown model "${name}"; known: ${Object.keys(CATALOGUE).join(', ')}`, 'ERR_USAGE', 2);
@@ -155,6 +159,9 @@ export async function fetchModel(name: string, to: string, opts: FetchOptions = 
     const r = await fetchFile(`${base}/${f.path}`, dest, f.sha256, opts);
     files.push({ path: f.path, ...r, skipped: false });
   }
-  await writeFile(join(to, 'fetch.json'), JSON.stringify({ name, source: base, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) }, null, 1) + '\n');
+  await writeFile(
+    join(to, 'fetch.json'),
+    JSON.stringify({ name, source: base, files: files.map((f) => ({ path: f.path, sha256: f.sha256 })) }, null, 1) + '\n',
+  );
   return { files };
 }

@@ -52,8 +52,7 @@ export const DEFAULT_MODEL_NAME = 'clip-topo-mini';
 // From src/clip/ and dist/clip/ alike the package root is two levels up, in the repository and in an installed package.
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL(`../../models/${DEFAULT_MODEL_NAME}`, import.meta.url));
 
-export const NO_MODEL_HINT =
-  `the default model (${DEFAULT_MODEL_DIR}) is missing: pass --model <dir> (a directory with model.json + image.onnx + text.onnx, or a Hugging Face ONNX export; see models/README.md), set CLIP_TOPO_MODEL, or run \`clip-topo model fetch <name> --to <dir>\``;
+export const NO_MODEL_HINT = `the default model (${DEFAULT_MODEL_DIR}) is missing: pass --model <dir> (a directory with model.json + image.onnx + text.onnx, or a Hugging Face ONNX export; see models/README.md), set CLIP_TOPO_MODEL, or run \`clip-topo model fetch <name> --to <dir>\``;
 
 function readJson(path: string): Record<string, unknown> {
   try {
@@ -130,7 +129,10 @@ function loadHuggingFace(dir: string): ModelCard {
   const crop = sizeOf(pre.crop_size) ?? 224;
   const short = sizeOf(pre.size) ?? crop;
   if (short !== crop) {
-    throw new InputError(`${dir}/preprocessor_config.json: resize to ${short} then crop ${crop} is not CLIP's transform (both equal); not supported`, 'ERR_MODEL');
+    throw new InputError(
+      `${dir}/preprocessor_config.json: resize to ${short} then crop ${crop} is not CLIP's transform (both equal); not supported`,
+      'ERR_MODEL',
+    );
   }
   if (pre.resample !== undefined && pre.resample !== 3) {
     throw new InputError(`${dir}/preprocessor_config.json: resample ${String(pre.resample)} is not bicubic (3); not supported`, 'ERR_MODEL');
@@ -147,7 +149,9 @@ function loadHuggingFace(dir: string): ModelCard {
     }
     const mt = join(dir, 'merges.txt');
     if (existsSync(mt)) {
-      const lines = readFileSync(mt, 'utf8').split('\n').filter((l) => l.length > 0 && !l.startsWith('#version'));
+      const lines = readFileSync(mt, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0 && !l.startsWith('#version'));
       const vj = join(dir, 'vocab.json');
       return tokenizerFromMerges(lines, mt, existsSync(vj) ? (readJson(vj) as Record<string, number>) : undefined);
     }
@@ -302,7 +306,14 @@ export async function openImageTower(card: ModelCard, opts: SessionOptions = {})
   const { session, sha256 } = await openSession(card.imagePath, opts, card.imageSha256);
   const all = describeGraph(session);
   const input = pick(session.inputNames, card.image.input, ['pixel_values', 'image', 'images', 'input'], 'an image input', card.imagePath, all);
-  const output = pick(session.outputNames, card.image.output, ['image_embeds', 'image_features', 'embeds', 'output'], 'an embedding output', card.imagePath, all);
+  const output = pick(
+    session.outputNames,
+    card.image.output,
+    ['image_embeds', 'image_features', 'embeds', 'output'],
+    'an embedding output',
+    card.imagePath,
+    all,
+  );
   if (session.inputNames.length !== 1) {
     throw new InputError(`${card.imagePath}: expected one input (the image batch), found ${all}`, 'ERR_MODEL');
   }
@@ -318,11 +329,22 @@ export interface TextTower {
 export async function openTextTower(card: ModelCard, opts: SessionOptions = {}): Promise<TextTower> {
   const { session, sha256 } = await openSession(card.textPath, opts, card.textSha256);
   const all = describeGraph(session);
-  const input = pick(session.inputNames.filter((n) => n !== 'attention_mask'), card.text.input, ['input_ids', 'text', 'tokens', 'input'], 'a token input', card.textPath, all);
+  const input = pick(
+    session.inputNames.filter((n) => n !== 'attention_mask'),
+    card.text.input,
+    ['input_ids', 'text', 'tokens', 'input'],
+    'a token input',
+    card.textPath,
+    all,
+  );
   const output = pick(session.outputNames, card.text.output, ['text_embeds', 'text_features', 'embeds', 'output'], 'an embedding output', card.textPath, all);
   const extra = session.inputNames.filter((n) => n !== input && n !== 'attention_mask');
-  if (extra.length > 0) throw new InputError(`${card.textPath}: unexpected inputs [${extra.join(', ')}]: expected ${input} (and optionally attention_mask), found ${all}`, 'ERR_MODEL');
+  if (extra.length > 0)
+    throw new InputError(
+      `${card.textPath}: unexpected inputs [${extra.join(', ')}]: expected ${input} (and optionally attention_mask), found ${all}`,
+      'ERR_MODEL',
+    );
   const meta = session.inputMetadata.find((m) => m.name === input);
-  const idType = meta && meta.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
+  const idType = meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
   return { session, sha256, names: { input, output, mask: session.inputNames.includes('attention_mask') ? 'attention_mask' : undefined, idType } };
 }

@@ -64,7 +64,11 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   const tower = openImageTower(card, { threads: opts.threads, spin: opts.spin, sha256: shaP });
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
-  const key = cacheKey({ modelSha256: modelSha, preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER }, noise: opts.transform?.spec ?? null });
+  const key = cacheKey({
+    modelSha256: modelSha,
+    preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER },
+    noise: opts.transform?.spec ?? null,
+  });
   const finished = await finishedRun(opts.out, key, items, hashes, opts.listingSkipped?.length ?? 0);
   if (finished) {
     tower.then((t) => t.session.release()).catch(() => undefined);
@@ -74,7 +78,12 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     const lab = await readNpy(join(opts.out, 'labels.npy'));
     return { manifest: finished, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: Math.ceil(items.length / B) };
   }
-  const store = new EmbeddingStore(opts.out, key, items.map((it, i) => ({ path: it.path, label: it.label, sha256: hashes[i] })), B);
+  const store = new EmbeddingStore(
+    opts.out,
+    key,
+    items.map((it, i) => ({ path: it.path, label: it.label, sha256: hashes[i] })),
+    B,
+  );
   await store.open();
   const batches = Math.ceil(items.length / B);
   const done = new Set<number>();
@@ -91,7 +100,13 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     signal: opts.signal,
     skipBatch: (k) => done.has(k),
     onBatch: async (k, r) => {
-      await store.put(k, r.indices.map((i) => i - k * B), r.embeddings, r.dim, r.skipped.map((s) => ({ offset: s.index - k * B, reason: s.reason })));
+      await store.put(
+        k,
+        r.indices.map((i) => i - k * B),
+        r.embeddings,
+        r.dim,
+        r.skipped.map((s) => ({ offset: s.index - k * B, reason: s.reason })),
+      );
       for (const s of r.skipped) opts.onSkip?.(items[s.index].path, s.reason);
       count += r.indices.length + r.skipped.length;
       opts.onProgress?.(count, items.length, 0);
@@ -106,7 +121,12 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   const manifest = await store.finish({
     listingSkipped: opts.listingSkipped,
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
-    preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER, resize: 'shortest side, int() long side, centre crop (Python round)' },
+    preprocess: {
+      ...card.preprocess,
+      interpolation: card.interpolation,
+      decoder: DECODER,
+      resize: 'shortest side, int() long side, centre crop (Python round)',
+    },
     noise: opts.transform?.spec ?? null,
     classes: opts.dataset.classes,
   });
@@ -131,12 +151,20 @@ async function finishedRun(out: string, key: string, items: { path: string }[], 
 }
 
 export async function readTemplates(path: string): Promise<string[]> {
-  const lines = (await readFile(path, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = (await readFile(path, 'utf8'))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return lines;
 }
 
 /** The zero-shot classifier: one L2-normalised row per class, the mean of its normalised prompt embeddings (C×dim). */
-export async function classifierWeights(card: ModelCard, classes: string[], templates: string[], threads?: number): Promise<{ weights: Float32Array; dim: number }> {
+export async function classifierWeights(
+  card: ModelCard,
+  classes: string[],
+  templates: string[],
+  threads?: number,
+): Promise<{ weights: Float32Array; dim: number }> {
   const tower = await openTextTower(card, { threads });
   try {
     const { data, dim } = await embedTexts(tower, card.tokenizer(), prompts(classes, templates), card.contextLength);
@@ -147,7 +175,15 @@ export async function classifierWeights(card: ModelCard, classes: string[], temp
 }
 
 /** Zero-shot metrics for embedded images: prompt-ensemble classifier from the text tower. */
-export async function zeroShotEval(card: ModelCard, classes: string[], templates: string[], images: Float32Array, labels: ArrayLike<number>, dim: number, threads?: number): Promise<ZeroShotResult> {
+export async function zeroShotEval(
+  card: ModelCard,
+  classes: string[],
+  templates: string[],
+  images: Float32Array,
+  labels: ArrayLike<number>,
+  dim: number,
+  threads?: number,
+): Promise<ZeroShotResult> {
   const { weights, dim: tdim } = await classifierWeights(card, classes, templates, threads);
   if (tdim !== dim) throw new Error(`text embeddings have ${tdim} dimensions, image embeddings ${dim}: the two graphs do not belong together`);
   return zeroShot(images, labels, weights, dim, card.logitScale);

@@ -29,7 +29,10 @@ export async function prepareBatch(items: ImageItem[], start: number, end: numbe
       const bytes = await readFile(item.path);
       return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb };
     } catch (err) {
-      const msg = err instanceof InputError ? err.message.replace(`${item.path}: `, '') : `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      const msg =
+        err instanceof InputError
+          ? err.message.replace(`${item.path}: `, '')
+          : `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
       return { reason: msg };
     }
   });

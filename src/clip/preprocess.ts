@@ -233,7 +233,8 @@ async function probe(input: Buffer): Promise<{ w: number; h: number; mode: CropI
  */
 function decodePlainJpeg(input: Buffer): (Layout & { mode: 'L' | 'RGB' }) | undefined {
   const frame = jpegFrame(input);
-  if (!frame || (frame.components !== 1 && frame.components !== 3) || !frame.width || !frame.height || frame.width * frame.height > MAX_PIXELS) return undefined;
+  if (!frame || (frame.components !== 1 && frame.components !== 3) || !frame.width || !frame.height || frame.width * frame.height > MAX_PIXELS)
+    return undefined;
   const d = decodeJpeg(input, MAX_PIXELS);
   if (!d) return undefined;
   return { data: d.pixels, width: d.width, height: d.height, channels: d.channels, mode: d.channels === 1 ? 'L' : 'RGB' };

@@ -79,10 +79,31 @@ function ftfyUnescape(s: string): string {
 const CP1252_C1 = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
 
 const LIGATURES: Record<string, string> = {
-  'Ĳ': 'IJ', 'ĳ': 'ij', 'ŉ': 'ʼn', 'Ǆ': 'DŽ', 'ǅ': 'Dž', 'ǆ': 'dž', 'Ǉ': 'LJ', 'ǈ': 'Lj', 'ǉ': 'lj',
-  'Ǳ': 'DZ', 'ǲ': 'Dz', 'ǳ': 'dz', 'Ǌ': 'NJ', 'ǋ': 'Nj', 'ǌ': 'nj', 'ﬀ': 'ff', 'ﬁ': 'fi', 'ﬂ': 'fl', 'ﬃ': 'ffi', 'ﬄ': 'ffl', 'ﬅ': 'ſt', 'ﬆ': 'st',
+  Ĳ: 'IJ',
+  ĳ: 'ij',
+  ŉ: 'ʼn',
+  Ǆ: 'DŽ',
+  ǅ: 'Dž',
+  ǆ: 'dž',
+  Ǉ: 'LJ',
+  ǈ: 'Lj',
+  ǉ: 'lj',
+  Ǳ: 'DZ',
+  ǲ: 'Dz',
+  ǳ: 'dz',
+  Ǌ: 'NJ',
+  ǋ: 'Nj',
+  ǌ: 'nj',
+  ﬀ: 'ff',
+  ﬁ: 'fi',
+  ﬂ: 'fl',
+  ﬃ: 'ffi',
+  ﬄ: 'ffl',
+  ﬅ: 'ſt',
+  ﬆ: 'st',
 };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ftfy removes exactly these control characters
 const CONTROL = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g;
 
 function ftfyPass(s: string, html: boolean): string {
@@ -92,6 +113,7 @@ function ftfyPass(s: string, html: boolean): string {
   s = s.replace(/[\u3000\uff01-\uffef]/g, (c) => (c === '\u3000' ? ' ' : c.normalize('NFKC')));
   s = s.replace(/[\u02bc\u2018-\u201b]/g, "'").replace(/[\u201c-\u201f]/g, '"');
   s = s.replace(/\r\n/g, '\n').replace(/[\r\u2028\u2029\x85]/g, '\n');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences, as ftfy strips them
   s = s.replace(/\x1b\[[\d;]*[a-zA-Z]/g, '');
   s = s.replace(CONTROL, '');
   return s.normalize('NFC');
@@ -118,6 +140,7 @@ export function fixText(text: string): string {
 }
 
 // Python's str.isspace(): Unicode White_Space plus the information separators U+001C–U+001F.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Python's isspace() includes U+001C–U+001F
 const PY_SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 
 export function cleanText(text: string): string {

@@ -91,7 +91,10 @@ export class ClipTokenizer {
     for (const [token, id] of Object.entries(vocab)) {
       const mine = this.encoder.get(token);
       if (mine !== undefined && mine !== id) {
-        throw new InputError(`${where}: token ${JSON.stringify(token)} has id ${id}, but CLIP's BPE numbering gives ${mine}: not a CLIP vocabulary`, 'ERR_MODEL');
+        throw new InputError(
+          `${where}: token ${JSON.stringify(token)} has id ${id}, but CLIP's BPE numbering gives ${mine}: not a CLIP vocabulary`,
+          'ERR_MODEL',
+        );
       }
     }
   }
@@ -181,7 +184,10 @@ export class ClipTokenizer {
       if (ids.length > ctx) {
         if (!opts.truncate) {
           const preview = t.length > 40 ? `${t.slice(0, 40)}…` : t;
-          throw new InputError(`text ${k + 1} ("${preview}") is ${ids.length} tokens with SOT/EOT, the model's context is ${ctx}: shorten it or pass --truncate`, 'ERR_TOO_LONG');
+          throw new InputError(
+            `text ${k + 1} ("${preview}") is ${ids.length} tokens with SOT/EOT, the model's context is ${ctx}: shorten it or pass --truncate`,
+            'ERR_TOO_LONG',
+          );
         }
         ids.length = ctx;
         ids[ctx - 1] = EOT;

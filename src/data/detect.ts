@@ -1,7 +1,6 @@
 /** Recognises a dataset by its layout, or loads it in the format named. */
 import { readdir, stat } from 'node:fs/promises';
 
-
 import { findDtdRoot, loadDtd, type DtdOptions } from './dtd.js';
 import { loadEmbeddings, type EmbeddingsOptions } from './embeddings.js';
 import { loadFolder, type FolderOptions } from './folder.js';
@@ -36,4 +35,3 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
       throw new DatasetError(`unknown dataset format '${format as string}'; use dtd, folder or embeddings`);
   }
 }
-

@@ -2,20 +2,63 @@
  * The Describable Textures Dataset as distributed: `images/<class>/<class>_NNNN.jpg`,
  * `labels/{train,val,test}{1..10}.txt`, `labels/labels_joint_anno.txt` and `imdb/imdb.mat`.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { checkFiles, IMAGE_EXTENSIONS } from './folder.js';
-import { matToJs, readMat, type MatValue } from './mat.js';
+import { readMat, type MatValue } from './mat.js';
 import { byCodePoint, countBy, DatasetError, SPLITS, type Dataset, type ImageCheck, type ImageItem, type Split } from './types.js';
 
 /** DTD's 47 classes in canonical (sorted) order. */
 export const DTD_CLASSES: readonly string[] = [
-  'banded', 'blotchy', 'braided', 'bubbly', 'bumpy', 'chequered', 'cobwebbed', 'cracked', 'crosshatched',
-  'crystalline', 'dotted', 'fibrous', 'flecked', 'freckled', 'frilly', 'gauzy', 'grid', 'grooved', 'honeycombed',
-  'interlaced', 'knitted', 'lacelike', 'lined', 'marbled', 'matted', 'meshed', 'paisley', 'perforated', 'pitted',
-  'pleated', 'polka-dotted', 'porous', 'potholed', 'scaly', 'smeared', 'spiralled', 'sprinkled', 'stained',
-  'stratified', 'striped', 'studded', 'swirly', 'veined', 'waffled', 'woven', 'wrinkled', 'zigzagged',
+  'banded',
+  'blotchy',
+  'braided',
+  'bubbly',
+  'bumpy',
+  'chequered',
+  'cobwebbed',
+  'cracked',
+  'crosshatched',
+  'crystalline',
+  'dotted',
+  'fibrous',
+  'flecked',
+  'freckled',
+  'frilly',
+  'gauzy',
+  'grid',
+  'grooved',
+  'honeycombed',
+  'interlaced',
+  'knitted',
+  'lacelike',
+  'lined',
+  'marbled',
+  'matted',
+  'meshed',
+  'paisley',
+  'perforated',
+  'pitted',
+  'pleated',
+  'polka-dotted',
+  'porous',
+  'potholed',
+  'scaly',
+  'smeared',
+  'spiralled',
+  'sprinkled',
+  'stained',
+  'stratified',
+  'striped',
+  'studded',
+  'swirly',
+  'veined',
+  'waffled',
+  'woven',
+  'wrinkled',
+  'zigzagged',
 ];
 export const DTD_PER_CLASS = 120;
 export const DTD_PER_SPLIT_CLASS = 40;
@@ -38,7 +81,10 @@ type BaseSplit = 'train' | 'val' | 'test';
 const BASE: BaseSplit[] = ['train', 'val', 'test'];
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The DTD root: the folder itself, or its `dtd/` child as the archive unpacks. */
@@ -76,7 +122,7 @@ export async function readLabelFiles(root: string, partition: number, warnings: 
 }
 
 function field(v: MatValue | undefined, name: string, where: string): MatValue {
-  if (!v || v.kind !== 'struct' || v.elements.length < 1) throw new DatasetError(`${where}: expected a struct holding '${name}'`);
+  if (v?.kind !== 'struct' || v.elements.length < 1) throw new DatasetError(`${where}: expected a struct holding '${name}'`);
   const f = v.elements[0][name];
   if (!f) throw new DatasetError(`${where}: struct has no field '${name}' (fields: ${v.fields.join(', ')})`);
   return f;
@@ -124,7 +170,8 @@ export function parseImdb(buf: Buffer, partition: number, source = 'imdb.mat'): 
   const classOf = Array.from(numbers(field(images, 'class', where), `${where}.class`).values);
   const set = numbers(field(images, 'set', where), `${where}.set`);
   const classes = strings(field(meta, 'classes', `${source}: meta`), `${source}: meta.classes`);
-  if (ids.length !== n || classOf.length !== n) throw new DatasetError(`${where}: id, name and class have different lengths (${ids.length}, ${n}, ${classOf.length})`);
+  if (ids.length !== n || classOf.length !== n)
+    throw new DatasetError(`${where}: id, name and class have different lengths (${ids.length}, ${n}, ${classOf.length})`);
   // `set` is 1 × n (one partition) or p × n (one row per partition), stored column-major.
   const rows = set.values.length / n;
   if (!Number.isInteger(rows) || set.dims.length !== 2 || (set.dims[0] !== rows && set.dims[1] !== rows)) {
@@ -135,7 +182,8 @@ export function parseImdb(buf: Buffer, partition: number, source = 'imdb.mat'): 
   const isRowMajorColumns = set.dims[0] === rows;
   const split = names.map((_, i) => setName(isRowMajorColumns ? set.values[i * rows + (partition - 1)] : set.values[(partition - 1) * n + i]));
   for (const [i, c] of classOf.entries()) {
-    if (!Number.isInteger(c) || c < 1 || c > classes.length) throw new DatasetError(`${where}.class(${i + 1}) = ${c} is not a class index 1..${classes.length}`);
+    if (!Number.isInteger(c) || c < 1 || c > classes.length)
+      throw new DatasetError(`${where}.class(${i + 1}) = ${c} is not a class index 1..${classes.length}`);
   }
   return { classes, names, ids, classOf, split, partitions: rows };
 }
@@ -158,7 +206,7 @@ export async function readJointAnnotations(root: string): Promise<Map<string, st
 
 async function imagesOnDisk(root: string): Promise<string[]> {
   const out: string[] = [];
-  let dirs;
+  let dirs: Dirent[];
   try {
     dirs = await readdir(join(root, 'images'), { withFileTypes: true });
   } catch {
@@ -230,13 +278,22 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
     const label = classIndex.get(rel.split('/')[0]);
     if (label === undefined) continue;
     if (!onDisk.has(rel)) {
-      if (inSplit(s, split)) skipped.push({ path: join(root, 'images', rel), reason: `listed in ${source === 'labels' ? `labels/${s}${partition}.txt` : 'imdb.mat'} but missing from images/` });
+      if (inSplit(s, split))
+        skipped.push({
+          path: join(root, 'images', rel),
+          reason: `listed in ${source === 'labels' ? `labels/${s}${partition}.txt` : 'imdb.mat'} but missing from images/`,
+        });
       continue;
     }
     all.push({ rel, split: s, label });
   }
   const wanted = all.filter((a) => inSplit(a.split, split));
-  const checked = await checkFiles(join(root, 'images'), wanted.map((a) => ({ path: join(root, 'images', a.rel), label: a.label })), options.check ?? 'exists', options);
+  const checked = await checkFiles(
+    join(root, 'images'),
+    wanted.map((a) => ({ path: join(root, 'images', a.rel), label: a.label })),
+    options.check ?? 'exists',
+    options,
+  );
   skipped.push(...checked.skipped);
   const items: ImageItem[] = checked.items;
   const bad = new Set(checked.skipped.map((s) => s.path));
@@ -244,15 +301,27 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
   const counts: Dataset['counts'] = {};
   for (const s of SPLITS) {
     const these = all.filter((a) => inSplit(a.split, s) && !bad.has(join(root, 'images', a.rel)));
-    counts[s] = countBy(these.map((a) => ({ path: '', rel: a.rel, label: a.label })), classes);
+    counts[s] = countBy(
+      these.map((a) => ({ path: '', rel: a.rel, label: a.label })),
+      classes,
+    );
   }
   // The full dataset has 40 images per class in each split; flag departures only then.
   if (classes.length === DTD_CLASSES.length && unknown.length === 0) {
     for (const s of BASE) {
       const off = classes.filter((c) => counts[s]![c] !== DTD_PER_SPLIT_CLASS);
-      if (off.length) warnings.push(`${s}${partition}: ${off.length} class(es) do not have ${DTD_PER_SPLIT_CLASS} images (${off.slice(0, 5).map((c) => `${c}: ${counts[s]![c]}`).join(', ')})`);
+      if (off.length)
+        warnings.push(
+          `${s}${partition}: ${off.length} class(es) do not have ${DTD_PER_SPLIT_CLASS} images (${off
+            .slice(0, 5)
+            .map((c) => `${c}: ${counts[s]![c]}`)
+            .join(', ')})`,
+        );
     }
-    const perClass = countBy([...onDisk].map((r) => ({ path: '', rel: r, label: classIndex.get(r.split('/')[0]) ?? -1 })).filter((x) => x.label >= 0), classes);
+    const perClass = countBy(
+      [...onDisk].map((r) => ({ path: '', rel: r, label: classIndex.get(r.split('/')[0]) ?? -1 })).filter((x) => x.label >= 0),
+      classes,
+    );
     const offDisk = classes.filter((c) => perClass[c] !== DTD_PER_CLASS);
     if (offDisk.length) warnings.push(`images/: ${offDisk.length} class(es) do not have ${DTD_PER_CLASS} images`);
   }

@@ -36,12 +36,16 @@ function parseCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (q) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') q = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') q = false;
       else cur += ch;
     } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; }
-    else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out.map((s) => s.trim());
@@ -55,7 +59,8 @@ export async function readLabels(file: string): Promise<string[]> {
   });
   if (ext === '.npy') {
     const a = parseNpy(buf, file);
-    if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1)) throw new DatasetError(`${file}: labels must be a vector, got shape (${a.shape.join(', ')})`);
+    if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1))
+      throw new DatasetError(`${file}: labels must be a vector, got shape (${a.shape.join(', ')})`);
     return Array.from(a.data as ArrayLike<number | bigint>, (v) => {
       if (typeof v === 'number' && !Number.isInteger(v)) throw new DatasetError(`${file}: label ${v} is not an integer; save labels as integers`);
       return String(v);
@@ -84,7 +89,8 @@ export async function loadEmbeddings(path: string, options: EmbeddingsOptions = 
   const arr = await readNpy(file);
   if (arr.shape.length !== 2) throw new DatasetError(`${file}: embeddings must be a 2-D array (n × d), got shape (${arr.shape.join(', ')})`);
   const [n, d] = arr.shape;
-  if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array)) throw new DatasetError(`${file}: embeddings must be float32 or float64, got ${arr.dtype}`);
+  if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array))
+    throw new DatasetError(`${file}: embeddings must be float32 or float64, got ${arr.dtype}`);
   const data = Float32Array.from(arr.data);
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw new DatasetError(`${file}: row ${Math.floor(i / d)} holds a non-finite value`);
@@ -93,26 +99,44 @@ export async function loadEmbeddings(path: string, options: EmbeddingsOptions = 
   let labelsFile = options.labels;
   if (!labelsFile) {
     for (const name of LABEL_NAMES) {
-      if (await stat(join(dir, name)).then(() => true, () => false)) { labelsFile = join(dir, name); break; }
+      if (
+        await stat(join(dir, name)).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        labelsFile = join(dir, name);
+        break;
+      }
     }
   }
   if (!labelsFile) throw new DatasetError(`${file}: no labels found; put labels.npy, labels.csv or labels.txt next to it or pass a labels file`);
   const raw = await readLabels(labelsFile);
   if (raw.length !== n) throw new DatasetError(`${basename(labelsFile)} has ${raw.length} labels but ${basename(file)} has ${n} rows`);
-  const empty = raw.findIndex((r) => r === '');
+  const empty = raw.indexOf('');
   if (empty >= 0) throw new DatasetError(`${labelsFile}: label ${empty + 1} is empty`);
 
   let classes: string[];
   const allInts = raw.every((r) => /^-?\d+$/.test(r));
   let classesFile = options.classes;
-  if (!classesFile && (await stat(join(dir, 'classes.txt')).then(() => true, () => false))) classesFile = join(dir, 'classes.txt');
+  if (
+    !classesFile &&
+    (await stat(join(dir, 'classes.txt')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    classesFile = join(dir, 'classes.txt');
   let labels: Int32Array;
   if (allInts) {
     const ints = raw.map(Number);
     if (ints.some((v) => v < 0)) throw new DatasetError(`${labelsFile}: integer labels must be ≥ 0`);
     const k = Math.max(...ints) + 1;
     classes = classesFile
-      ? (await readFile(classesFile, 'utf8')).split(/\r?\n/).map((s) => s.trim()).filter(Boolean)
+      ? (await readFile(classesFile, 'utf8'))
+          .split(/\r?\n/)
+          .map((s) => s.trim())
+          .filter(Boolean)
       : Array.from({ length: k }, (_, i) => String(i));
     if (classes.length < k) throw new DatasetError(`${classesFile}: ${classes.length} class names but labels go up to ${k - 1}`);
     labels = Int32Array.from(ints);

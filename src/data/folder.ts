@@ -3,6 +3,7 @@
  * and folders are ignored, images in nested folders belong to their top-level class folder (unless
  * `nested: false`), and names may hold any Unicode and spaces.
  */
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 
@@ -60,7 +61,7 @@ export async function checkFiles(
 
 export async function loadFolder(root: string, options: FolderOptions = {}): Promise<Dataset> {
   const nested = options.nested ?? true;
-  let top;
+  let top: Dirent[];
   try {
     top = await readdir(root, { withFileTypes: true });
   } catch (e) {

@@ -28,7 +28,8 @@ export async function loadImageDataset(path: string, options: ImageDatasetOption
     throw new DatasetError(`${path} holds precomputed embeddings; this command needs images (a DTD folder or root/<class>/<images>)`);
   }
   if (format === 'dtd') {
-    if (!(SPLITS as readonly string[]).includes(split)) throw new DatasetError(`unknown split '${split}' for the DTD layout in ${path}; use ${SPLITS.join(', ')}`);
+    if (!(SPLITS as readonly string[]).includes(split))
+      throw new DatasetError(`unknown split '${split}' for the DTD layout in ${path}; use ${SPLITS.join(', ')}`);
     return loadDtd(path, { split: split as Split, partition: options.partition ?? 1, check: 'exists' });
   }
   const base = (await isDir(join(path, split))) ? join(path, split) : path;

@@ -15,8 +15,7 @@ export class MatError extends InputError {
   }
 }
 
-export type MatNumericClass =
-  | 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
+export type MatNumericClass = 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
 export type MatValue =
   | { kind: 'numeric'; class: MatNumericClass; dims: number[]; logical: boolean; real: Float64Array; imag?: Float64Array }
@@ -25,17 +24,44 @@ export type MatValue =
   | { kind: 'struct'; dims: number[]; fields: string[]; elements: Array<Record<string, MatValue>> };
 
 const NUMERIC_CLASSES: Record<number, MatNumericClass> = {
-  6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16',
-  12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
 };
 const CLASS_NAMES: Record<number, string> = {
-  1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 16: 'function handle', 17: 'opaque',
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  16: 'function handle',
+  17: 'opaque',
 };
 
 // Data element types (MAT-file format, table 1-1).
 const MI = {
-  INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9,
-  INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18,
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
 } as const;
 const ELEMENT_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
 
@@ -46,10 +72,18 @@ export interface ReadMatOptions {
   source?: string;
 }
 
-interface Element { type: number; data: Buffer; next: number }
+interface Element {
+  type: number;
+  data: Buffer;
+  next: number;
+}
 
 class Reader {
-  constructor(readonly le: boolean, readonly src: string, readonly maxInflated: number) {}
+  constructor(
+    readonly le: boolean,
+    readonly src: string,
+    readonly maxInflated: number,
+  ) {}
 
   u32(b: Buffer, o: number): number {
     return this.le ? b.readUInt32LE(o) : b.readUInt32BE(o);
@@ -67,7 +101,8 @@ class Reader {
     }
     const n = this.u32(b, off + 4);
     const end = off + 8 + n;
-    if (end > b.length) throw new MatError(`${this.src}: data element at byte ${off} claims ${n} bytes but only ${b.length - off - 8} remain (${where}); the file is truncated`);
+    if (end > b.length)
+      throw new MatError(`${this.src}: data element at byte ${off} claims ${n} bytes but only ${b.length - off - 8} remain (${where}); the file is truncated`);
     // Compressed elements are not padded; all others are padded to 8 bytes.
     const next = first === MI.COMPRESSED ? end : off + 8 + Math.ceil(n / 8) * 8;
     return { type: first, data: b.subarray(off + 8, end), next: Math.min(next, Math.max(end, b.length)) };
@@ -86,17 +121,37 @@ class Reader {
     for (let i = 0; i < n; i++) {
       const o = i * size;
       switch (e.type) {
-        case MI.INT8: out[i] = d.readInt8(o); break;
-        case MI.UINT8: out[i] = d[o]; break;
-        case MI.INT16: out[i] = le ? d.readInt16LE(o) : d.readInt16BE(o); break;
-        case MI.UINT16: out[i] = le ? d.readUInt16LE(o) : d.readUInt16BE(o); break;
-        case MI.INT32: out[i] = le ? d.readInt32LE(o) : d.readInt32BE(o); break;
-        case MI.UINT32: out[i] = le ? d.readUInt32LE(o) : d.readUInt32BE(o); break;
-        case MI.SINGLE: out[i] = le ? d.readFloatLE(o) : d.readFloatBE(o); break;
-        case MI.DOUBLE: out[i] = le ? d.readDoubleLE(o) : d.readDoubleBE(o); break;
+        case MI.INT8:
+          out[i] = d.readInt8(o);
+          break;
+        case MI.UINT8:
+          out[i] = d[o];
+          break;
+        case MI.INT16:
+          out[i] = le ? d.readInt16LE(o) : d.readInt16BE(o);
+          break;
+        case MI.UINT16:
+          out[i] = le ? d.readUInt16LE(o) : d.readUInt16BE(o);
+          break;
+        case MI.INT32:
+          out[i] = le ? d.readInt32LE(o) : d.readInt32BE(o);
+          break;
+        case MI.UINT32:
+          out[i] = le ? d.readUInt32LE(o) : d.readUInt32BE(o);
+          break;
+        case MI.SINGLE:
+          out[i] = le ? d.readFloatLE(o) : d.readFloatBE(o);
+          break;
+        case MI.DOUBLE:
+          out[i] = le ? d.readDoubleLE(o) : d.readDoubleBE(o);
+          break;
         // 64-bit integers above 2^53 lose precision; metadata files do not hold such values.
-        case MI.INT64: out[i] = Number(le ? d.readBigInt64LE(o) : d.readBigInt64BE(o)); break;
-        case MI.UINT64: out[i] = Number(le ? d.readBigUInt64LE(o) : d.readBigUInt64BE(o)); break;
+        case MI.INT64:
+          out[i] = Number(le ? d.readBigInt64LE(o) : d.readBigInt64BE(o));
+          break;
+        case MI.UINT64:
+          out[i] = Number(le ? d.readBigUInt64LE(o) : d.readBigUInt64BE(o));
+          break;
       }
     }
     return out;
@@ -222,7 +277,9 @@ export function readMat(buf: Buffer, options: ReadMatOptions = {}): Record<strin
   }
   const endian = buf.subarray(126, 128).toString('latin1');
   if (endian !== 'IM' && endian !== 'MI') {
-    throw new MatError(`${src}: not a level-5 MAT-file (no endian indicator at byte 126${text.startsWith('MATLAB') ? '' : '; header does not start with "MATLAB"'})`);
+    throw new MatError(
+      `${src}: not a level-5 MAT-file (no endian indicator at byte 126${text.startsWith('MATLAB') ? '' : '; header does not start with "MATLAB"'})`,
+    );
   }
   const le = endian === 'IM';
   const r = new Reader(le, src, options.maxInflatedBytes ?? 2 ** 30);

@@ -156,7 +156,10 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
     await writeFile(join(o.out, 'labels', `${s}1.txt`), lines.map((l) => `${l}\n`).join(''));
     for (const c of sorted) counts[s][c] = requests.filter((q) => q.class === c && SPLIT_OF(q.index) === s).length;
   }
-  await writeFile(join(o.out, 'labels', 'labels_joint_anno.txt'), requests.map((q) => `${q.class}/${fileName(q.class, q.index, format)} ${q.class} \n`).join(''));
+  await writeFile(
+    join(o.out, 'labels', 'labels_joint_anno.txt'),
+    requests.map((q) => `${q.class}/${fileName(q.class, q.index, format)} ${q.class} \n`).join(''),
+  );
   await writeFile(join(o.out, 'captions.jsonl'), captions.map((c) => `${c}\n`).join(''));
   return { root: o.out, classes: sorted, images: total, counts };
 }
@@ -171,7 +174,10 @@ export async function writeContactSheet(textures: SynthTexture[], path: string, 
   const H = rows * (tile + labelH + 4);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const labels = textures
-    .map((t, i) => `<text x="${(i % columns) * (tile + 4) + 4}" y="${Math.floor(i / columns) * (tile + labelH + 4) + tile + 17}" font-family="sans-serif" font-size="15">${esc(t.class)}</text>`)
+    .map(
+      (t, i) =>
+        `<text x="${(i % columns) * (tile + 4) + 4}" y="${Math.floor(i / columns) * (tile + labelH + 4) + tile + 17}" font-family="sans-serif" font-size="15">${esc(t.class)}</text>`,
+    )
     .join('');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${labels}</svg>`);
   const tiles = await Promise.all(
@@ -189,6 +195,9 @@ export async function writeContactSheet(textures: SynthTexture[], path: string, 
   }));
   composites.push({ input: svg, left: 0, top: 0 });
   // A 256-colour palette keeps the committed sheet small; it is for looking at, not for measuring.
-  const flat = await sharp({ create: { width: W, height: H, channels: 3, background: '#ffffff' } }).composite(composites).png().toBuffer();
+  const flat = await sharp({ create: { width: W, height: H, channels: 3, background: '#ffffff' } })
+    .composite(composites)
+    .png()
+    .toBuffer();
   await sharp(flat).png({ palette: true, colours: 256, dither: 0.5 }).toFile(path);
 }

@@ -62,7 +62,11 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const normalized = descr === '<f4' || descr === '|u1' || descr === '|i1' ? descr : descr.replace(/^=/, '<');
   const dt = DTYPES[normalized];
   if (!dt) {
-    const hint = descr.startsWith('>') ? ' (big-endian: use x.astype("<f4"))' : descr.startsWith('|O') ? ' (object arrays, e.g. ragged lists, cannot be read)' : '';
+    const hint = descr.startsWith('>')
+      ? ' (big-endian: use x.astype("<f4"))'
+      : descr.startsWith('|O')
+        ? ' (object arrays, e.g. ragged lists, cannot be read)'
+        : '';
     throw new InputError(`${where}: dtype ${descr} is not supported${hint}; use float32, float64 or integers`);
   }
   const shape = shapeText
@@ -75,7 +79,9 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const dataStart = start + headerLen;
   const need = count * dt.bytes;
   if (buf.length - dataStart < need) {
-    throw new InputError(`${where}: holds ${buf.length - dataStart} data bytes, but shape (${shape.join(', ')}) × ${descr} needs ${need}: the file is truncated`);
+    throw new InputError(
+      `${where}: holds ${buf.length - dataStart} data bytes, but shape (${shape.join(', ')}) × ${descr} needs ${need}: the file is truncated`,
+    );
   }
   // Copy into a fresh, aligned buffer: the file buffer's offset is rarely a multiple of 8.
   const copy = new ArrayBuffer(need);

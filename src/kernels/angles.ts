@@ -58,12 +58,7 @@ export interface ClassAngles {
  * For each class, the subspace of R^d spanned by its embeddings (rows of `x` with that label); for
  * each pair of classes, the full spectrum of principal angles between them.
  */
-export async function classSubspaceAngles(
-  x: Matrix,
-  labels: Uint32Array,
-  classNames: string[],
-  options: ClassAnglesOptions = {},
-): Promise<ClassAngles> {
+export async function classSubspaceAngles(x: Matrix, labels: Uint32Array, classNames: string[], options: ClassAnglesOptions = {}): Promise<ClassAngles> {
   checkShape(x, 'embeddings');
   if (options.rank !== undefined && options.energy !== undefined) {
     throw new UsageError('give a rank or an energy fraction, not both');
@@ -126,7 +121,9 @@ export function anglesToCsv(r: ClassAngles): string {
   for (const s of r.spectra) {
     const mean = s.angles.reduce((acc, v) => acc + v, 0) / Math.max(1, s.angles.length);
     rows.push(
-      [csvField(r.classes[s.a]), csvField(r.classes[s.b]), s.angles[0] * DEG, mean * DEG, s.angles[s.angles.length - 1] * DEG, r.ranks[s.a], r.ranks[s.b]].join(','),
+      [csvField(r.classes[s.a]), csvField(r.classes[s.b]), s.angles[0] * DEG, mean * DEG, s.angles[s.angles.length - 1] * DEG, r.ranks[s.a], r.ranks[s.b]].join(
+        ',',
+      ),
     );
   }
   return rows.join('\n') + '\n';

@@ -129,9 +129,7 @@ export async function evaluateProbe(
   }
   const n = x.length / model.dim;
   const y = labelArray(labels, n, 'test labels');
-  const e = await callNative(options, (cancel) =>
-    addon().evaluateProbe(model.weights, model.bias, model.classes, model.dim, x, n, y, options.threads, cancel),
-  );
+  const e = await callNative(options, (cancel) => addon().evaluateProbe(model.weights, model.bias, model.classes, model.dim, x, n, y, options.threads, cancel));
   return {
     acc1: e.acc1,
     acc5: e.acc5,

@@ -124,9 +124,7 @@ export function summaryToJson(s: DiagramSummary, withCurves = true): Record<stri
       sigma: s.image.sigma,
       weight_power: s.image.weightPower,
       shape: s.image.shape,
-      values: Array.from({ length: s.image.shape[0] }, (_, i) =>
-        Array.from(s.image.values.subarray(i * s.image.shape[1], (i + 1) * s.image.shape[1])),
-      ),
+      values: Array.from({ length: s.image.shape[0] }, (_, i) => Array.from(s.image.values.subarray(i * s.image.shape[1], (i + 1) * s.image.shape[1]))),
     },
   };
 }

@@ -75,7 +75,8 @@ const TWO_POW_32 = 4294967296;
  * the keyed hashes of counters 2j and 2j + 1. Any slice can be computed independently.
  */
 export function standardNormal(key: NoiseKey, count: number, offset = 0, out = new Float32Array(count)): Float32Array {
-  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(offset) || offset < 0) throw new NoiseError('noise: count and offset must be non-negative integers');
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(offset) || offset < 0)
+    throw new NoiseError('noise: count and offset must be non-negative integers');
   if (offset + count > 2 ** 32) throw new NoiseError('noise: at most 2^32 values per image');
   const [k0, k1] = noiseKeyWords(key);
   for (let i = 0; i < count; ) {
@@ -145,9 +146,15 @@ export function addGaussianNoise(tensor: Float32Array, shape: TensorShape, image
 }
 
 /** Noisy copy of a batch of CHW tensors laid end to end; image k uses `imageIds[k]`. */
-export function addGaussianNoiseBatch(batch: Float32Array, shape: TensorShape, imageIds: ReadonlyArray<string | number>, options: GaussianNoiseOptions): Float32Array {
+export function addGaussianNoiseBatch(
+  batch: Float32Array,
+  shape: TensorShape,
+  imageIds: ReadonlyArray<string | number>,
+  options: GaussianNoiseOptions,
+): Float32Array {
   const per = shape.channels * shape.height * shape.width;
-  if (batch.length !== per * imageIds.length) throw new NoiseError(`noise: batch has ${batch.length} values, ${imageIds.length} images of ${per} need ${per * imageIds.length}`);
+  if (batch.length !== per * imageIds.length)
+    throw new NoiseError(`noise: batch has ${batch.length} values, ${imageIds.length} images of ${per} need ${per * imageIds.length}`);
   const out = new Float32Array(batch.length);
   imageIds.forEach((id, k) => out.set(addGaussianNoise(batch.subarray(k * per, (k + 1) * per), shape, id, options), k * per));
   return out;

@@ -25,9 +25,16 @@ export function gaussianNoiseTransform(
   return {
     spec: full,
     apply(tensor, item) {
-      tensor.set(addGaussianNoise(tensor, shape, idOf(item), { sigma: spec.sigma, seed: spec.seed, space: spec.space, mean: preprocess.mean, std: preprocess.std }));
+      tensor.set(
+        addGaussianNoise(tensor, shape, idOf(item), { sigma: spec.sigma, seed: spec.seed, space: spec.space, mean: preprocess.mean, std: preprocess.std }),
+      );
     },
-    portable: { kind: 'gaussian-noise', noise: { sigma: spec.sigma, space: spec.space, seed: spec.seed }, preprocess: { size: preprocess.size, mean: preprocess.mean, std: preprocess.std }, idOf },
+    portable: {
+      kind: 'gaussian-noise',
+      noise: { sigma: spec.sigma, space: spec.space, seed: spec.seed },
+      preprocess: { size: preprocess.size, mean: preprocess.mean, std: preprocess.std },
+      idOf,
+    },
   };
 }
 

@@ -26,7 +26,7 @@ export function accuracyFigure(input: ReportInput): Figure {
     [...ls].sort((a, b) => a.sigma - b.sigma).map((l) => ({ x: l.sigma, y: l[key] }));
   series.push({ label: 'zero-shot top-1', style: style(0), points: pts(zeroshot, 'acc1') });
   series.push({ label: 'zero-shot top-5', style: style(0, 'square'), dash: '5 3', points: pts(zeroshot, 'acc5') });
-  if (probe && probe.length) {
+  if (probe?.length) {
     series.push({ label: 'linear probe top-1', style: style(1, 'triangle'), points: pts(probe, 'acc1') });
     series.push({ label: 'linear probe top-5', style: style(1, 'diamond'), dash: '5 3', points: pts(probe, 'acc5') });
   }
@@ -142,8 +142,17 @@ export function distanceFigure(input: ReportInput): Figure {
   const series: LineSeries[] = [];
   for (const dim of [...new Set(rows.map((r) => r.dim))].sort((a, b) => a - b)) {
     const mine = rows.filter((r) => r.dim === dim).sort((a, b) => a.sigma - b.sigma);
-    series.push({ label: `H${dim} bottleneck`, style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1), points: mine.map((r) => ({ x: r.sigma, y: r.bottleneck })) });
-    series.push({ label: `H${dim} 1-Wasserstein`, style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1, 'square'), dash: '5 3', points: mine.map((r) => ({ x: r.sigma, y: r.wasserstein1 })) });
+    series.push({
+      label: `H${dim} bottleneck`,
+      style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1),
+      points: mine.map((r) => ({ x: r.sigma, y: r.bottleneck })),
+    });
+    series.push({
+      label: `H${dim} 1-Wasserstein`,
+      style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1, 'square'),
+      dash: '5 3',
+      points: mine.map((r) => ({ x: r.sigma, y: r.wasserstein1 })),
+    });
   }
   return {
     id: 'distance-vs-sigma',

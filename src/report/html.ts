@@ -44,7 +44,9 @@ export function renderReport(input: ReportInput): string {
   const data = m.dataset.synthetic ? `synthetic textures (seed ${m.dataset.synthetic.seed})` : m.dataset.format;
   const title = `clip-topo report: ${m.model.name} on ${data} (${m.dataset.split})`;
   const nav = SECTIONS.map(([id, name]) => `<li><a href="#${id}">${esc(name)}</a></li>`).join('');
-  const body = SECTIONS.map(([id, name, render]) => `<section id="${id}" data-section="${id}">\n<h2>${esc(name)}</h2>\n${render(input)}\n</section>`).join('\n');
+  const body = SECTIONS.map(([id, name, render]) => `<section id="${id}" data-section="${id}">\n<h2>${esc(name)}</h2>\n${render(input)}\n</section>`).join(
+    '\n',
+  );
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

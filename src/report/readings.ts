@@ -25,17 +25,27 @@ function change(name: string, levels: { sigma: number; value: number }[], digits
 }
 
 export function accuracyReading(zeroshot: LevelAccuracy[], probe: LevelAccuracy[] | null): string {
-  const zs = change('Zero-shot top-1', zeroshot.map((l) => ({ sigma: l.sigma, value: l.acc1 })), 2);
+  const zs = change(
+    'Zero-shot top-1',
+    zeroshot.map((l) => ({ sigma: l.sigma, value: l.acc1 })),
+    2,
+  );
   if (!probe || probe.length === 0) return `${zs}.`;
-  const p = change('the linear probe', probe.map((l) => ({ sigma: l.sigma, value: l.acc1 })), 2);
+  const p = change(
+    'the linear probe',
+    probe.map((l) => ({ sigma: l.sigma, value: l.acc1 })),
+    2,
+  );
   return `${zs}; ${p}.`;
 }
 
 export function confusionReading(level: LevelAccuracy, classes: string[]): string {
   let best = { i: -1, j: -1, n: 0 };
-  level.confusion.forEach((row, i) => row.forEach((n, j) => {
-    if (i !== j && n > best.n) best = { i, j, n };
-  }));
+  level.confusion.forEach((row, i) =>
+    row.forEach((n, j) => {
+      if (i !== j && n > best.n) best = { i, j, n };
+    }),
+  );
   const recall = `mean per-class recall is ${num(level.mean_per_class_recall, 2)}`;
   if (best.i < 0) return `At σ = ${sigmaText(level.sigma)} no image is misclassified; ${recall}.`;
   const rowTotal = level.confusion[best.i].reduce((s, v) => s + v, 0);
@@ -43,7 +53,11 @@ export function confusionReading(level: LevelAccuracy, classes: string[]): strin
 }
 
 export function lossReading(loss: LevelLoss[]): string {
-  return `${change('The CLIP loss', loss.map((l) => ({ sigma: l.sigma, value: l.loss })), 2)}.`;
+  return `${change(
+    'The CLIP loss',
+    loss.map((l) => ({ sigma: l.sigma, value: l.loss })),
+    2,
+  )}.`;
 }
 
 /**

@@ -50,9 +50,20 @@ export function summarySection(input: ReportInput): string {
 
   const facts: Cell[][] = [
     ['model', `${m.model.name} (embedding dimension ${m.model.embed_dim}, logit scale ${num(m.model.logit_scale, 2)})`],
-    ['dataset', `${m.dataset.format} at ${m.dataset.root}, split ${m.dataset.split}${m.dataset.partition === null ? '' : ` (partition ${m.dataset.partition})`}, ${m.dataset.classes.length} classes, ${m.dataset.counts.reduce((a, b) => a + b, 0)} images`],
-    ['noise', `${m.noise.kind}, σ ∈ {${m.noise.levels.map(sigmaText).join(', ')}} in ${m.noise.space === 'pixel' ? '[0, 1] pixel space (clipped)' : 'CLIP-normalised input space'}`],
-    ['seeds', Object.entries(m.seeds).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'dataset',
+      `${m.dataset.format} at ${m.dataset.root}, split ${m.dataset.split}${m.dataset.partition === null ? '' : ` (partition ${m.dataset.partition})`}, ${m.dataset.classes.length} classes, ${m.dataset.counts.reduce((a, b) => a + b, 0)} images`,
+    ],
+    [
+      'noise',
+      `${m.noise.kind}, σ ∈ {${m.noise.levels.map(sigmaText).join(', ')}} in ${m.noise.space === 'pixel' ? '[0, 1] pixel space (clipped)' : 'CLIP-normalised input space'}`,
+    ],
+    [
+      'seeds',
+      Object.entries(m.seeds)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
     ['created', `${m.created} by ${m.tool.name} ${m.tool.version} (${m.schema})`],
     ['cache', `${m.cache.dir ?? 'temporary (removed after the run)'}; reused: ${m.cache.reused.length ? m.cache.reused.join(', ') : 'nothing'}`],
   ];
@@ -72,11 +83,17 @@ export function summarySection(input: ReportInput): string {
 export function embeddingsSection(input: ReportInput): string {
   const d = input.metrics.dataset;
   const rows: Cell[][] = d.classes.map((c, k) => [c, String(d.counts[k] ?? 0)]);
-  const synth = d.synthetic ? ` Synthetic textures made by this run (seed ${d.synthetic.seed}, ${d.synthetic.per_class} per class, ${d.synthetic.size} px).` : '';
+  const synth = d.synthetic
+    ? ` Synthetic textures made by this run (seed ${d.synthetic.seed}, ${d.synthetic.per_class} per class, ${d.synthetic.size} px).`
+    : '';
   return [
     `<p>${esc(`${d.counts.reduce((a, b) => a + b, 0)} images of the ${d.split} split embedded, ${d.train_images} training images for the probe, ${d.classes.length} classes.${synth}`)}</p>`,
     `<h3>Skipped files (${d.skipped.length})</h3>`,
-    htmlTable(['file', 'reason', 'found by'], d.skipped.map((s) => [s.path, s.reason, s.where]), { id: 'skipped' }),
+    htmlTable(
+      ['file', 'reason', 'found by'],
+      d.skipped.map((s) => [s.path, s.reason, s.where]),
+      { id: 'skipped' },
+    ),
     '<details><summary>Images per class</summary>',
     htmlTable(['class', 'images'], rows, { id: 'class-counts' }),
     '</details>',
@@ -84,14 +101,20 @@ export function embeddingsSection(input: ReportInput): string {
 }
 
 function accuracyRows(name: string, ls: LevelAccuracy[]): Cell[][] {
-  return [...ls].sort((a, b) => a.sigma - b.sigma).map((l) => [name, sigmaText(l.sigma), String(l.images), num(l.acc1, 4), num(l.acc5, 4), num(l.mean_per_class_recall, 4)]);
+  return [...ls]
+    .sort((a, b) => a.sigma - b.sigma)
+    .map((l) => [name, sigmaText(l.sigma), String(l.images), num(l.acc1, 4), num(l.acc5, 4), num(l.mean_per_class_recall, 4)]);
 }
 
 export function accuracySection(input: ReportInput): string {
   const a = input.metrics.accuracy;
   const rows = [...accuracyRows('zero-shot', a.zeroshot), ...accuracyRows('linear probe', a.probe ?? [])];
   const confusion = fig.confusionFigure(input);
-  const settings = a.probe_settings ? Object.entries(a.probe_settings).map(([k, v]) => `${k} = ${String(v)}`).join(', ') : 'no linear probe in this run';
+  const settings = a.probe_settings
+    ? Object.entries(a.probe_settings)
+        .map(([k, v]) => `${k} = ${String(v)}`)
+        .join(', ')
+    : 'no linear probe in this run';
   return [
     figure(fig.accuracyFigure(input)),
     htmlTable(['method', 'σ', 'images', 'top-1', 'top-5', 'mean per-class recall'], rows, { id: 'accuracy' }),
@@ -101,12 +124,10 @@ export function accuracySection(input: ReportInput): string {
 }
 
 export function lossSection(input: ReportInput): string {
-  const rows: Cell[][] = [...input.metrics.loss].sort((a, b) => a.sigma - b.sigma)
+  const rows: Cell[][] = [...input.metrics.loss]
+    .sort((a, b) => a.sigma - b.sigma)
     .map((l) => [sigmaText(l.sigma), num(l.loss, 4), num(l.image_to_text, 4), num(l.text_to_image, 4), String(l.batches), String(l.batch_size)]);
-  return [
-    figure(fig.lossFigure(input)),
-    htmlTable(['σ', 'loss', 'image → text', 'text → image', 'batches', 'batch size'], rows, { id: 'loss' }),
-  ].join('\n');
+  return [figure(fig.lossFigure(input)), htmlTable(['σ', 'loss', 'image → text', 'text → image', 'batches', 'batch size'], rows, { id: 'loss' })].join('\n');
 }
 
 export function mapsSection(input: ReportInput): string {
@@ -120,7 +141,9 @@ export function mapsSection(input: ReportInput): string {
     String(m.info.classes.length),
     String(m.info.seed),
     // Derived parameters (an adapted perplexity) carry 16 digits nobody reads; full values are in metrics.json.
-    Object.entries(m.info.params).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`).join(', '),
+    Object.entries(m.info.params)
+      .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v}`)
+      .join(', '),
     num(m.info.trustworthiness, 4),
     m.info.file,
   ]);
@@ -150,17 +173,28 @@ export function diagramsSection(input: ReportInput): string {
   const d = input.metrics.diagrams;
   const rows: Cell[][] = [];
   for (const l of d.global) {
-    l.stats.forEach((s, dim) => rows.push([
-      sigmaText(l.sigma), String(l.points), num(l.sample_radius, 4), `H${dim}`, String(s.finite), String(s.essential),
-      num(s.total_persistence, 4), num(s.max_persistence, 4), num(s.entropy, 4),
-    ]));
+    l.stats.forEach((s, dim) =>
+      rows.push([
+        sigmaText(l.sigma),
+        String(l.points),
+        num(l.sample_radius, 4),
+        `H${dim}`,
+        String(s.finite),
+        String(s.essential),
+        num(s.total_persistence, 4),
+        num(s.max_persistence, 4),
+        num(s.entropy, 4),
+      ]),
+    );
   }
   return [
     `<p>${esc(`Vietoris–Rips diagrams of all embeddings per level (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class bar statistics are in tables/diagram_stats.csv, the diagrams themselves in diagrams/.`)}</p>`,
     '<div class="grid3">',
     ...fig.diagramFigures(input).map(figure),
     '</div>',
-    htmlTable(['σ', 'points', 'sample radius', 'dim', 'finite bars', 'essential', 'total persistence', 'max persistence', 'entropy (nats)'], rows, { id: 'bar-stats' }),
+    htmlTable(['σ', 'points', 'sample radius', 'dim', 'finite bars', 'essential', 'total persistence', 'max persistence', 'entropy (nats)'], rows, {
+      id: 'bar-stats',
+    }),
   ].join('\n');
 }
 
@@ -174,7 +208,14 @@ function matching(m: Matching | undefined): string {
 
 export function distancesSection(input: ReportInput): string {
   const g = [...input.metrics.distances.global].sort((a, b) => a.dim - b.dim || a.sigma - b.sigma);
-  const rows: Cell[][] = g.map((r: GlobalDistance) => [sigmaText(r.sigma), `H${r.dim}`, num(r.bottleneck, 4), num(r.wasserstein1, 4), r.finite_only ? 'yes' : 'no', matching(r.largest)]);
+  const rows: Cell[][] = g.map((r: GlobalDistance) => [
+    sigmaText(r.sigma),
+    `H${r.dim}`,
+    num(r.bottleneck, 4),
+    num(r.wasserstein1, 4),
+    r.finite_only ? 'yes' : 'no',
+    matching(r.largest),
+  ]);
   // Per class: one row per class, one column per (dim, σ) — 47 × 6 cells reads better than 282 rows.
   const pc = input.metrics.distances.per_class;
   const keys = [...new Set(pc.map((r) => `${r.dim}|${r.sigma}`))]
@@ -207,7 +248,8 @@ export function topologySection(input: ReportInput): string {
 }
 
 export function summariesSection(input: ReportInput): string {
-  const rows: Cell[][] = [...input.metrics.summaries].sort((a, b) => a.sigma - b.sigma || a.dim - b.dim)
+  const rows: Cell[][] = [...input.metrics.summaries]
+    .sort((a, b) => a.sigma - b.sigma || a.dim - b.dim)
     .map((s) => [sigmaText(s.sigma), `H${s.dim}`, String(s.bars), num(s.entropy_log2, 4), num(s.mean_persistence, 4)]);
   return htmlTable(['σ', 'dim', 'bars', 'persistent entropy (bits)', 'mean persistence'], rows, { id: 'summaries' });
 }

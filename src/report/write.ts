@@ -14,7 +14,11 @@ import { renderReport } from './html.js';
  */
 export function assertJsonSafe(value: unknown, path = 'metrics'): void {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InputError(`${path} is ${value}: metrics.json cannot hold NaN or Infinity (essential deaths are null, undefined correlations are null)`, 'ERR_REPORT');
+    if (!Number.isFinite(value))
+      throw new InputError(
+        `${path} is ${value}: metrics.json cannot hold NaN or Infinity (essential deaths are null, undefined correlations are null)`,
+        'ERR_REPORT',
+      );
   } else if (ArrayBuffer.isView(value)) {
     throw new InputError(`${path} is a typed array: metrics.json holds plain arrays only`, 'ERR_REPORT');
   } else if (Array.isArray(value)) {

@@ -135,7 +135,13 @@ export class EmbeddingStore {
   }
 
   /** Assembles all batches into embeddings.npy, labels.npy and manifest.json, then drops parts/. */
-  async finish(meta: { model: Record<string, unknown>; preprocess: unknown; noise: unknown; classes: string[]; listingSkipped?: { path: string; reason: string }[] }): Promise<Manifest> {
+  async finish(meta: {
+    model: Record<string, unknown>;
+    preprocess: unknown;
+    noise: unknown;
+    classes: string[];
+    listingSkipped?: { path: string; reason: string }[];
+  }): Promise<Manifest> {
     const batches = Math.ceil(this.items.length / this.batchSize);
     const chunks: Float32Array[] = [];
     const items: Manifest['items'] = [];
@@ -156,7 +162,13 @@ export class EmbeddingStore {
       o += c.length;
     }
     await writeAtomic(join(this.dir, 'embeddings.npy'), encodeNpy(all, [items.length, dim]));
-    await writeAtomic(join(this.dir, 'labels.npy'), encodeNpy(Int32Array.from(items, (i) => i.label), [items.length]));
+    await writeAtomic(
+      join(this.dir, 'labels.npy'),
+      encodeNpy(
+        Int32Array.from(items, (i) => i.label),
+        [items.length],
+      ),
+    );
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       key: this.key,
@@ -185,7 +197,9 @@ export class EmbeddingStore {
 export async function hashFiles(paths: string[]): Promise<string[]> {
   return mapLimit(paths, 8, async (p) => {
     try {
-      return createHash('sha256').update(await readFile(p)).digest('hex');
+      return createHash('sha256')
+        .update(await readFile(p))
+        .digest('hex');
     } catch {
       return '';
     }

@@ -20,8 +20,18 @@ import {
 import { rng } from './rng.js';
 
 export const SAMPLE_CLASSES = [
-  'banded', 'blotchy', 'braided', 'bubbly', 'bumpy', 'chequered',
-  'cobwebbed', 'cracked', 'crosshatched', 'crystalline', 'dotted', 'polka-dotted',
+  'banded',
+  'blotchy',
+  'braided',
+  'bubbly',
+  'bumpy',
+  'chequered',
+  'cobwebbed',
+  'cracked',
+  'crosshatched',
+  'crystalline',
+  'dotted',
+  'polka-dotted',
 ];
 
 function gauss(r: () => number): number {
@@ -155,7 +165,8 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
   const minDeg = classes.map(() => new Array<number>(c).fill(0));
   for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) minDeg[i][j] = minDeg[j][i] = round(8 + 50 * r(), 3);
   const pairs: { a: string; b: string; min_deg: number; mean_deg: number }[] = [];
-  for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) pairs.push({ a: classes[i], b: classes[j], min_deg: minDeg[i][j], mean_deg: round(minDeg[i][j] + 25, 3) });
+  for (let i = 0; i < c; i++)
+    for (let j = i + 1; j < c; j++) pairs.push({ a: classes[i], b: classes[j], min_deg: minDeg[i][j], mean_deg: round(minDeg[i][j] + 25, 3) });
   pairs.sort((p, q) => p.min_deg - q.min_deg);
 
   const sample = Array.from({ length: Math.min(6, c) }, (_, k) => k * 2).filter((k) => k < c);

@@ -59,7 +59,7 @@ function taps(inSize: number, outSize: number, start: number, len: number): Taps
 
 function clip8(sum: number): number {
   const v = sum >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 /**
@@ -101,7 +101,9 @@ export function resampleBicubicCrop(
         const o = outRow + x * c;
         // All bands in one sweep over the taps (the hot loop of preprocessing).
         if (c === 3) {
-          let s0 = HALF, s1 = HALF, s2 = HALF;
+          let s0 = HALF,
+            s1 = HALF,
+            s2 = HALF;
           for (let t = 0; t < n; t++, p += 3) {
             const k = W[wo + t];
             // int32 throughout (|0): |Σ 255·w| < 2^31 for these kernels, and V8 keeps it in integer registers.
@@ -144,4 +146,3 @@ export function resampleBicubicCrop(
   }
   return out;
 }
-

@@ -31,10 +31,11 @@ const LEGEND_COL = 104;
 /** Largest finite birth or death over diagrams (0 when all are empty). */
 export function diagramMax(pairs: [number, number][][]): number {
   let m = 0;
-  for (const dim of pairs) for (const [b, d] of dim) {
-    if (Number.isFinite(b) && b > m) m = b;
-    if (Number.isFinite(d) && d > m) m = d;
-  }
+  for (const dim of pairs)
+    for (const [b, d] of dim) {
+      if (Number.isFinite(b) && b > m) m = b;
+      if (Number.isFinite(d) && d > m) m = d;
+    }
   return m;
 }
 

@@ -95,4 +95,3 @@ function colourBar(x: number, y: number, h: number, o: HeatmapOptions): string {
   parts.push('</g>');
   return parts.join('');
 }
-

@@ -41,7 +41,7 @@ export function lineChart(o: LineOptions): string {
   let yd: [number, number];
   if (o.yDomain) yd = o.yDomain;
   else if (!ey) yd = [0, 1];
-  else yd = niceDomain(ey[0] >= 0 ? 0 : ey[0], ey[1]);
+  else yd = niceDomain(Math.min(ey[0], 0), ey[1]);
   const y = linearScale(yd, [area.y + area.h, area.y]);
   const xTicks = o.xTicksAt?.map((v) => ({ value: v, label: sigmaText(v) }));
   const parts = [axes(area, x, y, { ...o, xTicks })];
@@ -51,7 +51,10 @@ export function lineChart(o: LineOptions): string {
     // Consecutive non-null points form one polyline; a null breaks it.
     let run: string[] = [];
     const flush = () => {
-      if (run.length > 1) parts.push(`<polyline class="mark" points="${run.join(' ')}" fill="none" stroke="${s.style.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+      if (run.length > 1)
+        parts.push(
+          `<polyline class="mark" points="${run.join(' ')}" fill="none" stroke="${s.style.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+        );
       run = [];
     };
     const dots: string[] = [];

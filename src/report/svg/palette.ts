@@ -14,8 +14,18 @@ export interface MarkStyle {
 
 /** Twelve hues chosen to stay apart on white and for the common colour-vision deficiencies in pairs with shape. */
 export const HUES = [
-  '#1f5fbf', '#e8730c', '#2a9d3a', '#d62f2f', '#8a4fc7', '#8c5a3c',
-  '#e052b0', '#5f5f5f', '#9a9a12', '#15a3bb', '#0b3d6e', '#c99700',
+  '#1f5fbf',
+  '#e8730c',
+  '#2a9d3a',
+  '#d62f2f',
+  '#8a4fc7',
+  '#8c5a3c',
+  '#e052b0',
+  '#5f5f5f',
+  '#9a9a12',
+  '#15a3bb',
+  '#0b3d6e',
+  '#c99700',
 ] as const;
 
 export const SHAPES: readonly Shape[] = ['circle', 'square', 'triangle', 'diamond'];
@@ -54,7 +64,5 @@ export function markerPath(shape: Shape, x: number, y: number, r: number, px: (v
 /** fill/stroke attributes for a marker style. */
 export function markerPaint(style: MarkStyle, opacity = 1): string {
   const o = opacity < 1 ? ` fill-opacity="${opacity}"` : '';
-  return style.hollow
-    ? `fill="none" stroke="${style.color}" stroke-width="1.2"`
-    : `fill="${style.color}"${o} stroke="${style.color}" stroke-width="0.4"`;
+  return style.hollow ? `fill="none" stroke="${style.color}" stroke-width="1.2"` : `fill="${style.color}"${o} stroke="${style.color}" stroke-width="0.4"`;
 }
