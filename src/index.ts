@@ -5,22 +5,18 @@ export type { Matrix } from './kernels/matrix.js';
 export {
   principalAngles,
   classSubspaceAngles,
-  anglesToJson,
-  anglesToCsv,
   type PrincipalAngles,
   type ClassAngles,
   type ClassAnglesOptions,
   type PairSpectrum,
 } from './kernels/angles.js';
+export { anglesToJson, anglesToCsv, type AnglesResult } from './io/angles_file.js';
 export {
   rips,
   ripsFromDistances,
   ripsFromEdges,
   ripsMemoryEstimate,
-  diagramsToJson,
-  diagramsToRipserText,
   type Diagrams,
-  type PersistenceDiagram,
   type RipsOptions,
   type RipsMetric,
 } from './kernels/rips.js';
@@ -77,18 +73,26 @@ export {
   type NoiseKey,
   type GaussianNoiseOptions,
 } from './noise/gaussian.js';
-export { gaussianNoiseTransform, imageIds, type NoiseSpec } from './noise/transform.js';
+export { gaussianNoiseTransform, imageIds, type NoiseSpec } from './clip/transform.js';
 export {
   bottleneck,
   wasserstein,
-  flattenDiagram,
-  type DiagramInput,
   type DistanceResult,
   type MatchedPair,
   type BottleneckOptions,
   type WassersteinOptions,
 } from './kernels/diagram_distance.js';
-export { readDiagramFile, readDiagramFiles, parseDiagramJson, parseDiagramText, type DiagramFile } from './io/diagram_file.js';
+export {
+  readDiagramFile,
+  readDiagramFiles,
+  parseDiagramJson,
+  parseDiagramText,
+  diagramsDocument,
+  diagramsToJson,
+  diagramsToRipserText,
+  type DiagramFile,
+} from './io/diagram_file.js';
+export { flattenDiagram, jsonPairs, sampleGuarantee, type DiagramInput, type Pair, type PersistenceDiagram } from './diagram.js';
 export { ClipTokenizer, defaultTokenizer, SOT, EOT, CONTEXT_LENGTH, type TokenizeOptions } from './clip/tokenizer.js';
 export {
   preprocessImage,

@@ -26,6 +26,13 @@ export function addon(): Addon {
   return cached;
 }
 
+/** The addon file that was loaded (for cache keys: results follow the code that made them). */
+export function addonFile(): string | undefined {
+  addon();
+  const require = createRequire(import.meta.url);
+  return Object.keys(require.cache).find((k) => k.endsWith('.node') && /clip-topo/.test(k));
+}
+
 export type ProgressFn = (stage: string, done: number, total: number) => void;
 
 export interface Hooks {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, InputError, UsageError } from '../src/errors.js';
 import { readMatrix } from '../src/io/npy.js';
 import { readLabels } from '../src/io/labels.js';
-import { anglesToCsv, classSubspaceAngles, principalAngles } from '../src/kernels/angles.js';
+import { anglesToCsv } from '../src/io/angles_file.js';
+import { classSubspaceAngles, principalAngles } from '../src/kernels/angles.js';
 import { fixture, runCli, tempDir, writeNpy } from './helpers/cli.js';
 
 interface PairCase {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadImageDataset } from '../src/data/images.js';
 import { BatchPreparer, prepareBatch } from '../src/clip/prepare.js';
-import { gaussianNoiseTransform, imageIds } from '../src/noise/transform.js';
+import { gaussianNoiseTransform, imageIds } from '../src/clip/transform.js';
 import { DEFAULT_SPEC } from '../src/clip/preprocess.js';
 import { embedDataset } from '../src/clip/pipeline.js';
 import { ensembleWeights, zeroShot } from '../src/clip/zeroshot.js';

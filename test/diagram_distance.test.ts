@@ -137,7 +137,7 @@ describe('diagram files', () => {
     });
     expect(Array.from(parseDiagramJson(doc, 'd.json', 0).pairs)).toEqual([0, Infinity, 0, 0.5]);
     expect(Array.from(parseDiagramJson(doc, 'd.json', 1).pairs)).toEqual([0.2, 0.3]);
-    expect(() => parseDiagramJson(doc, 'd.json')).toThrow(/choose one with --dim/);
+    expect(() => parseDiagramJson(doc, 'd.json')).toThrow(/choose one dimension/);
     expect(() => parseDiagramJson(doc, 'd.json', 2)).toThrow(/no diagram/);
     expect(() => parseDiagramJson('{"dim":1,"pairs":[[0.3,0.2]]}', 'e.json')).toThrow(/pair 0: death 0.2 < birth 0.3/);
   });
@@ -189,7 +189,7 @@ describe('clip-topo distance', () => {
       [[file('rev.txt', '0 1\n0.5 0.25\n'), b], /rev.txt line 2: death 0.25 < birth 0.5/, 1],
       [[file('neg.txt', '0 -inf\n'), b], /neg.txt line 1: death -inf/, 1],
       [[file('bad.txt', '0 1\n0.1\n'), b], /bad.txt line 2: expected two numbers/, 1],
-      [[multi, b], /choose one with --dim/, 2],
+      [[multi, b], /choose one dimension/, 2],
     ];
     for (const [args, re, code] of cases) {
       const r = await runCli(['distance', ...args]);

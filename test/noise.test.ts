@@ -73,11 +73,11 @@ describe('Gaussian noise', () => {
     const x = new Float32Array(N);
     for (let c = 0; c < 3; c++) x.fill((px - CLIP_MEAN[c]) / CLIP_STD[c], c * 224 * 224, (c + 1) * 224 * 224);
     const sigma = 0.08;
-    const y = addGaussianNoise(x, shape, 'p', { sigma, seed: 9, space: 'pixel' });
+    const y = addGaussianNoise(x, shape, 'p', { sigma, seed: 9, space: 'pixel', mean: CLIP_MEAN, std: CLIP_STD });
     const pix = Array.from(y, (v, i) => v * CLIP_STD[Math.floor(i / (224 * 224))] + CLIP_MEAN[Math.floor(i / (224 * 224))]);
     const st = stats(pix.map((p) => p - px));
     expect(Math.abs(st.std - sigma) / sigma).toBeLessThan(0.01);
-    const big = addGaussianNoise(x, shape, 'p', { sigma: 2, seed: 9, space: 'pixel' });
+    const big = addGaussianNoise(x, shape, 'p', { sigma: 2, seed: 9, space: 'pixel', mean: CLIP_MEAN, std: CLIP_STD });
     const pb = Array.from(big, (v, i) => v * CLIP_STD[Math.floor(i / (224 * 224))] + CLIP_MEAN[Math.floor(i / (224 * 224))]);
     expect(pb.reduce((a, b) => Math.min(a, b))).toBeGreaterThanOrEqual(-1e-5);
     expect(pb.reduce((a, b) => Math.max(a, b))).toBeLessThanOrEqual(1 + 1e-5);
@@ -88,5 +88,7 @@ describe('Gaussian noise', () => {
     expect(() => addGaussianNoise(new Float32Array(5), shape, 'a', { sigma: 1, seed: 0 })).toThrow(/needs 150528/);
     expect(() => addGaussianNoise(new Float32Array(N), shape, 'a', { sigma: -1, seed: 0 })).toThrow(/sigma/);
     expect(() => addGaussianNoise(new Float32Array(N), shape, 'a', { sigma: NaN, seed: 0 })).toThrow(/sigma/);
+    // Noise knows no model: pixel space needs the caller's normalisation.
+    expect(() => addGaussianNoise(new Float32Array(N), shape, 'a', { sigma: 1, seed: 0, space: 'pixel' })).toThrow(/mean and std/);
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { CancelledError, ClipTopoError } from '../src/errors.js';
-import { diagramsToRipserText, formatG, rips, ripsFromDistances, type Diagrams } from '../src/kernels/rips.js';
+import { diagramsToRipserText, formatG } from '../src/io/diagram_file.js';
+import { rips, ripsFromDistances, type Diagrams } from '../src/kernels/rips.js';
 import { BIN, fixture, runCli, tempDir, writeNpy } from './helpers/cli.js';
 
 interface Case {

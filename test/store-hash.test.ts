@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { mapLimit } from '../src/concurrency.js';
-import { hashFiles } from '../src/store/embeddings.js';
+import { hashFiles } from '../src/io/hash.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 
 describe('hashFiles', () => {

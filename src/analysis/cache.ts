@@ -1,12 +1,15 @@
 /**
- * Results of finished analysis steps, keyed by a hash of everything they depend on, so a rerun or a
- * resumed run reuses them. One JSON file per step and key, written atomically; typed arrays survive the trip.
+ * Results of finished analysis steps, keyed by a hash of everything they depend on — the code that
+ * computed them included — so a rerun or a resumed run reuses them, and a run of other code does not. One JSON file per step and key, written atomically; typed arrays survive the trip.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { canonical, writeAtomic } from '../store/embeddings.js';
+import { writeAtomic } from '../io/atomic.js';
+import { keyOf } from '../io/hash.js';
+import { codeVersion } from '../store/code-version.js';
+
+export { keyOf };
 
 type Typed = Float32Array | Float64Array | Int32Array | Uint32Array;
 const TYPED: Record<string, new (v: number[]) => Typed> = { Float32Array, Float64Array, Int32Array, Uint32Array };
@@ -28,10 +31,6 @@ function decode(_k: string, v: unknown): unknown {
   return v;
 }
 
-export function keyOf(parts: unknown): string {
-  return createHash('sha256').update(canonical(parts)).digest('hex');
-}
-
 export class StepCache {
   /** Steps answered from the cache in this run. */
   readonly reused: string[] = [];
@@ -39,10 +38,12 @@ export class StepCache {
   constructor(
     readonly dir: string,
     readonly read: boolean,
+    /** The code computing the steps (store/code-version.ts): results of other code are never reused. */
+    readonly code: string = codeVersion(),
   ) {}
 
   async run<T>(step: string, parts: unknown, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
-    const file = join(this.dir, `${step}-${keyOf(parts).slice(0, 24)}.json`);
+    const file = join(this.dir, `${step}-${keyOf({ code: this.code, step, parts }).slice(0, 24)}.json`);
     if (this.read) {
       try {
         const value = JSON.parse(await readFile(file, 'utf8'), decode) as T;

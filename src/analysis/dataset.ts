@@ -3,13 +3,14 @@
  * once into the cache (seed 0, the held-out seed the default model never saw in training).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { loadImageDataset } from '../data/images.js';
 import { writeSynthDataset } from '../data/synth.js';
 import type { Dataset } from '../data/types.js';
 import { nativeRenderer, synthClasses } from '../kernels/synth.js';
+import { codeVersion } from '../store/code-version.js';
 import { withLock } from '../store/lock.js';
 
 export const DEFAULT_SYNTH = { seed: 0, perClass: 120, size: 256 } as const;
@@ -35,7 +36,9 @@ async function makeSynth(
   await withLock(
     dir,
     async () => {
-      if (existsSync(join(dir, 'captions.jsonl'))) return;
+      // The set is made by code: another version or build of clip-topo draws it again.
+      const madeBy = join(dir, 'made-by.txt');
+      if (existsSync(join(dir, 'captions.jsonl')) && existsSync(madeBy) && (await readFile(madeBy, 'utf8')) === codeVersion()) return;
       // Written beside and renamed into place: a run killed half-way never leaves a half dataset under the real name.
       const tmp = `${dir}.tmp-${process.pid}`;
       await rm(tmp, { recursive: true, force: true });
@@ -49,6 +52,7 @@ async function makeSynth(
         signal,
         onProgress,
       });
+      await writeFile(join(tmp, 'made-by.txt'), codeVersion());
       await rm(dir, { recursive: true, force: true });
       await rename(tmp, dir);
     },

@@ -1,17 +1,19 @@
 /**
  * Step 1 of `analyze`: image embeddings of the analysed split, clean and at every noise level, plus the
- * clean train split for the probe. Each run lives in its own cache folder (resumable batch by batch) under
+ * clean train split for the probe and the class prompts. Each run lives in its own cache folder (resumable batch by batch) under
  * a lock, so concurrent analyses of the same cache take turns and reuse each other's work.
  */
 import { join } from 'node:path';
 
-import { embedDataset, type EmbeddedDataset } from '../clip/pipeline.js';
-import type { ModelCard } from '../clip/model.js';
+import { checkedSha256, type ModelCard } from '../clip/model.js';
+import { classifierWeights, embedDataset, type EmbeddedDataset } from '../clip/pipeline.js';
 import type { Dataset } from '../data/types.js';
-import { gaussianNoiseTransform, imageIds } from '../noise/transform.js';
+import { gaussianNoiseTransform, imageIds } from '../clip/transform.js';
 import type { NoiseSpace } from '../noise/gaussian.js';
 import { withLock } from '../store/lock.js';
-import { keyOf } from './cache.js';
+import { UsageError } from '../errors.js';
+import { keyOf, type StepCache } from './cache.js';
+import type { SkippedImage } from './types.js';
 
 export interface LevelEmbeddings {
   sigma: number;
@@ -67,4 +69,47 @@ export async function embedLevels(o: EmbedLevelsOptions): Promise<LevelEmbedding
     out.push({ sigma, run, where: `${o.name} ${sigma === 0 ? 'clean' : `σ=${sigma}`}` });
   }
   return out;
+}
+
+export interface StudyEmbeddings {
+  /** The analysed split, clean first, then each noise level. */
+  test: LevelEmbeddings[];
+  /** Clean train images for the probe; null when the dataset has none. */
+  train: LevelEmbeddings | null;
+  /** Each skipped file once, under the first run that met it. */
+  skipped: SkippedImage[];
+  dim: number;
+  /** Prompt-ensemble embedding of each class, C×dim. */
+  prompts: Float32Array;
+}
+
+/** Step 1 of `analyze`: every image embedding it needs and the class prompts' embeddings. */
+export async function embedStudy(
+  o: Omit<EmbedLevelsOptions, 'dataset' | 'name' | 'levels'> & {
+    test: Dataset;
+    train: Dataset | null;
+    split: string;
+    levels: number[];
+    root: string;
+    templates: string[];
+    onSkipped?: (f: SkippedImage) => void;
+  },
+  steps: StepCache,
+): Promise<StudyEmbeddings> {
+  const test = await embedLevels({ ...o, dataset: o.test, name: o.split, levels: o.levels });
+  const train = o.train ? (await embedLevels({ ...o, dataset: o.train, name: 'train', levels: [0] }))[0] : null;
+  const all = [...test, ...(train ? [train] : [])].flatMap((l) => l.run.manifest.skipped.map((f) => ({ ...f, where: l.where })));
+  // The same file is skipped at every level; list it once, under the first run that met it.
+  const skipped = all.filter((f, i) => all.findIndex((g) => g.path === f.path) === i);
+  for (const f of skipped) o.onSkipped?.(f);
+  const dim = test[0].run.manifest.dim;
+  if (dim === 0 || test[0].run.manifest.count === 0)
+    throw new UsageError(`analyze: none of the ${o.test.items.length} images in ${o.root} could be read (see the skipped files above)`);
+  const classes = o.test.classes;
+  const prompts = await steps.run('prompts', { text: await checkedSha256(o.card.textPath, o.card.textSha256), classes, templates: o.templates }, async () =>
+    classifierWeights(o.card, classes, o.templates, o.threads),
+  );
+  if (prompts.value.dim !== dim)
+    throw new UsageError(`analyze: the text graph gives ${prompts.value.dim}-d embeddings, the image graph ${dim}-d: the two graphs do not belong together`);
+  return { test, train, skipped, dim, prompts: prompts.value.weights };
 }

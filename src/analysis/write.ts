@@ -1,16 +1,20 @@
 /**
  * The data half of analyze's output folder: embeddings/*.npy (+ labels, class prompts, the Rips sample),
- * diagrams/*.json, maps/*.csv, then metrics.json, report.html and tables/*.csv through the report layer.
+ * diagrams/*.json and maps/*.csv, each file atomically. metrics.json, report.html and the tables are the
+ * report layer's, written after these by analyze.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { EmbeddedDataset } from '../clip/pipeline.js';
+import { jsonPairs } from '../diagram.js';
+import { writeAtomic } from '../io/atomic.js';
+import { csvField } from '../io/csv.js';
+import { diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
-import { writeReport } from '../report/write.js';
-import { writeAtomic } from '../store/embeddings.js';
-import { levelTag, type LevelEmbeddings } from './embeddings.js';
-import type { ReportInput } from './types.js';
+import type { StudyDiagrams } from './diagrams.js';
+import { type LevelEmbeddings, levelTag } from './embeddings.js';
+import type { AnalysisMetrics, MapFigure } from './types.js';
 
 export interface OutputData {
   test: LevelEmbeddings[];
@@ -19,31 +23,8 @@ export interface OutputData {
   prompts: Float32Array;
   dim: number;
   split: string;
-  sampleIndices: Uint32Array;
-  globalThresholds: number[];
-  /** [class][level][dim] → pairs. */
-  perClass: [number, number][][][][];
-  t0: number;
-}
-
-const jsonPairs = (pairs: [number, number][]) => pairs.map(([b, d]) => [b, Number.isFinite(d) ? d : null]);
-
-function diagramDoc(pairs: [number, number][][], extra: Record<string, unknown>): string {
-  return (
-    JSON.stringify({
-      format: 'clip-topo/diagrams@1',
-      metric: 'euclidean',
-      coeff: 2,
-      conventions: 'Vietoris–Rips; filtration value of an edge = its length (Ripser); zero-persistence pairs omitted; death null = essential',
-      ...extra,
-      diagrams: pairs.map((p, dim) => ({ dim, pairs: jsonPairs(p) })),
-    }) + '\n'
-  );
-}
-
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  diagrams: StudyDiagrams;
+  maps: MapFigure[];
 }
 
 async function npy(path: string, run: EmbeddedDataset): Promise<void> {
@@ -51,9 +32,9 @@ async function npy(path: string, run: EmbeddedDataset): Promise<void> {
   await writeAtomic(`${path}_labels.npy`, encodeNpy(run.labels, [run.labels.length]));
 }
 
-export async function writeOutputs(out: string, report: ReportInput, d: OutputData): Promise<string[]> {
+/** Writes the data files; returns their paths relative to `out`, in the order written. */
+export async function writeData(out: string, m: Pick<AnalysisMetrics, 'diagrams'>, d: OutputData): Promise<string[]> {
   const files: string[] = [];
-  const m = report.metrics;
   for (const sub of ['embeddings', 'diagrams/classes', 'maps']) await mkdir(join(out, sub), { recursive: true });
   for (const l of d.test) {
     const base = `embeddings/${d.split}_${levelTag(l.sigma)}`;
@@ -64,23 +45,20 @@ export async function writeOutputs(out: string, report: ReportInput, d: OutputDa
     await npy(join(out, 'embeddings/train_clean'), d.train.run);
     files.push('embeddings/train_clean.npy', 'embeddings/train_clean_labels.npy');
   }
+  const sample = d.diagrams.indices;
   await writeAtomic(join(out, 'embeddings/class_prompts.npy'), encodeNpy(d.prompts, [d.classes.length, d.dim]));
-  await writeAtomic(join(out, 'embeddings/rips_sample_indices.npy'), encodeNpy(d.sampleIndices, [d.sampleIndices.length]));
+  await writeAtomic(join(out, 'embeddings/rips_sample_indices.npy'), encodeNpy(sample, [sample.length]));
   await writeAtomic(join(out, 'embeddings/classes.txt'), d.classes.join('\n') + '\n');
   files.push('embeddings/class_prompts.npy', 'embeddings/rips_sample_indices.npy', 'embeddings/classes.txt');
 
   for (const [k, g] of m.diagrams.global.entries()) {
-    const t = d.globalThresholds[k];
-    await writeAtomic(
-      join(out, g.file),
-      diagramDoc(report.diagrams[k].pairs, {
-        sigma: g.sigma,
-        n: g.points,
-        maxdim: m.diagrams.maxdim,
-        threshold: Number.isFinite(t) ? t : null,
-        sample: { rows: 'embeddings/rips_sample_indices.npy', hausdorff_radius: g.sample_radius },
-      }),
+    const level = d.diagrams.global[k];
+    const doc = diagramsDocument(
+      { metric: m.diagrams.metric, threshold: level.threshold, maxdim: m.diagrams.maxdim, coeff: 2, n: g.points },
+      level.pairs.map((pairs, dim) => ({ dim, pairs })),
+      { sigma: g.sigma, sample: { rows: 'embeddings/rips_sample_indices.npy', hausdorff_radius: g.sample_radius } },
     );
+    await writeAtomic(join(out, g.file), JSON.stringify(doc) + '\n');
     files.push(g.file);
   }
   for (const [k, l] of d.test.entries()) {
@@ -88,22 +66,19 @@ export async function writeOutputs(out: string, report: ReportInput, d: OutputDa
       format: 'clip-topo/class-diagrams@1',
       sigma: l.sigma,
       maxdim: m.diagrams.maxdim,
-      metric: 'euclidean',
+      metric: m.diagrams.metric,
       conventions: 'one Vietoris–Rips diagram set per class (all its embeddings at this level); death null = essential',
-      classes: d.classes.map((name, c) => ({ class: name, diagrams: d.perClass[c][k].map((p, dim) => ({ dim, pairs: jsonPairs(p) })) })),
+      classes: d.classes.map((name, c) => ({ class: name, diagrams: d.diagrams.perClass[c][k].map((p, dim) => ({ dim, pairs: jsonPairs(p) })) })),
     };
     const rel = `diagrams/classes/${levelTag(l.sigma)}.json`;
     await writeAtomic(join(out, rel), JSON.stringify(doc) + '\n');
     files.push(rel);
   }
-  for (const f of report.maps) {
+  for (const f of d.maps) {
     const rows = ['x,y,class,label'];
-    for (let i = 0; i < f.labels.length; i++) rows.push(`${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvCell(d.classes[f.labels[i]])},${f.labels[i]}`);
+    for (let i = 0; i < f.labels.length; i++) rows.push(`${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvField(d.classes[f.labels[i]])},${f.labels[i]}`);
     await writeAtomic(join(out, f.info.file), rows.join('\n') + '\n');
     files.push(f.info.file);
   }
-  m.timings.write = Math.round(performance.now() - d.t0 - Object.values(m.timings).reduce((a, b) => a + b, 0) * 1000) / 1000;
-  m.timings.total = Math.round(performance.now() - d.t0) / 1000;
-  files.push(...(await writeReport(out, report)).files);
   return files;
 }

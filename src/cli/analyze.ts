@@ -1,28 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-import { analyze, type AnalyzeProgress } from '../analyze.js';
+import { ANALYZE_DEFAULTS, type AnalyzeOptions, type AnalyzeProgress, analyze } from '../analyze.js';
 import { readTemplates } from '../clip/pipeline.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 
-interface AnalyzeFlags {
-  dataset?: string;
-  model?: string;
-  out: string;
-  noise: number[];
-  noiseSpace: 'normalized' | 'pixel';
-  split: string;
-  partition: number;
-  sampleClasses: number;
-  ripsPoints: number;
-  maxdim: number;
-  seed: number;
-  threads?: number;
-  cache: boolean;
-  batchSize: number;
-  templates?: string;
-  json?: boolean;
-}
+/** The flags as commander parses them: AnalyzeOptions, with the templates still a file name. */
+type AnalyzeFlags = Omit<AnalyzeOptions, 'templates'> & { templates?: string; json?: boolean };
 
 function levels(value: string): number[] {
   const out = value
@@ -69,6 +53,8 @@ function stepProgress() {
   };
 }
 
+const D = ANALYZE_DEFAULTS;
+
 export function registerAnalyze(program: Command, ctx: CliContext): void {
   program
     .command('analyze')
@@ -77,44 +63,29 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     )
     .option('--dataset <dir>', "DTD folder or image folder (default: clip-topo's synthetic texture set, seed 0)")
     .option('--model <dir>', 'CLIP model directory (default: $CLIP_TOPO_MODEL, else the packaged model)')
-    .option('--out <dir>', 'output folder; its cache/ makes reruns fast', 'clip-topo-report')
-    .option('--noise <levels>', 'comma-separated Gaussian noise levels σ', levels, [0.5, 1, 2])
+    .option('--out <dir>', 'output folder; its cache/ makes reruns fast', D.out)
+    .option('--noise <levels>', 'comma-separated Gaussian noise levels σ', levels, [...D.noise])
     .addOption(
       new Option('--noise-space <space>', "σ in CLIP's normalised input space, or in [0,1] pixels with clipping")
         .choices(['normalized', 'pixel'])
-        .default('normalized'),
+        .default(D.noiseSpace),
     )
-    .option('--split <name>', 'split to analyse', 'test')
-    .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
-    .option('--sample-classes <k>', 'classes in the sampled t-SNE/UMAP maps', positiveInt, 15)
-    .option('--rips-points <n>', 'farthest-point sample size for the split-wide Rips diagrams', positiveInt, 300)
-    .option('--maxdim <k>', 'highest homology dimension (0–2)', nonNegativeInt, 1)
-    .option('--seed <s>', 'seed of every random step (noise, maps, sampling)', nonNegativeInt, 0)
+    .option('--split <name>', 'split to analyse', D.split)
+    .option('--partition <k>', 'DTD partition 1–10', positiveInt, D.partition)
+    .option('--sample-classes <k>', 'classes in the sampled t-SNE/UMAP maps', positiveInt, D.sampleClasses)
+    .option('--rips-points <n>', 'farthest-point sample size for the split-wide Rips diagrams', positiveInt, D.ripsPoints)
+    .option('--maxdim <k>', 'highest homology dimension (0–2)', nonNegativeInt, D.maxdim)
+    .option('--seed <s>', 'seed of every random step (noise, maps, sampling)', nonNegativeInt, D.seed)
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
-    .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
+    .option('--batch-size <n>', 'images per inference batch', positiveInt, D.batchSize)
     .option('--templates <file>', 'prompt templates, one per line with "{}" for the class (default: the 8 CLIP DTD templates)')
     .option('--no-cache', 'recompute every step (the cache is neither read nor kept)')
     .option('--json', 'print metrics.json to stdout')
     .action(async (flags: AnalyzeFlags) => {
       const bar = stepProgress();
+      const { json, templates, ...rest } = flags;
       const result = await analyze(
-        {
-          dataset: flags.dataset,
-          model: flags.model,
-          out: flags.out,
-          noise: flags.noise,
-          noiseSpace: flags.noiseSpace,
-          split: flags.split,
-          partition: flags.partition,
-          sampleClasses: flags.sampleClasses,
-          ripsPoints: flags.ripsPoints,
-          maxdim: flags.maxdim,
-          seed: flags.seed,
-          threads: flags.threads,
-          cache: flags.cache,
-          batchSize: flags.batchSize,
-          templates: flags.templates ? await readTemplates(flags.templates) : undefined,
-        },
+        { ...rest, templates: templates ? await readTemplates(templates) : undefined },
         { signal: ctx.signal, onProgress: bar.update, onMessage: bar.line },
       ).finally(() => bar.clear());
       const m = result.metrics;
@@ -122,7 +93,7 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
       const acc = m.accuracy.zeroshot.map((z) => `${z.sigma === 0 ? 'clean' : `σ=${z.sigma}`} ${z.acc1.toFixed(3)}`).join(', ');
       bar.line(`zero-shot top-1: ${acc}`);
       bar.line(`wrote ${result.out}/report.html and metrics.json in ${m.timings.total.toFixed(1)} s`);
-      if (flags.json) process.stdout.write(JSON.stringify(m) + '\n');
+      if (json) process.stdout.write(JSON.stringify(m) + '\n');
       else process.stdout.write(`${result.out}/report.html\n`);
     });
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 
 import { readLabels } from '../io/labels.js';
 import { readMatrix } from '../io/npy.js';
-import { anglesToCsv, anglesToJson, classSubspaceAngles } from '../kernels/angles.js';
+import { anglesToCsv, anglesToJson } from '../io/angles_file.js';
+import { classSubspaceAngles } from '../kernels/angles.js';
 import { InputError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { fraction, positiveInt } from './options.js';

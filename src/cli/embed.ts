@@ -9,7 +9,7 @@ import { embedDataset, readTemplates, zeroShotEval } from '../clip/pipeline.js';
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
 import { loadImageDataset } from '../data/images.js';
 import { ClipTopoError } from '../errors.js';
-import { gaussianNoiseTransform, imageIds } from '../noise/transform.js';
+import { gaussianNoiseTransform, imageIds } from '../clip/transform.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 import { rateProgress } from './rate.js';

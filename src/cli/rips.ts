@@ -4,16 +4,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { readDistanceCsv, readPointCloudCsv } from '../io/pointcloud.js';
 import { readMatrix } from '../io/npy.js';
-import {
-  diagramsToJson,
-  diagramsToRipserText,
-  rips,
-  ripsFromDistances,
-  ripsMemoryEstimate,
-  sampleGuarantee,
-  type Diagrams,
-  type RipsMetric,
-} from '../kernels/rips.js';
+import { sampleGuarantee } from '../diagram.js';
+import { diagramsToJson, diagramsToRipserText } from '../io/diagram_file.js';
+import { rips, ripsFromDistances, ripsMemoryEstimate, type Diagrams, type RipsMetric } from '../kernels/rips.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 import { writeOutput } from './output.js';

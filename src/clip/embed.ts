@@ -9,33 +9,11 @@ import { CancelledError, InputError } from '../errors.js';
 import type { ImageTower, TextTower } from './model.js';
 import type { PreprocessSpec } from './preprocess.js';
 import { BatchPreparer, prepareBatch, type PreparedBatch } from './prepare.js';
+import type { ClipTokenizer } from './tokenizer.js';
+import type { ImageItem, TensorTransform } from './transform.js';
 
 export { prepareBatch, type PreparedBatch };
-import type { ClipTokenizer } from './tokenizer.js';
-
-/** One image to embed; `label` is the class index (the dataset's business, carried through). */
-export interface ImageItem {
-  path: string;
-  label?: number;
-}
-
-/** A perturbation of the preprocessed CHW tensor (e.g. seeded noise); `spec` goes into cache keys. */
-export interface TensorTransform {
-  spec: unknown;
-  apply(tensor: Float32Array, item: ImageItem, index: number): void;
-  /**
-   * The same transform as plain data, if it has one, so that the preparation workers can apply it
-   * themselves (off the main thread, where inference runs): seeded noise and the id of every image.
-   */
-  portable?: PortableTransform;
-}
-
-export interface PortableTransform {
-  kind: 'gaussian-noise';
-  noise: { sigma: number; space: 'normalized' | 'pixel'; seed: number };
-  preprocess: { size: number; mean: readonly number[]; std: readonly number[] };
-  idOf: (item: { path: string }) => string;
-}
+export type { ImageItem, PortableTransform, TensorTransform } from './transform.js';
 
 /** Normalises each row of an n×d matrix in place (a zero row stays zero). */
 export function l2NormalizeRows(x: Float32Array, d: number): Float32Array {

@@ -5,7 +5,6 @@
  * and output names are read from the graphs; anything unexpected is an error naming what was expected
  * and what was found.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
 import { InputError, UsageError } from '../errors.js';
-import { sha256File } from '../io/hash.js';
+import { sha256File, sha256Hex } from '../io/hash.js';
 import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from './preprocess.js';
 import { ClipTokenizer, CONTEXT_LENGTH, DEFAULT_VOCAB } from './tokenizer.js';
 
@@ -105,7 +104,7 @@ function loadOwn(dir: string): ModelCard {
     tokenizer: () => {
       const tok = ClipTokenizer.fromFile(vocabPath);
       if (vocab.sha256) {
-        const got = createHash('sha256').update(readFileSync(vocabPath)).digest('hex');
+        const got = sha256Hex(readFileSync(vocabPath));
         if (got !== vocab.sha256) throw new InputError(`${String(vocabPath)}: sha256 ${got} differs from ${where}'s ${vocab.sha256}`, 'ERR_MODEL');
       }
       return tok;

@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { readNpy } from '../io/npy.js';
-import { cacheKey, EmbeddingStore, hashFiles, type Manifest } from '../store/embeddings.js';
+import { hashFiles } from '../io/hash.js';
+import { codeVersion } from '../store/code-version.js';
+import { cacheKey, EmbeddingStore, type Manifest } from '../store/embeddings.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
 import { DECODER } from './preprocess.js';
@@ -65,6 +67,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   tower.catch(() => undefined);
   const [modelSha, hashes] = await Promise.all([shaP, hashFiles(items.map((i) => i.path))]);
   const key = cacheKey({
+    code: codeVersion(),
     modelSha256: modelSha,
     preprocess: { ...card.preprocess, interpolation: card.interpolation, decoder: DECODER },
     noise: opts.transform?.spec ?? null,

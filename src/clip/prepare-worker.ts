@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import sharp from 'sharp';
 
-import { gaussianNoiseTransform } from '../noise/transform.js';
+import { gaussianNoiseTransform } from './transform.js';
 import { prepareBatch } from './prepare.js';
 import type { PreprocessSpec } from './preprocess.js';
 

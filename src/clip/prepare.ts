@@ -1,7 +1,8 @@
 /**
- * Reading, decoding and preprocessing batches of images, in a worker thread when the compiled worker
- * is available (onnxruntime-node computes on the main thread, so this is what lets preprocessing run
- * while the model does), otherwise inline. Results are identical either way.
+ * Reading, decoding and preprocessing batches of images, in worker threads (onnxruntime-node computes on
+ * the main thread, so this is what lets preprocessing run while the model does), or inline when
+ * CLIP_TOPO_PREPARE_INLINE=1. Results are identical either way. A missing worker file is an error, not a
+ * silent switch to the slower inline path: it means the package or the build is broken.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { mapLimit } from '../concurrency.js';
-import { InputError } from '../errors.js';
-import type { ImageItem, TensorTransform } from './embed.js';
+import { ClipTopoError, InputError } from '../errors.js';
+import type { ImageItem, TensorTransform } from './transform.js';
 import { cropRgb, normalizeInto, type PreprocessSpec } from './preprocess.js';
 
 export interface PreparedBatch {
@@ -55,7 +56,7 @@ function applyTransform(tensor: Float32Array, indices: number[], items: ImageIte
 }
 
 // The compiled worker lives in dist/ (both src/clip and dist/clip are two levels below the package).
-const WORKER = fileURLToPath(new URL('../../dist/clip/prepare-worker.js', import.meta.url));
+export const PREPARE_WORKER = fileURLToPath(new URL('../../dist/clip/prepare-worker.js', import.meta.url));
 
 /** Niceness of the preparing threads (see prepare-worker.ts); CLIP_TOPO_PREPARE_NICE=0 turns lowering off. */
 function prepareNice(): number {
@@ -77,7 +78,8 @@ function workerCount(): number {
 
 /**
  * Prepares batches in worker threads (batch requests go round-robin); falls back to the main thread if
- * no worker can run. A transform with a portable form is applied in the workers, any other one here.
+ * the system refuses to start a thread. A transform with a portable form is applied in the workers, any
+ * other one here.
  */
 export class BatchPreparer {
   private workers: Worker[] = [];
@@ -90,15 +92,22 @@ export class BatchPreparer {
     private readonly items: ImageItem[],
     private readonly spec: PreprocessSpec,
     private readonly transform?: TensorTransform,
+    options: { workerFile?: string } = {},
   ) {
     const portable = transform?.portable;
     this.transformInWorker = portable !== undefined;
-    if (process.env.CLIP_TOPO_PREPARE_INLINE === '1' || !existsSync(WORKER)) return;
+    if (process.env.CLIP_TOPO_PREPARE_INLINE === '1') return;
+    const file = options.workerFile ?? PREPARE_WORKER;
+    if (!existsSync(file))
+      throw new ClipTopoError(
+        `the image preparation worker ${file} is missing: reinstall clip-topo, or build it from a clone with \`npm run build\``,
+        'ERR_WORKER_MISSING',
+      );
     const noise = portable ? { noise: portable.noise, preprocess: portable.preprocess, ids: items.map((i) => portable.idOf(i)) } : undefined;
     const workerData = { paths: items.map((i) => i.path), spec, nice: prepareNice(), noise };
     try {
       for (let k = 0; k < workerCount(); k++) {
-        const worker = new Worker(WORKER, { workerData });
+        const worker = new Worker(file, { workerData });
         worker.unref();
         worker.on('message', (m: { id: number; batch?: PreparedBatch; error?: string }) => {
           const w = this.waiting.get(m.id);
@@ -114,6 +123,11 @@ export class BatchPreparer {
     } catch {
       void this.close();
     }
+  }
+
+  /** Worker threads preparing batches (0 = inline). */
+  get threads(): number {
+    return this.workers.length;
   }
 
   /** How many batches are worth having in flight: one per worker (at least one). */

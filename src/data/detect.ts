@@ -17,7 +17,9 @@ export async function detectFormat(path: string): Promise<DatasetFormat> {
   const entries = await readdir(path, { withFileTypes: true });
   if (entries.some((e) => e.isFile() && e.name.toLowerCase().endsWith('.npy'))) return 'embeddings';
   if (entries.some((e) => e.isDirectory() && !e.name.startsWith('.'))) return 'folder';
-  throw new DatasetError(`cannot recognise the dataset in ${path}: no images/+labels/ (DTD), no class folders, no .npy file; name the format with --format`);
+  throw new DatasetError(
+    `cannot recognise the dataset in ${path}: no images/+labels/ (DTD), no class folders, no .npy file; name its format (dtd, folder or embeddings)`,
+  );
 }
 
 export type LoadOptions = DtdOptions & FolderOptions & EmbeddingsOptions & { format?: DatasetFormat };

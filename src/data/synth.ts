@@ -3,33 +3,17 @@
  * (`images/<class>/<class>_NNNN.jpg`, `labels/{train,val,test}1.txt`, `labels/labels_joint_anno.txt`)
  * plus `captions.jsonl` with one caption per image that states its colours, scale and orientation.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import sharp from 'sharp';
 
 import { mapLimit } from '../concurrency.js';
+import { sha256Bytes } from '../io/hash.js';
 import { DatasetError } from './types.js';
+import type { SynthRenderer, SynthRequest, SynthTexture } from '../kernels/synth.js';
 
-export interface SynthTexture {
-  class: string;
-  size: number;
-  rgb: Uint8Array;
-  colors: string[];
-  scale: string;
-  orientation?: string | null;
-  detail: string;
-  lighting: string;
-}
-
-export interface SynthRequest {
-  class: string;
-  index: number;
-}
-
-/** Renders a batch (the native core in the package; injectable for tests). */
-export type SynthRenderer = (requests: SynthRequest[], size: number, seed: number, signal?: AbortSignal) => Promise<SynthTexture[]>;
+export type { SynthRenderer, SynthRequest, SynthTexture };
 
 export interface SynthOptions {
   out: string;
@@ -58,7 +42,7 @@ export interface SynthResult {
 export const SPLIT_OF = (index: number): 'train' | 'val' | 'test' => (['train', 'val', 'test'] as const)[index % 3];
 
 function hash32(s: string): number {
-  return createHash('sha256').update(s).digest().readUInt32LE(0);
+  return sha256Bytes(s).readUInt32LE(0);
 }
 
 function colourPhrase(colors: string[]): string {
@@ -108,9 +92,9 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
   const quality = o.quality ?? 90;
   const batch = Math.max(1, o.batch ?? 64);
   const classes = o.classes ?? o.available;
-  if (!Number.isInteger(perClass) || perClass < 1) throw new DatasetError(`synth: --per-class must be a positive integer, got ${perClass}`);
-  if (!Number.isInteger(size) || size < 16 || size > 4096) throw new DatasetError(`synth: --size must be an integer 16–4096, got ${size}`);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new DatasetError(`synth: --seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(perClass) || perClass < 1) throw new DatasetError(`synth: perClass must be a positive integer, got ${perClass}`);
+  if (!Number.isInteger(size) || size < 16 || size > 4096) throw new DatasetError(`synth: size must be an integer 16–4096, got ${size}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new DatasetError(`synth: seed must be a non-negative integer, got ${seed}`);
   if (classes.length === 0) throw new DatasetError('synth: no classes given');
   const unknown = classes.filter((c) => !o.available.includes(c));
   if (unknown.length) throw new DatasetError(`synth: cannot draw ${unknown.join(', ')}; drawable classes: ${o.available.join(', ')}`);

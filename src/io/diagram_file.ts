@@ -1,10 +1,12 @@
 /**
- * Reads one persistence diagram from a file: clip-topo diagram JSON
+ * clip-topo's diagram files. Writes `clip-topo/diagrams@1` JSON (the one writer: `rips --out` and
+ * analyze's diagrams/ both use it) and Ripser's text format. Reads one persistence diagram from a file: clip-topo diagram JSON
  * (`{ "diagrams": [ { "dim": k, "pairs": [[birth, death | null], …] } ] }`, or one `{ "dim", "pairs" }`)
  * or a two-column text file ("birth death" per line, `inf` allowed, `#` comments), as hera and persim read.
  */
 import { readFile } from 'node:fs/promises';
 
+import { jsonPairs, type PersistenceDiagram, sampleGuarantee } from '../diagram.js';
 import { InputError, UsageError } from '../errors.js';
 
 export interface DiagramFile {
@@ -31,6 +33,81 @@ function token(t: string, where: string): number {
   if (NEG_INF.test(t)) return -Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
   throw new InputError(`${where}: "${t}" is not a number`);
+}
+
+export const DIAGRAMS_FORMAT = 'clip-topo/diagrams@1';
+export const RIPS_CONVENTIONS = 'Vietoris–Rips; filtration value of an edge = its length (Ripser); zero-persistence pairs omitted; death null = essential';
+
+/** What a diagrams@1 document says about the complex the diagrams came from. */
+export interface DiagramsHead {
+  metric: string;
+  /** Infinity when none (written null). */
+  threshold: number;
+  maxdim: number;
+  coeff: number;
+  /** Vertices of the complex. */
+  n: number;
+}
+
+/** The `clip-topo/diagrams@1` document; `extra` fields follow the diagrams. */
+export function diagramsDocument(head: DiagramsHead, diagrams: PersistenceDiagram[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    format: DIAGRAMS_FORMAT,
+    metric: head.metric,
+    threshold: Number.isFinite(head.threshold) ? head.threshold : null,
+    maxdim: head.maxdim,
+    coeff: head.coeff,
+    n: head.n,
+    conventions: RIPS_CONVENTIONS,
+    diagrams: diagrams.map((d) => ({ dim: d.dim, pairs: jsonPairs(d.pairs) })),
+    ...extra,
+  };
+}
+
+/** A Rips result as the writers need it (kernels/rips.ts's Diagrams has this shape). */
+export interface RipsDiagrams extends DiagramsHead {
+  diagrams: PersistenceDiagram[];
+  sample?: { indices: Uint32Array; hausdorffRadius: number };
+  approx?: { epsilon: number; edges: number; keptFraction: number; guarantee: string };
+}
+
+/** The `clip-topo/diagrams@1` JSON document (essential deaths as null). */
+export function diagramsToJson(r: RipsDiagrams): Record<string, unknown> {
+  const doc = diagramsDocument(r, r.diagrams);
+  if (r.sample) {
+    doc.sample = {
+      n: r.sample.indices.length,
+      hausdorff_radius: r.sample.hausdorffRadius,
+      guarantee: sampleGuarantee(r.sample.hausdorffRadius),
+      indices: Array.from(r.sample.indices),
+    };
+  }
+  if (r.approx) doc.approx = { epsilon: r.approx.epsilon, edges: r.approx.edges, kept_fraction: r.approx.keptFraction, guarantee: r.approx.guarantee };
+  return doc;
+}
+
+/** A number as C++ iostreams print it by default (6 significant digits, %g). */
+export function formatG(x: number): string {
+  if (x === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e');
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const ev = Number(e);
+    return `${mant}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+  }
+  const s = x.toPrecision(6);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/** Ripser's text output: `persistence intervals in dim k:` then ` [birth,death)` lines (` [birth, )` if essential). */
+export function diagramsToRipserText(r: { diagrams: PersistenceDiagram[] }): string {
+  const lines: string[] = [];
+  for (const d of r.diagrams) {
+    lines.push(`persistence intervals in dim ${d.dim}:`);
+    for (const [b, e] of d.pairs) lines.push(Number.isFinite(e) ? ` [${formatG(b)},${formatG(e)})` : ` [${formatG(b)}, )`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** Parses "birth death" lines; errors name the line. */
@@ -71,7 +148,7 @@ export function parseDiagramJson(text: string, name: string, dim?: number): Diag
   let chosen: JsonDiagram;
   if (dim === undefined) {
     if (list.length > 1) {
-      throw new UsageError(`${name} holds diagrams of dimensions ${dims.join(', ')}: choose one with --dim`);
+      throw new UsageError(`${name} holds diagrams of dimensions ${dims.join(', ')}: choose one dimension`);
     }
     chosen = list[0];
   } else {

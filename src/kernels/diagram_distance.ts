@@ -4,11 +4,9 @@
  * themselves, in order of birth, at |birth − birth|; different counts give Infinity unless
  * `ignoreEssential` drops them. Bottleneck uses the L∞ ground metric; Wasserstein L∞ unless `internalP`.
  */
-import { InputError, UsageError } from '../errors.js';
+import { type DiagramInput, flattenDiagram } from '../diagram.js';
+import { UsageError } from '../errors.js';
 import { addon, callNative, type Hooks } from '../native.js';
-
-/** Flat (birth, death) pairs, or a list of [birth, death] with death null/Infinity for essential bars. */
-export type DiagramInput = Float64Array | ReadonlyArray<readonly [number, number | null]>;
 
 export interface MatchedPair {
   /** Index into the first diagram's pairs; null = the diagonal. */
@@ -42,21 +40,6 @@ export interface WassersteinOptions extends BottleneckOptions {
   delta?: number;
   /** Ground metric L_q, q ≥ 1 or Infinity (default Infinity = L∞). */
   internalP?: number;
-}
-
-/** Flattens a diagram for the native call; null deaths become Infinity. */
-export function flattenDiagram(d: DiagramInput, what: string): Float64Array {
-  if (d instanceof Float64Array) {
-    if (d.length % 2 !== 0) throw new InputError(`diagram ${what}: ${d.length} numbers do not form (birth, death) pairs`);
-    return d;
-  }
-  const out = new Float64Array(d.length * 2);
-  d.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) throw new InputError(`diagram ${what}, pair ${i}: expected [birth, death]`);
-    out[2 * i] = p[0];
-    out[2 * i + 1] = p[1] === null ? Infinity : p[1];
-  });
-  return out;
 }
 
 function checkDelta(delta: number | undefined): void {

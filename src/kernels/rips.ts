@@ -5,6 +5,7 @@
  */
 import { totalmem } from 'node:os';
 
+import type { PersistenceDiagram } from '../diagram.js';
 import { InputError, UsageError } from '../errors.js';
 import { addon, callNative, type Hooks } from '../native.js';
 
@@ -33,12 +34,6 @@ export interface RipsOptions extends Hooks {
   maxMemory?: number;
 }
 
-export interface PersistenceDiagram {
-  dim: number;
-  /** [birth, death] pairs; death is Infinity for essential classes. */
-  pairs: [number, number][];
-}
-
 export interface Diagrams {
   diagrams: PersistenceDiagram[];
   /** The threshold used (Infinity when none). */
@@ -65,7 +60,7 @@ function checkOptions(o: RipsOptions): void {
   if (o.threshold !== undefined && !(o.threshold >= 0)) throw new UsageError(`threshold ${o.threshold} is not a non-negative number`);
   if (o.sample !== undefined && (!Number.isInteger(o.sample) || o.sample < 1)) throw new UsageError(`sample ${o.sample} is not a positive integer`);
   if (o.approx !== undefined && !(o.approx > 0 && Number.isFinite(o.approx))) throw new UsageError(`approx ε = ${o.approx} is not a positive number`);
-  if (o.sample !== undefined && o.approx !== undefined) throw new UsageError('give --sample or --approx, not both');
+  if (o.sample !== undefined && o.approx !== undefined) throw new UsageError('rips: give sample or approx, not both');
 }
 
 function nativeOptions(o: RipsOptions) {
@@ -155,61 +150,4 @@ export async function ripsFromEdges(n: number, i: Uint32Array, j: Uint32Array, w
 /** Estimated bytes of an exact run on n points up to maxdim (it does not foresee fill-in of the reduction). */
 export function ripsMemoryEstimate(n: number, maxdim = 1): number {
   return addon().ripsMemoryEstimate(n, maxdim);
-}
-
-/** The `clip-topo/diagrams@1` JSON document (essential deaths as null). */
-export function diagramsToJson(r: Diagrams): Record<string, unknown> {
-  const doc: Record<string, unknown> = {
-    format: 'clip-topo/diagrams@1',
-    metric: r.metric,
-    threshold: Number.isFinite(r.threshold) ? r.threshold : null,
-    maxdim: r.maxdim,
-    coeff: r.coeff,
-    n: r.n,
-    conventions: 'Vietoris–Rips; filtration value of an edge = its length (Ripser); zero-persistence pairs omitted; death null = essential',
-    diagrams: r.diagrams.map((d) => ({ dim: d.dim, pairs: d.pairs.map(([b, e]) => [b, Number.isFinite(e) ? e : null]) })),
-  };
-  if (r.sample) {
-    doc.sample = {
-      n: r.sample.indices.length,
-      hausdorff_radius: r.sample.hausdorffRadius,
-      guarantee: sampleGuarantee(r.sample.hausdorffRadius),
-      indices: Array.from(r.sample.indices),
-    };
-  }
-  if (r.approx) doc.approx = { epsilon: r.approx.epsilon, edges: r.approx.edges, kept_fraction: r.approx.keptFraction, guarantee: r.approx.guarantee };
-  return doc;
-}
-
-/** A number as C++ iostreams print it by default (6 significant digits, %g). */
-export function formatG(x: number): string {
-  if (x === 0) return '0';
-  const exp = Math.floor(Math.log10(Math.abs(x)));
-  if (exp < -4 || exp >= 6) {
-    const [m, e] = x.toExponential(5).split('e');
-    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-    const ev = Number(e);
-    return `${mant}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
-  }
-  const s = x.toPrecision(6);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-/** Ripser's text output: `persistence intervals in dim k:` then ` [birth,death)` lines (` [birth, )` if essential). */
-export function diagramsToRipserText(r: Diagrams): string {
-  const lines: string[] = [];
-  for (const d of r.diagrams) {
-    lines.push(`persistence intervals in dim ${d.dim}:`);
-    for (const [b, e] of d.pairs) lines.push(Number.isFinite(e) ? ` [${formatG(b)},${formatG(e)})` : ` [${formatG(b)}, )`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-/**
- * What a farthest-point sample promises: it lies within Hausdorff distance r of the full cloud, so its
- * Rips diagrams are within 2r of the full cloud's in bottleneck distance (Rips stability:
- * d_B ≤ 2·d_GH ≤ 2·d_H, with the filtration value of an edge = its length).
- */
-export function sampleGuarantee(hausdorffRadius: number): string {
-  return `bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius = ${2 * hausdorffRadius}`;
 }

@@ -1,6 +1,24 @@
 /** Typed wrapper of the synthetic texture renderer in the Rust core. */
-import type { SynthRenderer, SynthRequest, SynthTexture } from '../data/synth.js';
 import { addon, callNative, type Hooks } from '../native.js';
+
+export interface SynthTexture {
+  class: string;
+  size: number;
+  rgb: Uint8Array;
+  colors: string[];
+  scale: string;
+  orientation?: string | null;
+  detail: string;
+  lighting: string;
+}
+
+export interface SynthRequest {
+  class: string;
+  index: number;
+}
+
+/** Renders a batch (the native core in the package; injectable for tests). */
+export type SynthRenderer = (requests: SynthRequest[], size: number, seed: number, signal?: AbortSignal) => Promise<SynthTexture[]>;
 
 /** Classes the generator can draw, in DTD's canonical order. */
 export function synthClasses(): string[] {

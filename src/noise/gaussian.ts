@@ -3,7 +3,6 @@
  * (seed, image id, level) and the element index: a counter-based generator (a keyed hash of the
  * index) replaces a sequential PRNG, so results are the same whatever the batching or thread layout.
  */
-import { CLIP_MEAN, CLIP_STD } from '../clip/preprocess.js';
 import { InputError } from '../errors.js';
 
 /** 'normalized': σ is in CLIP's normalised input space (the study's 0.5, 1, 2); 'pixel': σ is in
@@ -23,6 +22,7 @@ export interface GaussianNoiseOptions {
   space?: NoiseSpace;
   /** Defaults to σ. */
   level?: number;
+  /** Pixel space only: the per-channel normalisation the tensor went through (for CLIP, CLIP_MEAN and CLIP_STD). */
   mean?: readonly number[];
   std?: readonly number[];
 }
@@ -105,9 +105,9 @@ export interface TensorShape {
 function checkOptions(o: GaussianNoiseOptions, channels: number): void {
   if (!(o.sigma >= 0) || !Number.isFinite(o.sigma)) throw new NoiseError(`noise: sigma must be a finite number ≥ 0, got ${o.sigma}`);
   if ((o.space ?? 'normalized') === 'pixel') {
-    const mean = o.mean ?? CLIP_MEAN;
-    const std = o.std ?? CLIP_STD;
-    if (mean.length !== channels || std.length !== channels) throw new NoiseError(`noise: pixel space needs mean and std for each of the ${channels} channels`);
+    // Noise knows no model: the caller says how its tensors were normalised.
+    if (o.mean?.length !== channels || o.std?.length !== channels)
+      throw new NoiseError(`noise: pixel space needs the normalisation's mean and std for each of the ${channels} channels`);
   }
 }
 
@@ -131,8 +131,8 @@ export function addGaussianNoise(tensor: Float32Array, shape: TensorShape, image
     for (let i = 0; i < n; i++) out[i] = tensor[i] + sigma * z[i];
     return out;
   }
-  const mean = options.mean ?? CLIP_MEAN;
-  const std = options.std ?? CLIP_STD;
+  const mean = options.mean!;
+  const std = options.std!;
   const plane = height * width;
   for (let c = 0; c < channels; c++) {
     const m = mean[c];

@@ -4,6 +4,7 @@
  * "inf" marks an essential bar's death, which numpy and pandas both parse as infinity.
  */
 import type { Matching, ReportInput } from '../analysis/types.js';
+import { type CsvValue, csvField, toCsv } from '../io/csv.js';
 
 export interface CsvTable {
   /** File name under tables/. */
@@ -11,22 +12,9 @@ export interface CsvTable {
   text: string;
 }
 
-type Value = string | number | boolean | null | undefined;
+type Value = CsvValue;
 
-export function csvField(v: Value): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return Object.is(v, -0) ? '0' : String(v);
-  }
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: string[], rows: Value[][]): string {
-  return [header, ...rows].map((r) => r.map(csvField).join(',') + '\r\n').join('');
-}
+export { csvField, toCsv };
 
 function matchPoint(p: [number, number | null] | null | undefined): [Value, Value] {
   if (!p) return [null, null];

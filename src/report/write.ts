@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { AnalysisMetrics, ReportInput } from '../analysis/types.js';
 import { InputError } from '../errors.js';
-import { writeAtomic } from '../store/embeddings.js';
+import { writeAtomic } from '../io/atomic.js';
 import { reportTables } from './csv.js';
 import { renderReport } from './html.js';
 

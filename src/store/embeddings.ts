@@ -2,52 +2,32 @@
  * The embedding store: one folder per run with `embeddings.npy` (n×d float32, numpy-loadable),
  * `labels.npy` (int32) and `manifest.json` (what was embedded, how, and what was skipped and why).
  * While a run is in progress each finished batch is saved under `parts/`; a run started again with
- * the same cache key (model sha256 + preprocessing + noise spec) reuses every batch whose images still
+ * the same cache key (code version + model sha256 + preprocessing + noise spec) reuses every batch whose images still
  * have the same content hashes, so an interrupted run resumes without recomputing finished batches.
  * Every file is written atomically (temporary file, then rename).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
+import { writeAtomic } from '../io/atomic.js';
+import { keyOf } from '../io/hash.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
 export const MANIFEST_FORMAT = 'clip-topo/embeddings@1';
 
 export interface CacheKeyParts {
+  /** The code that embeds (store/code-version.ts): another version or build never reuses these rows. */
+  code: string;
   modelSha256: string;
   preprocess: unknown;
   noise: unknown;
 }
 
-/** Canonical JSON (sorted keys) so that equal settings give equal keys whatever their key order. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
-
+/** The key of an embedding run: sha256 of the canonical JSON of what the embeddings depend on. */
 export function cacheKey(parts: CacheKeyParts): string {
-  return createHash('sha256').update(canonical(parts)).digest('hex');
-}
-
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-  }
+  return keyOf(parts);
 }
 
 export interface StoredItem {
@@ -187,21 +167,4 @@ export class EmbeddingStore {
     await rm(this.parts, { recursive: true, force: true });
     return manifest;
   }
-}
-
-/**
- * sha256 of each file's bytes (unreadable files hash to "" and are reported when decoded). A few files
- * at a time: reading thousands at once would open as many descriptors (macOS allows 256 by default),
- * and a refused open would pass for an unreadable file.
- */
-export async function hashFiles(paths: string[]): Promise<string[]> {
-  return mapLimit(paths, 8, async (p) => {
-    try {
-      return createHash('sha256')
-        .update(await readFile(p))
-        .digest('hex');
-    } catch {
-      return '';
-    }
-  });
 }

@@ -1,10 +1,34 @@
 /**
- * Seeded Gaussian noise as a TensorTransform for the embedding pipeline: applied to each preprocessed
- * CHW tensor, keyed by (seed, image id, σ) so the noise of an image does not depend on batching, and
- * described by a spec that goes into the embedding cache key.
+ * What the embedding pipeline may do to each preprocessed CHW tensor before inference, and the one such
+ * transform clip-topo has: seeded Gaussian noise (noise/ does the arithmetic; this adapter gives it the
+ * model's preprocessing constants and the id of each image). Noise is keyed by (seed, image id, σ), so an
+ * image's noise does not depend on batching, and its spec goes into the embedding cache key.
  */
-import type { TensorTransform } from '../clip/embed.js';
-import { addGaussianNoise, type NoiseSpace } from './gaussian.js';
+import { addGaussianNoise, type NoiseSpace } from '../noise/gaussian.js';
+
+/** One image to embed; `label` is the class index (the dataset's business, carried through). */
+export interface ImageItem {
+  path: string;
+  label?: number;
+}
+
+/** A perturbation of the preprocessed CHW tensor (e.g. seeded noise); `spec` goes into cache keys. */
+export interface TensorTransform {
+  spec: unknown;
+  apply(tensor: Float32Array, item: ImageItem, index: number): void;
+  /**
+   * The same transform as plain data, if it has one, so that the preparation workers can apply it
+   * themselves (off the main thread, where inference runs): seeded noise and the id of every image.
+   */
+  portable?: PortableTransform;
+}
+
+export interface PortableTransform {
+  kind: 'gaussian-noise';
+  noise: { sigma: number; space: 'normalized' | 'pixel'; seed: number };
+  preprocess: { size: number; mean: readonly number[]; std: readonly number[] };
+  idOf: (item: { path: string }) => string;
+}
 
 export interface NoiseSpec {
   kind: 'gaussian';

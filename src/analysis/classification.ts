@@ -1,0 +1,65 @@
+/**
+ * Steps 2–3 of `analyze`: zero-shot metrics and a linear probe at every level, then CLIP's contrastive
+ * loss per level.
+ */
+import type { ModelCard } from '../clip/model.js';
+import { zeroShot } from '../clip/zeroshot.js';
+import { sha256Hex } from '../io/hash.js';
+import type { ProgressFn } from '../native.js';
+import { clipLoss, zeroShotMetrics } from './accuracy.js';
+import type { StepCache } from './cache.js';
+import type { LevelEmbeddings } from './embeddings.js';
+import { type ProbeOutcome, runProbe } from './probe.js';
+import { subSeed } from './random.js';
+import type { LevelAccuracy, LevelLoss } from './types.js';
+
+export interface Classification {
+  zeroshot: LevelAccuracy[];
+  /** null when the dataset has no separate train split. */
+  probe: ProbeOutcome | null;
+}
+
+export async function classify(
+  o: {
+    test: LevelEmbeddings[];
+    train: LevelEmbeddings | null;
+    prompts: Float32Array;
+    dim: number;
+    classes: number;
+    card: ModelCard;
+    threads?: number;
+    signal?: AbortSignal;
+    onProgress?: ProgressFn;
+  },
+  steps: StepCache,
+): Promise<Classification> {
+  const C = o.classes;
+  const zeroshot = o.test.map((l) => {
+    const r = zeroShot(l.run.embeddings, l.run.labels, o.prompts, o.dim, o.card.logitScale);
+    return { sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(r, l.run.labels, C) };
+  });
+  const train = o.train;
+  const probe = train
+    ? (
+        await steps.run(
+          'probe',
+          { train: sha256Hex(train.run.embeddings, train.run.labels), tests: o.test.map((l) => sha256Hex(l.run.embeddings, l.run.labels)), C },
+          () => runProbe(train.run, o.test, C, { threads: o.threads, signal: o.signal, onProgress: o.onProgress }),
+        )
+      ).value
+    : null;
+  return { zeroshot, probe };
+}
+
+/** CLIP's symmetric cross-entropy per level; none (with a warning) for fewer than two classes. */
+export function lossPerLevel(
+  test: LevelEmbeddings[],
+  prompts: Float32Array,
+  dim: number,
+  classes: number,
+  logitScale: number,
+  seed: number,
+): { loss: LevelLoss[]; warning?: string } {
+  if (classes < 2) return { loss: [], warning: 'CLIP loss skipped: it needs at least two classes' };
+  return { loss: test.map((l) => ({ sigma: l.sigma, ...clipLoss(l.run.embeddings, l.run.labels, prompts, dim, logitScale, subSeed(seed, 'loss')) })) };
+}

@@ -1,0 +1,121 @@
+/** Assembles metrics.json (schema `clip-topo/analysis@1`, docs/metrics-schema.md) from the steps' results. */
+import type { ModelCard } from '../clip/model.js';
+import type { Classification } from './classification.js';
+import type { StudyData } from './dataset.js';
+import type { StudyDiagrams } from './diagrams.js';
+import type { StudyEmbeddings } from './embeddings.js';
+import type { AnalyzeOptions, Settings } from './options.js';
+import { subSeed } from './random.js';
+import { type AnalysisMetrics, type AnglesSection, type LevelLoss, type MapInfo, METRICS_SCHEMA } from './types.js';
+
+export interface MetricsParts {
+  options: AnalyzeOptions;
+  settings: Settings;
+  version: string;
+  card: ModelCard;
+  usingDefaultModel: boolean;
+  data: StudyData;
+  emb: StudyEmbeddings;
+  classification: Classification;
+  loss: LevelLoss[];
+  maps: MapInfo[];
+  angles: AnglesSection;
+  diagrams: StudyDiagrams;
+  distances: AnalysisMetrics['distances'];
+  correlation: AnalysisMetrics['correlation'];
+  summaries: AnalysisMetrics['summaries'];
+  timings: Record<string, number>;
+  cache: AnalysisMetrics['cache'];
+  warnings: string[];
+}
+
+/** How every number was made, in words: metrics.json carries them beside the numbers. */
+function conventions(s: Settings, samplePoints: number): Record<string, string> {
+  return {
+    embeddings: 'L2-normalised float32 rows (embeddings/*.npy, numpy-loadable), in dataset order; skipped files have no row',
+    noise: `Gaussian, σ in ${s.space === 'normalized' ? "CLIP's normalised input space (after mean/std)" : '[0,1] pixels, clipped (ImageNet-C)'}, seeded per (seed, image path relative to the dataset, σ)`,
+    zeroshot: `prompt ensemble of ${s.templates.length} templates, per-template embeddings L2-normalised, averaged, re-normalised; logits = logit_scale · cosine`,
+    probe: 'multinomial logistic regression (L2, C = 1, lbfgs) on clean train-split embeddings, evaluated at every level',
+    loss: "CLIP's symmetric cross-entropy over batches of one image per class and that class's prompt-ensemble embedding, logits = logit_scale · cosine",
+    angles:
+      "principal angles between class subspaces of R^d (class-centred embeddings as columns, each class's rank = the fewest directions holding 90 % of its energy); degrees",
+    rips: `Vietoris–Rips, Z/2, Euclidean distance between normalised embeddings (= sqrt(2 − 2 cos)), filtration value of an edge = its length (Ripser), threshold = enclosing radius; global diagrams use a farthest-point sample of ${samplePoints} clean embeddings and the same images at every level`,
+    distances:
+      'bottleneck and 1-Wasserstein (L∞ ground metric, exact up to 1,500 points else within 1 %) between the clean and each noisy diagram; essential bars matched among themselves (|birth − birth|), finite parts only when their counts differ',
+    correlation: 'Spearman ρ (average ranks) between per-class diagram distance and per-class drop in zero-shot recall from the clean level',
+  };
+}
+
+export function studyMetrics(p: MetricsParts): AnalysisMetrics {
+  const { settings: s, data, emb, card } = p;
+  const classes = data.test.classes;
+  const clean = emb.test[0].run;
+  return {
+    schema: METRICS_SCHEMA,
+    tool: { name: 'clip-topo', version: p.version },
+    created: new Date().toISOString(),
+    inputs: {
+      dataset: p.options.dataset ?? null,
+      model: p.options.model ?? null,
+      out: s.out,
+      noise: s.levels.slice(1),
+      noise_space: s.space,
+      split: s.split,
+      partition: s.partition,
+      sample_classes: s.sampleClasses,
+      rips_points: s.ripsPoints,
+      maxdim: s.maxdim,
+      seed: s.seed,
+      threads: s.threads ?? null,
+      cache: s.cache,
+      batch_size: s.batchSize,
+    },
+    model: {
+      name: card.name,
+      dir: card.dir,
+      layout: card.layout,
+      image_sha256: clean.manifest.model.image_sha256 as string,
+      embed_dim: emb.dim,
+      logit_scale: card.logitScale,
+      default: p.usingDefaultModel,
+    },
+    dataset: {
+      format: data.test.format,
+      root: data.root,
+      split: s.split,
+      partition: data.test.format === 'dtd' ? s.partition : null,
+      synthetic: data.synthetic,
+      classes,
+      counts: classes.map((_, c) => clean.labels.filter((y) => y === c).length),
+      train_images: emb.train?.run.labels.length ?? 0,
+      skipped: emb.skipped,
+      warnings: data.test.warnings,
+    },
+    seeds: {
+      seed: s.seed,
+      noise: s.seed,
+      tsne: subSeed(s.seed, 'tsne-all'),
+      umap: subSeed(s.seed, 'umap-all'),
+      class_sample: subSeed(s.seed, 'class-sample'),
+      loss_batches: subSeed(s.seed, 'loss'),
+    },
+    conventions: conventions(s, p.diagrams.indices.length),
+    noise: { space: s.space, kind: 'gaussian', levels: s.levels },
+    accuracy: {
+      zeroshot: p.classification.zeroshot,
+      probe: p.classification.probe?.levels ?? null,
+      probe_settings: p.classification.probe?.settings ?? null,
+      templates: s.templates,
+    },
+    loss: p.loss,
+    maps: p.maps,
+    angles: p.angles,
+    diagrams: { maxdim: s.maxdim, metric: 'euclidean', global: p.diagrams.globalInfo, per_class: p.diagrams.classInfo },
+    distances: p.distances,
+    correlation: p.correlation,
+    summaries: p.summaries,
+    timings: p.timings,
+    cache: p.cache,
+    warnings: p.warnings,
+  };
+}
