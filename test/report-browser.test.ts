@@ -4,6 +4,8 @@
  * Opens report.html in headless Chromium: the page must load without console or page errors (which
  * also catches anything the Content-Security-Policy blocks), every figure must take up space and
  * contain drawn marks. Chromium is required: without it this test fails, it does not skip.
+ * The one way to skip it is to ask by name, CLIP_TOPO_SKIP_BROWSER=1, which the release workflow sets on
+ * the runners that have no Chromium (the report is the same HTML on every platform; CI on Linux runs it).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { sampleReportInput } from './helpers/report-sample.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SKIP_BROWSER = process.env.CLIP_TOPO_SKIP_BROWSER === '1';
+if (SKIP_BROWSER) console.warn('report-browser.test.ts: skipped because CLIP_TOPO_SKIP_BROWSER=1');
 
 interface FigureBox {
   id: string;
@@ -89,7 +93,7 @@ async function checkInBrowser(html: string, figures: number, shot: string): Prom
   }
 }
 
-describe('report.html in headless Chromium', () => {
+describe.skipIf(SKIP_BROWSER)('report.html in headless Chromium', () => {
   it('loads without errors and draws every figure (47-class sample)', async () => {
     const dir = tempDir('clip-topo-report-');
     // The 47 DTD classes: the densest legend and heatmap layout the report has to hold.

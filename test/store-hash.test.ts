@@ -10,7 +10,8 @@ import { hashFiles } from '../src/io/hash.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 
 describe('hashFiles', () => {
-  it('hashes thousands of files under a low open-file limit (macOS default: 256) without losing any', () => {
+  // `ulimit` is a POSIX shell builtin (the child runs under bash); Windows has no such per-process limit to lower.
+  it.skipIf(process.platform === 'win32')('hashes thousands of files under a low open-file limit (macOS default: 256) without losing any', () => {
     const dir = tempDir();
     const paths = Array.from({ length: 1500 }, (_, i) => join(dir, `img${i}.jpg`));
     paths.forEach((p, i) => writeFileSync(p, `image ${i}`));
