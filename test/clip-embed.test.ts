@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -48,7 +48,7 @@ describe('clip-topo embed', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.count).toBe(8);
     expect(manifest.classes).toEqual(['banded', 'dotted', 'grid']);
-    const reasons = Object.fromEntries(manifest.skipped.map((s: { path: string; reason: string }) => [s.path.split('/').pop(), s.reason]));
+    const reasons = Object.fromEntries(manifest.skipped.map((s: { path: string; reason: string }) => [basename(s.path), s.reason]));
     expect(Object.keys(reasons).sort()).toEqual(['bomb.png', 'notes.jpg', 'truncated.jpg', 'zero.jpg']);
     expect(reasons['zero.jpg']).toMatch(/empty file/);
     expect(reasons['bomb.png']).toMatch(/decompression bomb/);

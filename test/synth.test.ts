@@ -75,8 +75,8 @@ describe('synthetic dataset writer', () => {
   it('rejects unknown classes and bad sizes', async () => {
     const base = { render: fake, available: ['striped'], out: join(tmpdir(), 'never') };
     await expect(writeSynthDataset({ ...base, classes: ['paisley'] })).rejects.toThrow(/cannot draw paisley/);
-    await expect(writeSynthDataset({ ...base, size: 8 })).rejects.toThrow(/--size/);
-    await expect(writeSynthDataset({ ...base, perClass: 0 })).rejects.toThrow(/--per-class/);
+    await expect(writeSynthDataset({ ...base, size: 8 })).rejects.toThrow(/size must be/);
+    await expect(writeSynthDataset({ ...base, perClass: 0 })).rejects.toThrow(/perClass must be/);
   });
 
   it('captions name colours and articles correctly', () => {
