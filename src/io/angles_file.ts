@@ -7,10 +7,12 @@ import { csvField } from './csv.js';
 export interface AnglesResult {
   classes: string[];
   center: boolean;
+  /** The rule as asked: a fixed rank, an energy fraction, or the full numerical rank. */
   rank: number | 'full';
   energy: number | null;
+  /** Dimension kept for each class. */
   ranks: number[];
-  /** k×k row-major, radians. */
+  /** k×k row-major, radians; 0 on the diagonal. */
   min: Float64Array;
   max: Float64Array;
   /** Principal angles of each class pair, radians, ascending. */

@@ -1,5 +1,6 @@
 /** Principal angles between subspaces and between classes of embeddings (typed wrappers of the core). */
 import { UsageError } from '../errors.js';
+import type { AnglesResult } from '../io/angles_file.js';
 import { addon, callNative, type Hooks } from '../native.js';
 import { checkShape, type Matrix } from './matrix.js';
 
@@ -39,19 +40,9 @@ export interface PairSpectrum {
   angles: Float64Array;
 }
 
-export interface ClassAngles {
-  classes: string[];
-  center: boolean;
-  /** The rule as asked: a fixed rank, an energy fraction, or the full numerical rank. */
-  rank: number | 'full';
-  energy: number | null;
-  /** Dimension kept for each class. */
-  ranks: number[];
-  /** k×k row-major, radians; 0 on the diagonal. */
-  min: Float64Array;
-  max: Float64Array;
+/** The format layer's shape (io/angles_file.ts), with the kernel's spectra. */
+export interface ClassAngles extends AnglesResult {
   spectra: PairSpectrum[];
-  warnings: string[];
 }
 
 /**
