@@ -1,12 +1,14 @@
 /** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
 import { cacheKey, EmbeddingStore, type Manifest } from '../store/embeddings.js';
+import { type LockOptions, withLockFile } from '../store/lock.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
 import { DECODER } from './preprocess.js';
@@ -29,7 +31,14 @@ export interface EmbedDatasetOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, reused: number) => void;
   onSkip?: (path: string, reason: string) => void;
+  /** Told (one line) when another run holds the output folder and this one waits; default: stderr. */
+  onWait?: (message: string) => void;
+  /** How long to wait for another run, and when its lock counts as stale (store/lock.ts). */
+  lock?: Pick<LockOptions, 'timeoutMs' | 'graceMs' | 'maxAgeMs' | 'pollMs'>;
 }
+
+/** The lock of an output folder: every run that writes into the folder holds it (embed, zeroshot, analyze). */
+export const OUT_LOCK = '.clip-topo.lock';
 
 export interface EmbeddedDataset {
   manifest: Manifest;
@@ -42,6 +51,21 @@ export interface EmbeddedDataset {
 
 export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedDataset> {
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
+  try {
+    await mkdir(opts.out, { recursive: true });
+  } catch (err) {
+    throw new InputError(`${opts.out}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+  }
+  // One run at a time per folder: two runs would interleave batch files and mix their rows.
+  return withLockFile(join(opts.out, OUT_LOCK), () => embedLocked(opts, card), {
+    ...opts.lock,
+    signal: opts.signal,
+    what: `the embedding folder ${opts.out}`,
+    onWait: opts.onWait ? (_pid, w) => opts.onWait?.(w.message) : undefined,
+  });
+}
+
+async function embedLocked(opts: EmbedDatasetOptions, card: ModelCard): Promise<EmbeddedDataset> {
   const B = opts.batchSize ?? 32;
   const { items } = opts.dataset;
   // In a fresh run the first batch is read while the graph and the images are hashed, which keep one core
