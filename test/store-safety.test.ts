@@ -17,6 +17,7 @@ import { loadImageDataset } from '../src/data/images.js';
 import { writeSynthDataset } from '../src/data/synth.js';
 import type { Dataset } from '../src/data/types.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
+import { PARTS_DIR, PARTS_MARKER } from '../src/store/embeddings.js';
 import { processStart, withLockFile } from '../src/store/lock.js';
 import { BIN, ROOT, runCli, tempDir } from './helpers/cli.js';
 
@@ -198,4 +199,66 @@ describe('a stale lock in the output folder (D1, the real command)', () => {
       other.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe('the tool deletes only what it made (D4)', () => {
+  it("a user's parts/ folder in --out survives embed, and the tool's own working folder is gone afterwards", async () => {
+    const out = tempDir('clip-topo-project-');
+    mkdirSync(join(out, 'parts', 'deep'), { recursive: true });
+    writeFileSync(join(out, 'parts', 'notes.txt'), 'my notes\n');
+    writeFileSync(join(out, 'parts', 'deep', 'batch-000000.npy'), 'mine too\n');
+    const r = await runCli(embedArgs(out));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'parts', 'notes.txt'), 'utf8')).toBe('my notes\n');
+    expect(readFileSync(join(out, 'parts', 'deep', 'batch-000000.npy'), 'utf8')).toBe('mine too\n');
+    expect(existsSync(join(out, PARTS_DIR))).toBe(false);
+    expect(readFileSync(join(out, 'embeddings.npy')).equals(readFileSync(join(solo.cleanDir, 'embeddings.npy')))).toBe(true);
+  }, 60_000);
+
+  it('an interrupted run keeps its batches in its own marked folder and resumes from them', async () => {
+    const out = join(tempDir(), 'resume');
+    const stop = new AbortController();
+    await expect(
+      embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1, signal: stop.signal, onProgress: (done) => done >= 8 && stop.abort() }),
+    ).rejects.toThrow();
+    expect(existsSync(join(out, PARTS_DIR, PARTS_MARKER))).toBe(true);
+    expect(existsSync(join(out, PARTS_DIR, 'batch-000000.npy'))).toBe(true);
+    expect(existsSync(join(out, 'parts'))).toBe(false);
+    const again = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    expect(again.reusedBatches).toBeGreaterThan(0);
+    expect(Array.from(again.embeddings)).toEqual(Array.from(solo.clean));
+    expect(existsSync(join(out, PARTS_DIR))).toBe(false);
+  });
+
+  it('a folder named like the working folder that the tool did not make is refused with one line, and left alone', async () => {
+    const out = tempDir('clip-topo-project-');
+    mkdirSync(join(out, PARTS_DIR));
+    writeFileSync(join(out, PARTS_DIR, 'batch-000000.npy'), 'not ours\n');
+    const r = await runCli(embedArgs(out));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${join(out, PARTS_DIR)} exists and was not made by clip-topo`);
+    expect(readFileSync(join(out, PARTS_DIR, 'batch-000000.npy'), 'utf8')).toBe('not ours\n');
+  });
+
+  it("a file the user put into the tool's working folder during a run survives its end", async () => {
+    const out = join(tempDir(), 'stray');
+    let planted = false;
+    await embedDataset({
+      model: card,
+      dataset,
+      out,
+      batchSize: 4,
+      threads: 1,
+      onProgress: () => {
+        if (!planted && existsSync(join(out, PARTS_DIR))) {
+          writeFileSync(join(out, PARTS_DIR, 'keep.txt'), 'mine\n');
+          planted = true;
+        }
+      },
+    });
+    expect(planted).toBe(true);
+    expect(readFileSync(join(out, PARTS_DIR, 'keep.txt'), 'utf8')).toBe('mine\n');
+    expect(existsSync(join(out, PARTS_DIR, 'batch-000000.npy'))).toBe(false);
+  });
 });

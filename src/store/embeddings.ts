@@ -1,13 +1,14 @@
 /**
  * The embedding store: one folder per run with `embeddings.npy` (n×d float32, numpy-loadable),
  * `labels.npy` (int32) and `manifest.json` (what was embedded, how, and what was skipped and why).
- * While a run is in progress each finished batch is saved under `parts/`; a run started again with
+ * While a run is in progress each finished batch is saved under `.clip-topo-parts/` (a folder the tool
+ * marks as its own, and the only one it removes: a user's `parts/` beside it is never touched); a run started again with
  * the same cache key (code version + model sha256 + preprocessing + noise spec) reuses every batch whose images still
  * have the same content hashes, so an interrupted run resumes without recomputing finished batches.
  * Every file is written atomically (temporary file, then rename).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
@@ -16,6 +17,13 @@ import { keyOf } from '../io/hash.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
 export const MANIFEST_FORMAT = 'clip-topo/embeddings@1';
+
+/** The working folder of a run in progress, and the marker that says clip-topo made it. */
+export const PARTS_DIR = '.clip-topo-parts';
+export const PARTS_MARKER = 'MADE-BY-CLIP-TOPO';
+
+/** The files a run writes into its working folder (batch records and arrays, their atomic-write temporaries). */
+const PART_FILE = /^batch-\d{6}\.(json|npy)(\.\d+\.\d+\.\d+\.tmp)?$/;
 
 export interface CacheKeyParts {
   /** The code that embeds (store/code-version.ts): another version or build never reuses these rows. */
@@ -68,15 +76,32 @@ export class EmbeddingStore {
     readonly items: StoredItem[],
     readonly batchSize: number,
   ) {
-    this.parts = join(dir, 'parts');
+    this.parts = join(dir, PARTS_DIR);
   }
 
   async open(): Promise<void> {
+    const marker = join(this.parts, PARTS_MARKER);
     try {
       await mkdir(this.parts, { recursive: true });
+      if (!existsSync(marker)) {
+        // A folder of this name that clip-topo did not make is not ours to fill, and later to remove.
+        if ((await readdir(this.parts)).length > 0)
+          throw new InputError(`${this.parts} exists and was not made by clip-topo; move it away or choose another --out`, 'ERR_FILE');
+        await writeFile(marker, 'clip-topo keeps the batches of an unfinished embedding run here and removes this folder when the run is complete.\n');
+      }
     } catch (err) {
+      if (err instanceof InputError) throw err;
       throw new InputError(`${this.dir}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
     }
+  }
+
+  /** Removes the working folder: only the files a run writes there, then the folder if nothing else is left. */
+  private async dropParts(): Promise<void> {
+    const names = await readdir(this.parts).catch(() => [] as string[]);
+    if (!names.includes(PARTS_MARKER)) return;
+    await Promise.all(names.filter((n) => PART_FILE.test(n)).map((n) => rm(join(this.parts, n), { force: true })));
+    await rm(join(this.parts, PARTS_MARKER), { force: true });
+    await rmdir(this.parts).catch(() => undefined);
   }
 
   private base(k: number): string {
@@ -114,7 +139,7 @@ export class EmbeddingStore {
     return { rec, data: arr.data as Float32Array };
   }
 
-  /** Assembles all batches into embeddings.npy, labels.npy and manifest.json, then drops parts/. */
+  /** Assembles all batches into embeddings.npy, labels.npy and manifest.json, then drops its working folder. */
   async finish(meta: {
     model: Record<string, unknown>;
     preprocess: unknown;
@@ -164,7 +189,7 @@ export class EmbeddingStore {
       skipped,
     };
     await writeAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-    await rm(this.parts, { recursive: true, force: true });
+    await this.dropParts();
     return manifest;
   }
 }
