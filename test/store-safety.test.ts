@@ -4,7 +4,7 @@
  * killed while committing never hands its arrays to a later run under another key (D2).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +16,7 @@ import { gaussianNoiseTransform, imageIds } from '../src/clip/transform.js';
 import { loadImageDataset } from '../src/data/images.js';
 import { writeSynthDataset } from '../src/data/synth.js';
 import type { Dataset } from '../src/data/types.js';
+import { sha256Hex } from '../src/io/hash.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { PARTS_DIR, PARTS_MARKER } from '../src/store/embeddings.js';
 import { processStart, withLockFile } from '../src/store/lock.js';
@@ -260,5 +261,49 @@ describe('the tool deletes only what it made (D4)', () => {
     expect(planted).toBe(true);
     expect(readFileSync(join(out, PARTS_DIR, 'keep.txt'), 'utf8')).toBe('mine\n');
     expect(existsSync(join(out, PARTS_DIR, 'batch-000000.npy'))).toBe(false);
+  });
+});
+
+describe('a run is committed as one unit (D2)', () => {
+  it('new arrays under an old manifest (a crash between the renames) are never returned: the next run recomputes', async () => {
+    const out = join(tempDir(), 'crashed');
+    await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    const manifest = readFileSync(join(out, 'manifest.json'));
+    // What a killed `--noise 1` run into this folder left with the old commit order: its arrays, the old manifest.
+    for (const f of ['embeddings.npy', 'labels.npy']) writeFileSync(join(out, f), readFileSync(join(solo.noisyDir, f)));
+    const again = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    expect(again.reusedBatches).toBe(0);
+    expect(Array.from(again.embeddings)).toEqual(Array.from(solo.clean));
+    expect(readFileSync(join(out, 'embeddings.npy')).equals(readFileSync(join(solo.cleanDir, 'embeddings.npy')))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).key).toBe(JSON.parse(manifest.toString()).key);
+    // The same through the command: it must not print the σ=1 folder's path as a clean result.
+    for (const f of ['embeddings.npy', 'labels.npy']) writeFileSync(join(out, f), readFileSync(join(solo.noisyDir, f)));
+    const r = await runCli(embedArgs(out));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'embeddings.npy')).equals(readFileSync(join(solo.cleanDir, 'embeddings.npy')))).toBe(true);
+  }, 60_000);
+
+  it('a commit cut short after the first array leaves no manifest behind, and the next run returns the right rows', async () => {
+    const out = join(tempDir(), 'cut');
+    await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    // labels.npy cannot be replaced (a non-empty folder in its place): the noisy run's commit stops after embeddings.npy.
+    rmSync(join(out, 'labels.npy'));
+    mkdirSync(join(out, 'labels.npy', 'x'), { recursive: true });
+    await expect(embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1, transform: noise1() })).rejects.toThrow(/labels\.npy: cannot write/);
+    expect(readFileSync(join(out, 'embeddings.npy')).equals(readFileSync(join(solo.noisyDir, 'embeddings.npy')))).toBe(true);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    rmSync(join(out, 'labels.npy'), { recursive: true });
+    // The noisy run's batches were kept: run again, it commits them without recomputing any.
+    const noisy = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1, transform: noise1() });
+    expect(noisy.reusedBatches).toBe(Math.ceil(dataset.items.length / 4));
+    expect(Array.from(noisy.embeddings)).toEqual(Array.from(solo.noisy));
+    const clean = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    expect(Array.from(clean.embeddings)).toEqual(Array.from(solo.clean));
+  }, 60_000);
+
+  it('the manifest records the sha256 of both arrays', async () => {
+    const m = JSON.parse(readFileSync(join(solo.cleanDir, 'manifest.json'), 'utf8')) as { sha256: { embeddings: string; labels: string } };
+    expect(m.sha256.embeddings).toBe(sha256Hex(readFileSync(join(solo.cleanDir, 'embeddings.npy'))));
+    expect(m.sha256.labels).toBe(sha256Hex(readFileSync(join(solo.cleanDir, 'labels.npy'))));
   });
 });

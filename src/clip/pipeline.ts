@@ -4,10 +4,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
-import { readNpy } from '../io/npy.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
-import { cacheKey, EmbeddingStore, type Manifest } from '../store/embeddings.js';
+import { cacheKey, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
 import { type LockOptions, withLockFile } from '../store/lock.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
@@ -97,13 +96,13 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     noise: opts.transform?.spec ?? null,
   });
   const finished = await finishedRun(opts.out, key, items, hashes, opts.listingSkipped?.length ?? 0);
-  if (finished) {
+  // Reused only when the arrays are the very ones the manifest vouches for (a commit cut short leaves others).
+  const arrays = finished && (await readRun(opts.out, finished));
+  if (finished && arrays) {
     tower.then((t) => t.session.release()).catch(() => undefined);
     for (const s of finished.skipped) opts.onSkip?.(s.path, s.reason);
     opts.onProgress?.(items.length, items.length, items.length);
-    const emb = await readNpy(join(opts.out, 'embeddings.npy'));
-    const lab = await readNpy(join(opts.out, 'labels.npy'));
-    return { manifest: finished, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: Math.ceil(items.length / B) };
+    return { manifest: finished, ...arrays, card, reusedBatches: Math.ceil(items.length / B) };
   }
   const store = new EmbeddingStore(
     opts.out,
@@ -145,7 +144,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     for (const s of rec.skipped) opts.onSkip?.(items[k * B + s.offset].path, s.reason);
   }
   for (const s of opts.listingSkipped ?? []) opts.onSkip?.(s.path, s.reason);
-  const manifest = await store.finish({
+  const run = await store.finish({
     listingSkipped: opts.listingSkipped,
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
     preprocess: {
@@ -157,9 +156,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     noise: opts.transform?.spec ?? null,
     classes: opts.dataset.classes,
   });
-  const emb = await readNpy(join(opts.out, 'embeddings.npy'));
-  const lab = await readNpy(join(opts.out, 'labels.npy'));
-  return { manifest, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: reused };
+  return { ...run, card, reusedBatches: reused };
 }
 
 /** The manifest of a completed run over exactly these images (same key, same bytes), if `out` holds one. */

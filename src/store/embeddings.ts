@@ -5,7 +5,10 @@
  * marks as its own, and the only one it removes: a user's `parts/` beside it is never touched); a run started again with
  * the same cache key (code version + model sha256 + preprocessing + noise spec) reuses every batch whose images still
  * have the same content hashes, so an interrupted run resumes without recomputing finished batches.
- * Every file is written atomically (temporary file, then rename).
+ * Every file is written atomically (temporary file, then rename). A run is committed as one unit: the old
+ * manifest is removed before the arrays are replaced, and the new manifest, written last, records the
+ * sha256 of both arrays; `readRun` returns arrays only when they match it. A crash half-way through the
+ * commit therefore leaves a folder without a manifest, never new arrays under an old one.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
@@ -13,7 +16,7 @@ import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
 import { writeAtomic } from '../io/atomic.js';
-import { keyOf } from '../io/hash.js';
+import { keyOf, sha256Hex } from '../io/hash.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
 export const MANIFEST_FORMAT = 'clip-topo/embeddings@1';
@@ -63,6 +66,8 @@ export interface Manifest {
   count: number;
   dim: number;
   files: { embeddings: string; labels: string };
+  /** sha256 of the bytes of each file: a reader uses the arrays only when they are the ones this manifest vouches for. */
+  sha256: { embeddings: string; labels: string };
   conventions: string;
   items: (StoredItem & { row: number })[];
   skipped: { path: string; reason: string }[];
@@ -146,7 +151,7 @@ export class EmbeddingStore {
     noise: unknown;
     classes: string[];
     listingSkipped?: { path: string; reason: string }[];
-  }): Promise<Manifest> {
+  }): Promise<{ manifest: Manifest; embeddings: Float32Array; labels: Int32Array }> {
     const batches = Math.ceil(this.items.length / this.batchSize);
     const chunks: Float32Array[] = [];
     const items: Manifest['items'] = [];
@@ -166,14 +171,18 @@ export class EmbeddingStore {
       all.set(c, o);
       o += c.length;
     }
-    await writeAtomic(join(this.dir, 'embeddings.npy'), encodeNpy(all, [items.length, dim]));
-    await writeAtomic(
-      join(this.dir, 'labels.npy'),
-      encodeNpy(
-        Int32Array.from(items, (i) => i.label),
-        [items.length],
-      ),
-    );
+    const labels = Int32Array.from(items, (i) => i.label);
+    const embBytes = encodeNpy(all, [items.length, dim]);
+    const labBytes = encodeNpy(labels, [items.length]);
+    // The manifest of the run these files held goes first: from here until the new one is in place the
+    // folder has no manifest, and nothing trusts its arrays.
+    try {
+      await rm(join(this.dir, 'manifest.json'), { force: true });
+    } catch (err) {
+      throw new InputError(`${join(this.dir, 'manifest.json')}: cannot remove (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+    }
+    await writeAtomic(join(this.dir, 'embeddings.npy'), embBytes);
+    await writeAtomic(join(this.dir, 'labels.npy'), labBytes);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       key: this.key,
@@ -184,12 +193,33 @@ export class EmbeddingStore {
       count: items.length,
       dim,
       files: { embeddings: 'embeddings.npy', labels: 'labels.npy' },
+      sha256: { embeddings: sha256Hex(embBytes), labels: sha256Hex(labBytes) },
       conventions: 'rows are L2-normalised float32 image embeddings, in item order; skipped files have no row',
       items,
       skipped,
     };
     await writeAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
     await this.dropParts();
-    return manifest;
+    return { manifest, embeddings: all, labels };
+  }
+}
+
+/**
+ * The arrays of a finished run, read once and checked against the sha256 its manifest records; undefined
+ * when a file is missing, unreadable, of another shape, or not the one the manifest vouches for (a commit
+ * cut short, a file replaced or edited since).
+ */
+export async function readRun(dir: string, m: Manifest): Promise<{ embeddings: Float32Array; labels: Int32Array } | undefined> {
+  if (!m.sha256 || typeof m.sha256.embeddings !== 'string' || typeof m.sha256.labels !== 'string') return undefined;
+  try {
+    const [emb, lab] = await Promise.all([readFile(join(dir, 'embeddings.npy')), readFile(join(dir, 'labels.npy'))]);
+    if (sha256Hex(emb) !== m.sha256.embeddings || sha256Hex(lab) !== m.sha256.labels) return undefined;
+    const e = parseNpy(emb, join(dir, 'embeddings.npy'));
+    const l = parseNpy(lab, join(dir, 'labels.npy'));
+    if (!(e.data instanceof Float32Array) || !(l.data instanceof Int32Array) || e.data.length !== m.count * m.dim || l.data.length !== m.count)
+      return undefined;
+    return { embeddings: e.data, labels: l.data };
+  } catch {
+    return undefined;
   }
 }
