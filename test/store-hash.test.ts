@@ -16,7 +16,7 @@ describe('hashFiles', () => {
     const paths = Array.from({ length: 1500 }, (_, i) => join(dir, `img${i}.jpg`));
     paths.forEach((p, i) => writeFileSync(p, `image ${i}`));
     // A child process, so that its descriptor limit can be lowered (the compiled module, as the CLI runs it).
-    const script = `import { hashFiles } from ${JSON.stringify(join(ROOT, 'dist', 'store', 'embeddings.js'))};
+    const script = `import { hashFiles } from ${JSON.stringify(join(ROOT, 'dist', 'io', 'hash.js'))};
       const paths = JSON.parse(process.argv[1]);
       process.stdout.write(JSON.stringify(await hashFiles(paths)));`;
     const out = execFileSync('bash', ['-c', 'ulimit -n 64 && exec node --input-type=module -e "$0" "$1"', script, JSON.stringify(paths)], { encoding: 'utf8' });
