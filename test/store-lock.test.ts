@@ -3,7 +3,7 @@
  * live owner is waited for with one line that says what to do, and the wait ends with one line.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -111,7 +111,11 @@ describe('withLock: stale locks', () => {
 
   it('a dead pid, a live pid started at another time (pid reuse) and a lock from before the last boot are taken over at once', async () => {
     const child = liveChild();
+    // A bare pid (older versions) of a live process that is not node: the pid was reused.
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(sleeper);
     const locks = [record({ pid: deadPid() }), String(deadPid())];
+    if (existsSync(`/proc/${sleeper.pid}/cmdline`)) locks.push(String(sleeper.pid));
     if (processStart(child.pid as number)) locks.push(record({ pid: child.pid, start: '1' }));
     if (existsSync('/proc/sys/kernel/random/boot_id')) locks.push(record({ pid: child.pid, boot: 'another-boot' }));
     for (const content of locks) {
@@ -258,6 +262,45 @@ describe('withLock: live owners', () => {
 });
 
 describe('withLock across processes', () => {
+  it('a waiter killed while waiting leaves no file behind; leftover temporaries of the lock are swept', async () => {
+    const dir = tempDir();
+    const p = join(dir, 'entry');
+    const lockJs = pathToFileURL(join(ROOT, 'dist', 'store', 'lock.js')).href;
+    await withLock(p, async () => {
+      const waiter = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { withLock } = await import(${JSON.stringify(lockJs)}); await withLock(${JSON.stringify(p)}, async () => {}, { pollMs: 1 });`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      children.push(waiter);
+      let said = '';
+      waiter.stderr.on('data', (d) => {
+        said += d;
+      });
+      await within(
+        10_000,
+        (async () => {
+          while (!said.includes('waiting for')) await sleep(10);
+        })(),
+      );
+      await sleep(200);
+      waiter.kill('SIGKILL');
+      await new Promise((r) => waiter.on('close', r));
+      expect(readdirSync(dir).sort()).toEqual(['entry.lock']);
+    });
+    const leftover = `${p}.lock.${'ab'.repeat(12)}.tmp`;
+    writeFileSync(leftover, '{}');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(leftover, old, old);
+    writeFileSync(join(dir, 'entry.lock.notes.tmp'), 'not ours');
+    await withLock(p, async () => undefined);
+    expect(readdirSync(dir).sort()).toEqual(['entry.lock.notes.tmp']);
+  });
+
   it('several processes that find one stale lock break it one at a time: exactly one holds it at any moment', async () => {
     const dir = tempDir();
     const p = join(dir, 'entry');

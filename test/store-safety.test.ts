@@ -152,6 +152,32 @@ describe('runs into one output folder take turns (D3)', () => {
 });
 
 describe('a stale lock in the output folder (D1, the real command)', () => {
+  it('a live holder that does not finish: embed gives up after $CLIP_TOPO_LOCK_TIMEOUT with one line, exit 1', async () => {
+    const out = join(tempDir(), 'busy');
+    let release!: () => void;
+    const held = withLockFile(join(out, OUT_LOCK), () => new Promise<void>((r) => (release = r)), { onWait: () => undefined });
+    await until(() => existsSync(join(out, OUT_LOCK)));
+    try {
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [BIN, ...embedArgs(out)], { cwd: ROOT, env: { ...process.env, CLIP_TOPO_LOCK_TIMEOUT: '1' } });
+        let stderr = '';
+        c.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        c.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+      });
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain(`waiting for the embedding folder ${out} held by pid ${process.pid}`);
+      expect(lines[1]).toMatch(/gave up after 1 s waiting for the embedding folder .* \(held by pid \d+ since \S+\); if no clip-topo run is active, delete /);
+      expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    } finally {
+      release();
+      await held;
+    }
+  }, 60_000);
+
   it('a 0-byte lock written just now: embed says what it waits for, takes over within the grace period and finishes', async () => {
     const out = join(tempDir(), 'stale');
     const lock = join(out, OUT_LOCK);

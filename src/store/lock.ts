@@ -12,19 +12,20 @@
  *   own pid under another token (node as pid 1 in a restarted container), or ran before the last boot;
  * - its content cannot be read as a lock (empty, garbage) and has not changed for `graceMs`;
  * - its owner cannot be checked from here (another host or pid namespace, no start time, the pid-only
- *   lock of older versions) and the file has not been touched for `maxAgeMs` of our own watching.
+ *   lock of older versions) and the file has not been touched for `maxAgeMs` of our own watching (a pid-only
+ *   lock whose pid now runs a program other than node is stale at once).
  * A waiting run says once what it waits for, who holds it since when and which file to delete if no run
  * is active; after `timeoutMs` it stops with one line.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 
-import { CancelledError, ClipTopoError } from '../errors.js';
+import { CancelledError, ClipTopoError, InputError } from '../errors.js';
 
 export const LOCK_FORMAT = 'clip-topo/lock@1';
 
@@ -108,6 +109,11 @@ export function processStart(pid: number | 'self'): string | null {
   }, null);
 }
 
+/** The command line of a process (/proc/<pid>/cmdline, Linux); null where it cannot be read. */
+function commandLine(pid: number): string | null {
+  return readOr(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '), null);
+}
+
 let me: Omit<LockRecord, 'token' | 'since' | 'what'> | undefined;
 function identity(): Omit<LockRecord, 'token' | 'since' | 'what'> {
   me ??= {
@@ -156,6 +162,9 @@ export function judge(rec: LockRecord | { legacyPid: number } | null): Verdict {
     // Older versions wrote a bare pid. Ours is never one of them; a dead pid is stale; a live one may be reused.
     if (rec.legacyPid === process.pid) return { kind: 'stale', reason: `it names our own pid ${process.pid}, left by an earlier process` };
     if (!alive(rec.legacyPid)) return { kind: 'stale', reason: `its pid ${rec.legacyPid} is not running` };
+    // Those versions ran only as node: a pid that now runs something else was reused.
+    const cmd = commandLine(rec.legacyPid);
+    if (cmd !== null && !/node|clip-topo/.test(cmd)) return { kind: 'stale', reason: `its pid ${rec.legacyPid} now runs another program` };
     return { kind: 'unverifiable', why: 'it holds only a pid, which may have been reused' };
   }
   if (rec.host !== self.host) return { kind: 'unverifiable', why: `it was taken on host ${rec.host}` };
@@ -221,6 +230,55 @@ async function breakStale(file: string, seen: Seen, graceMs: number): Promise<bo
   }
 }
 
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Creates the lock file with its whole content, or finds that one exists. The content goes to `tmp`, which
+ * is hard-linked to `file` (atomic, fails if it exists) and removed: `tmp` lives only for that moment, so a
+ * run killed while waiting leaves nothing behind. Where hard links are not supported, an exclusive create.
+ */
+async function create(file: string, tmp: string, content: string, linkable: boolean): Promise<'made' | 'exists' | 'no-links'> {
+  try {
+    if (linkable) {
+      await writeFile(tmp, content);
+      try {
+        await link(tmp, file);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    } else {
+      const fh = await open(file, 'wx');
+      try {
+        await fh.writeFile(content);
+      } finally {
+        await fh.close();
+      }
+    }
+    return 'made';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return 'exists';
+    if (linkable && (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')) return 'no-links';
+    throw new InputError(`${file}: cannot take the lock (${code ?? (err as Error).message})`, 'ERR_FILE');
+  }
+}
+
+/** Removes the temporary files of waiters killed inside the few milliseconds around their link (older than a minute). */
+async function sweep(file: string): Promise<void> {
+  const name = basename(file);
+  const names = await readdir(dirname(file)).catch(() => [] as string[]);
+  for (const n of names) {
+    if (!n.startsWith(`${name}.`) || !/^\.[0-9a-f]{24}\.tmp$/.test(n.slice(name.length))) continue;
+    const p = join(dirname(file), n);
+    const st = await stat(p).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > 60_000) await rm(p, { force: true });
+  }
+}
+
 /** Runs `fn` holding the lock `<path>.lock` (see the module comment). */
 export async function withLock<T>(path: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   return withLockFile(`${path}.lock`, fn, opts);
@@ -236,7 +294,11 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
   const token = randomBytes(12).toString('hex');
   const rec: LockRecord = { ...identity(), token, since: new Date().toISOString(), what };
   const tmp = `${file}.${token}.tmp`;
-  await mkdir(dirname(file), { recursive: true });
+  try {
+    await mkdir(dirname(file), { recursive: true });
+  } catch (err) {
+    throw new InputError(`${dirname(file)}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+  }
   const t0 = performance.now();
   let told: string | undefined;
   let lastWait: LockWait | undefined;
@@ -247,30 +309,20 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
   held.add(token);
   let acquired = false;
   try {
-    await writeFile(tmp, `${JSON.stringify(rec)}\n`);
     let linkable = true;
     for (;;) {
       if (opts.signal?.aborted) throw new CancelledError('cancelled while waiting for another run');
-      try {
-        if (linkable) await link(tmp, file);
-        else {
-          // Without hard links (some network and FUSE filesystems) an exclusive create, then the content.
-          const fh = await open(file, 'wx');
-          try {
-            await fh.writeFile(`${JSON.stringify(rec)}\n`);
-          } finally {
-            await fh.close();
-          }
-        }
-        acquired = true;
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (linkable && (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')) {
+      // Try only when there is no lock: a waiter writes nothing while it waits.
+      if (!(await exists(file))) {
+        const made = await create(file, tmp, `${JSON.stringify(rec)}\n`, linkable);
+        if (made === 'no-links') {
           linkable = false;
           continue;
         }
-        if (code !== 'EEXIST') throw err;
+        if (made === 'made') {
+          acquired = true;
+          break;
+        }
       }
       const [st, raw] = await Promise.all([stat(file).catch(() => undefined), readFile(file, 'utf8').catch(() => undefined)]);
       if (!st || raw === undefined) continue; // released this instant
@@ -316,8 +368,8 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
     }
   } finally {
     if (!acquired) held.delete(token);
-    await rm(tmp, { force: true });
   }
+  await sweep(file).catch(() => undefined);
   const beat = setInterval(() => {
     const t = new Date();
     utimes(file, t, t).catch(() => undefined);
