@@ -17,6 +17,7 @@ import { loadImageDataset } from '../src/data/images.js';
 import { writeSynthDataset } from '../src/data/synth.js';
 import type { Dataset } from '../src/data/types.js';
 import { sha256Hex } from '../src/io/hash.js';
+import { encodeNpy, parseNpy } from '../src/io/npy.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { PARTS_DIR, PARTS_MARKER } from '../src/store/embeddings.js';
 import { processStart, withLockFile } from '../src/store/lock.js';
@@ -326,6 +327,29 @@ describe('a run is committed as one unit (D2)', () => {
     const clean = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
     expect(Array.from(clean.embeddings)).toEqual(Array.from(solo.clean));
   }, 60_000);
+
+  it('a batch file that is not the one its record was written with (power loss, another run) is recomputed, not resumed', async () => {
+    const out = join(tempDir(), 'batch');
+    const stop = new AbortController();
+    await expect(
+      embedDataset({
+        model: card,
+        dataset,
+        out,
+        batchSize: 4,
+        threads: 1,
+        transform: noise1(),
+        signal: stop.signal,
+        onProgress: (done) => done >= 12 && stop.abort(),
+      }),
+    ).rejects.toThrow();
+    const batch = join(out, PARTS_DIR, 'batch-000000.npy');
+    const { shape } = parseNpy(readFileSync(batch), batch);
+    writeFileSync(batch, encodeNpy(new Float32Array(shape[0] * shape[1]), shape));
+    const again = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1, transform: noise1() });
+    expect(again.reusedBatches).toBeGreaterThan(0);
+    expect(Array.from(again.embeddings)).toEqual(Array.from(solo.noisy));
+  });
 
   it('the manifest records the sha256 of both arrays', async () => {
     const m = JSON.parse(readFileSync(join(solo.cleanDir, 'manifest.json'), 'utf8')) as { sha256: { embeddings: string; labels: string } };

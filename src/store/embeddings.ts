@@ -54,6 +54,8 @@ export interface BatchRecord {
   rows: number[];
   skipped: { offset: number; reason: string }[];
   dim: number;
+  /** sha256 of the batch's .npy bytes: a record vouches only for the very file it was written with. */
+  sha256: string;
 }
 
 export interface Manifest {
@@ -117,13 +119,14 @@ export class EmbeddingStore {
     return this.items.slice(k * this.batchSize, (k + 1) * this.batchSize).map((i) => i.sha256);
   }
 
-  /** Whether batch k is stored under the same key for the same image contents. */
+  /** Whether batch k is stored under the same key for the same image contents, with the .npy its record was written with. */
   async has(k: number): Promise<boolean> {
     const b = this.base(k);
     if (!existsSync(`${b}.json`) || !existsSync(`${b}.npy`)) return false;
     try {
       const rec = JSON.parse(await readFile(`${b}.json`, 'utf8')) as BatchRecord;
-      return rec.key === this.key && JSON.stringify(rec.hashes) === JSON.stringify(this.hashes(k));
+      if (rec.key !== this.key || JSON.stringify(rec.hashes) !== JSON.stringify(this.hashes(k))) return false;
+      return typeof rec.sha256 === 'string' && sha256Hex(await readFile(`${b}.npy`)) === rec.sha256;
     } catch {
       return false;
     }
@@ -132,8 +135,9 @@ export class EmbeddingStore {
   async put(k: number, rows: number[], embeddings: Float32Array, dim: number, skipped: { offset: number; reason: string }[]): Promise<void> {
     const b = this.base(k);
     // The .npy first, then the record that vouches for it: a crash between the two leaves no record.
-    await writeAtomic(`${b}.npy`, encodeNpy(embeddings, [rows.length, dim]));
-    const rec: BatchRecord = { key: this.key, hashes: this.hashes(k), rows, skipped, dim };
+    const bytes = encodeNpy(embeddings, [rows.length, dim]);
+    await writeAtomic(`${b}.npy`, bytes);
+    const rec: BatchRecord = { key: this.key, hashes: this.hashes(k), rows, skipped, dim, sha256: sha256Hex(bytes) };
     await writeAtomic(`${b}.json`, JSON.stringify(rec));
   }
 
