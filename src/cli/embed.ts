@@ -79,6 +79,7 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
     threads: flags.threads,
     signal: ctx.signal,
     onProgress: bar.update,
+    onWait: (message) => process.stderr.write(`clip-topo ${label}: ${message}\n`),
     onSkip: (path, reason) => {
       skipped++;
       process.stderr.write(`clip-topo ${label}: skipped ${path}: ${reason}\n`);

@@ -1,12 +1,13 @@
 /** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { readNpy } from '../io/npy.js';
+import { InputError } from '../errors.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
-import { cacheKey, EmbeddingStore, type Manifest } from '../store/embeddings.js';
+import { cacheKey, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
+import { type LockOptions, withLockFile } from '../store/lock.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
 import { DECODER } from './preprocess.js';
@@ -29,7 +30,14 @@ export interface EmbedDatasetOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, reused: number) => void;
   onSkip?: (path: string, reason: string) => void;
+  /** Told (one line) when another run holds the output folder and this one waits; default: stderr. */
+  onWait?: (message: string) => void;
+  /** How long to wait for another run, and when its lock counts as stale (store/lock.ts). */
+  lock?: Pick<LockOptions, 'timeoutMs' | 'graceMs' | 'maxAgeMs' | 'pollMs'>;
 }
+
+/** The lock of an output folder: every run that writes into the folder holds it (embed, zeroshot, analyze). */
+export const OUT_LOCK = '.clip-topo.lock';
 
 export interface EmbeddedDataset {
   manifest: Manifest;
@@ -42,6 +50,21 @@ export interface EmbeddedDataset {
 
 export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedDataset> {
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
+  try {
+    await mkdir(opts.out, { recursive: true });
+  } catch (err) {
+    throw new InputError(`${opts.out}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
+  }
+  // One run at a time per folder: two runs would interleave batch files and mix their rows.
+  return withLockFile(join(opts.out, OUT_LOCK), () => embedLocked(opts, card), {
+    ...opts.lock,
+    signal: opts.signal,
+    what: `the embedding folder ${opts.out}`,
+    onWait: opts.onWait ? (_pid, w) => opts.onWait?.(w.message) : undefined,
+  });
+}
+
+async function embedLocked(opts: EmbedDatasetOptions, card: ModelCard): Promise<EmbeddedDataset> {
   const B = opts.batchSize ?? 32;
   const { items } = opts.dataset;
   // In a fresh run the first batch is read while the graph and the images are hashed, which keep one core
@@ -73,13 +96,13 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     noise: opts.transform?.spec ?? null,
   });
   const finished = await finishedRun(opts.out, key, items, hashes, opts.listingSkipped?.length ?? 0);
-  if (finished) {
+  // Reused only when the arrays are the very ones the manifest vouches for (a commit cut short leaves others).
+  const arrays = finished && (await readRun(opts.out, finished));
+  if (finished && arrays) {
     tower.then((t) => t.session.release()).catch(() => undefined);
     for (const s of finished.skipped) opts.onSkip?.(s.path, s.reason);
     opts.onProgress?.(items.length, items.length, items.length);
-    const emb = await readNpy(join(opts.out, 'embeddings.npy'));
-    const lab = await readNpy(join(opts.out, 'labels.npy'));
-    return { manifest: finished, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: Math.ceil(items.length / B) };
+    return { manifest: finished, ...arrays, card, reusedBatches: Math.ceil(items.length / B) };
   }
   const store = new EmbeddingStore(
     opts.out,
@@ -121,7 +144,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     for (const s of rec.skipped) opts.onSkip?.(items[k * B + s.offset].path, s.reason);
   }
   for (const s of opts.listingSkipped ?? []) opts.onSkip?.(s.path, s.reason);
-  const manifest = await store.finish({
+  const run = await store.finish({
     listingSkipped: opts.listingSkipped,
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
     preprocess: {
@@ -133,9 +156,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
     noise: opts.transform?.spec ?? null,
     classes: opts.dataset.classes,
   });
-  const emb = await readNpy(join(opts.out, 'embeddings.npy'));
-  const lab = await readNpy(join(opts.out, 'labels.npy'));
-  return { manifest, embeddings: emb.data as Float32Array, labels: lab.data as Int32Array, card, reusedBatches: reused };
+  return { ...run, card, reusedBatches: reused };
 }
 
 /** The manifest of a completed run over exactly these images (same key, same bytes), if `out` holds one. */
