@@ -10,7 +10,6 @@ import { classifierWeights, embedDataset, type EmbeddedDataset } from '../clip/p
 import type { Dataset } from '../data/types.js';
 import { gaussianNoiseTransform, imageIds } from '../clip/transform.js';
 import type { NoiseSpace } from '../noise/gaussian.js';
-import { withLock } from '../store/lock.js';
 import { UsageError } from '../errors.js';
 import { keyOf, type StepCache } from './cache.js';
 import type { SkippedImage } from './types.js';
@@ -50,22 +49,19 @@ export async function embedLevels(o: EmbedLevelsOptions): Promise<LevelEmbedding
     const label = `embed ${o.name} ${sigma === 0 ? 'clean' : `σ=${sigma}`}`;
     const dir = join(o.cacheDir, 'embeddings', `${o.name}-${where}-${levelTag(sigma)}-${o.space}-seed${o.seed}`);
     const transform = sigma === 0 ? undefined : gaussianNoiseTransform({ sigma, space: o.space, seed: o.seed }, o.card.preprocess, ids);
-    const run = await withLock(
-      dir,
-      () =>
-        embedDataset({
-          model: o.card,
-          dataset: o.dataset,
-          listingSkipped: o.dataset.skipped,
-          out: dir,
-          transform,
-          batchSize: o.batchSize,
-          threads: o.threads,
-          signal: o.signal,
-          onProgress: (done, total) => o.onProgress?.(label, done, total),
-        }),
-      { signal: o.signal, onWait: (pid) => o.onWait?.(`waiting for another clip-topo run (pid ${pid}) that is embedding into ${dir}`) },
-    );
+    // embedDataset holds the folder's lock: concurrent runs on one cache take turns and reuse each other's work.
+    const run = await embedDataset({
+      model: o.card,
+      dataset: o.dataset,
+      listingSkipped: o.dataset.skipped,
+      out: dir,
+      transform,
+      batchSize: o.batchSize,
+      threads: o.threads,
+      signal: o.signal,
+      onProgress: (done, total) => o.onProgress?.(label, done, total),
+      onWait: o.onWait,
+    });
     out.push({ sigma, run, where: `${o.name} ${sigma === 0 ? 'clean' : `σ=${sigma}`}` });
   }
   return out;
