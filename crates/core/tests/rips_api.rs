@@ -5,14 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clip_topo_core::control::Control;
 use clip_topo_core::error::ErrorCode;
 use clip_topo_core::rips::{estimate_memory, rips, Input, Metric, Options, Points};
+use clip_topo_core::rng::Lcg64;
 
 fn circle(n: usize, noise: f64) -> Vec<f64> {
-    // deterministic pseudo-noise so the test needs no RNG crate
-    let mut s = 0x1234_5678u64;
-    let mut r = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut lcg = Lcg64::from_state(0x1234_5678);
+    let mut r = || lcg.uniform() - 0.5;
     let mut x = Vec::new();
     for i in 0..n {
         let t = i as f64 / n as f64 * std::f64::consts::TAU;

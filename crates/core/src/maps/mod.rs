@@ -11,7 +11,6 @@
 pub mod knn;
 pub mod map_quality;
 pub mod pca;
-pub(crate) mod rng;
 pub(crate) mod spectral;
 pub mod tsne;
 pub(crate) mod tsne_fft;

@@ -9,10 +9,10 @@ use rayon::prelude::*;
 
 use super::knn::exact_knn;
 use super::pca::pca;
-use super::rng::Rng;
 use super::tsne_fft::FftRepulsion;
 use crate::control::Control;
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
 
 /// Up to this many points, repulsion is computed exactly (O(N²) per iteration).
 pub const EXACT_MAX_N: usize = 500;
@@ -243,7 +243,7 @@ fn initial_embedding(x: &[f32], n: usize, d: usize, seed: u64, ctl: &Control) ->
     let sd = (y.iter().step_by(2).map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     if sd.is_nan() || sd <= 1e-12 {
         // No spread to rescale (all points identical): a seeded Gaussian start instead.
-        let mut r = Rng::new(seed);
+        let mut r = SplitMix64::new(seed);
         y = (0..2 * n).map(|_| r.normal()).collect();
         let sd = (y.iter().step_by(2).map(|v| v * v).sum::<f64>() / n as f64).sqrt();
         return Ok(y.into_iter().map(|v| v / sd * 1e-4).collect());

@@ -14,11 +14,11 @@
 use rayon::prelude::*;
 
 use super::knn::exact_knn;
-use super::rng::Rng;
 use super::spectral::{components, spectral_layout};
 use super::tsne::{csr_from_triplets, Sparse};
 use crate::control::Control;
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
 
 const SGD_CHUNK: usize = 256;
 const NEGATIVE_SAMPLE_RATE: f64 = 5.0;
@@ -185,7 +185,7 @@ fn normalise_to_box(y: &mut [f64], n: usize) {
 /// Spectral initialisation; for a disconnected graph each component gets its own spectral layout,
 /// placed by a PCA of the component centroids in data space.
 fn initialise(x: &[f32], n: usize, d: usize, g: &Sparse, seed: u64, ctl: &Control) -> Result<(Vec<f64>, &'static str)> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
     let (count, label) = components(g, n);
     let mut y = vec![0.0; 2 * n];
     let kind;
@@ -380,7 +380,7 @@ pub fn umap(x: &[f32], n: usize, d: usize, opts: &UmapOptions, ctl: &Control) ->
                     let v0 = c * SGD_CHUNK;
                     let v1 = v0 + own.len() / 2;
                     let e0 = g.indptr[v0];
-                    let mut rng = Rng::stream(opts.seed, epoch as u64, c as u64);
+                    let mut rng = SplitMix64::stream(opts.seed, epoch as u64, c as u64);
                     let mut queued = Vec::new();
                     let get = |own: &[f32], j: usize| -> (f32, f32) {
                         if j >= v0 && j < v1 {
