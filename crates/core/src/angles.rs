@@ -228,7 +228,7 @@ pub fn class_subspace_angles(
         if r == d {
             warnings.push(format!(
                 "class '{}' spans all of R^{d} (rank {r}): its angles to every class are 0 by dimension count; \
-                 choose --rank or --energy below {d}",
+                 choose a rank below {d}, or an energy fraction",
                 names[c]
             ));
         }
@@ -240,7 +240,7 @@ pub fn class_subspace_angles(
     if forced > 0 {
         warnings.push(format!(
             "{forced} class pair(s) have ranks summing past d = {d}: their smallest angles are 0 by dimension count; \
-             lower --rank or --energy"
+             lower rank or energy"
         ));
     }
 
@@ -300,7 +300,7 @@ fn class_basis(x: RowMajor<'_>, rows: &[usize], name: &str, options: ClassAngles
     let numeric = linalg::numerical_rank(&svd.s, d, nc);
     if numeric == 0 {
         let why = if options.center && nc == 1 {
-            "it has one embedding, and centring leaves nothing; use --no-center or add embeddings".to_string()
+            "it has one embedding, and centring leaves nothing; use center = false or add embeddings".to_string()
         } else {
             "all its embeddings are equal (or zero)".to_string()
         };
@@ -313,7 +313,7 @@ fn class_basis(x: RowMajor<'_>, rows: &[usize], name: &str, options: ClassAngles
             if kk > dims_available {
                 return Err(Error::invalid(format!(
                     "rank {kk} exceeds what class '{name}' can span ({nc} embeddings{}, at most {dims_available} dimensions): \
-                     choose --rank ≤ {dims_available} or use --energy",
+                     choose rank ≤ {dims_available} or use energy",
                     if options.center { ", centred" } else { "" }
                 )));
             }

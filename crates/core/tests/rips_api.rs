@@ -97,7 +97,9 @@ fn memory_estimate_and_refusal() {
     let o = Options { maxdim: 2, max_memory: Some(1 << 20), ..Options::default() };
     let err = rips(pts(&x, 3), &o, &Control::none()).unwrap_err();
     assert_eq!(err.code, ErrorCode::TooLarge);
-    assert!(err.message.contains("--threshold") && err.message.contains("--sample") && err.message.contains("--approx"));
+    // names the options as the library knows them, never a CLI flag
+    assert!(err.message.contains("threshold") && err.message.contains("sample = n") && err.message.contains("approx = ε"));
+    assert!(!err.message.contains("--"), "{}", err.message);
     let ok = rips(pts(&x, 3), &Options { max_memory: Some(1 << 30), ..o }, &Control::none()).unwrap();
     assert!(ok.memory_estimate > 0 && ok.memory_estimate < 1 << 30);
 }

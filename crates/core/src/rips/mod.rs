@@ -242,8 +242,8 @@ enum Built {
 
 fn refuse(what: &str, bytes: u64, max: u64) -> Error {
     Error::too_large(format!(
-        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower --threshold, subsample with \
-         --sample n, approximate with --approx ε, or raise --max-memory",
+        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower threshold, subsample with \
+         sample = n, approximate with approx = ε, or raise max_memory",
         bytes as f64 / 1e9,
         max as f64 / 1e9
     ))
