@@ -10,7 +10,7 @@
 use faer::{Mat, Side};
 use rayon::prelude::*;
 
-use super::tsne::Sparse;
+use super::sparse::Sparse;
 use crate::control::Control;
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
