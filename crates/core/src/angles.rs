@@ -157,6 +157,17 @@ impl Default for ClassAnglesOptions {
     }
 }
 
+impl ClassAnglesOptions {
+    /// Checks the rank rule (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        match self.rank {
+            RankRule::Fixed(0) => Err(Error::invalid("rank 0 keeps no dimension: give a rank ≥ 1")),
+            RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => Err(Error::invalid(format!("energy {e} is not in (0, 1]"))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Angle spectra between every pair of class subspaces (radians). `min`/`max` are k×k row-major with
 /// zeros on the diagonal; `spectra` lists pairs (i, j), i < j, in row order.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,11 +206,7 @@ pub fn class_subspace_angles(
     if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= k) {
         return Err(Error::invalid(format!("label {l} at row {i} is not a class index below {k}")));
     }
-    match options.rank {
-        RankRule::Fixed(0) => return Err(Error::invalid("rank 0 keeps no dimension: give a rank ≥ 1")),
-        RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => return Err(Error::invalid(format!("energy {e} is not in (0, 1]"))),
-        _ => {}
-    }
+    options.validate()?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i);

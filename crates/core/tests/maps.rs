@@ -214,3 +214,25 @@ fn progress_every_50_and_cancellation() {
     assert_eq!(e.code, clip_topo_core::error::ErrorCode::Cancelled);
     assert_eq!(*seen.lock().unwrap(), vec![("umap".to_string(), 50, 500), ("umap".to_string(), 100, 500)]);
 }
+
+#[test]
+fn options_are_validated_as_the_kernels_refuse_them() {
+    let x = gaussian(30, 4, 4);
+    let none = Control::none();
+    for bad in [
+        TsneOptions { perplexity: 0.0, ..TsneOptions::default() },
+        TsneOptions { iterations: 0, ..TsneOptions::default() },
+        TsneOptions { learning_rate: Some(f64::NAN), ..TsneOptions::default() },
+    ] {
+        assert_eq!(bad.validate().unwrap_err(), tsne(&x, 30, 4, &bad, &none).unwrap_err());
+    }
+    for bad in [
+        UmapOptions { n_neighbors: 1, ..UmapOptions::default() },
+        UmapOptions { min_dist: 2.0, ..UmapOptions::default() },
+        UmapOptions { learning_rate: 0.0, ..UmapOptions::default() },
+        UmapOptions { epochs: Some(0), ..UmapOptions::default() },
+    ] {
+        assert_eq!(bad.validate().unwrap_err(), umap(&x, 30, 4, &bad, &none).unwrap_err());
+    }
+    assert!(TsneOptions::default().validate().is_ok() && UmapOptions::default().validate().is_ok());
+}

@@ -119,6 +119,11 @@ fn bad_inputs_give_clear_errors() {
     let none = Control::none();
     let e = rips(pts(&x, 3), &Options { maxdim: 4, ..Options::default() }, &none).unwrap_err();
     assert!(e.message.contains("maxdim"));
+    // what a binding checks before scheduling is what the kernel refuses
+    assert_eq!(Options { maxdim: 4, ..Options::default() }.validate().unwrap_err(), e);
+    assert!(Options { sample: Some(5), approx: Some(0.1), ..Options::default() }.validate().is_err());
+    assert!(Options { threshold: Some(f64::NAN), ..Options::default() }.validate().is_err());
+    assert!(Options::default().validate().is_ok());
     let e = rips(pts(&x, 3), &Options { coeff: 4, ..Options::default() }, &none).unwrap_err();
     assert!(e.message.contains("not a prime"));
     let mut y = x.clone();

@@ -62,6 +62,24 @@ impl Default for TsneOptions {
     }
 }
 
+impl TsneOptions {
+    /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.perplexity > 0.0 && self.perplexity.is_finite()) {
+            return Err(Error::invalid(format!("t-SNE: perplexity must be a positive number, got {}", self.perplexity)));
+        }
+        if self.iterations == 0 {
+            return Err(Error::invalid("t-SNE: iterations must be at least 1"));
+        }
+        if let Some(lr) = self.learning_rate {
+            if !(lr > 0.0 && lr.is_finite()) {
+                return Err(Error::invalid(format!("t-SNE: learning rate must be positive, got {lr}")));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TsneResult {
     /// `n × 2` row-major.
@@ -330,17 +348,7 @@ pub fn tsne(x: &[f32], n: usize, d: usize, opts: &TsneOptions, ctl: &Control) ->
     if n < 3 {
         return Err(Error::invalid(format!("t-SNE needs at least 3 points, got {n}")));
     }
-    if !(opts.perplexity > 0.0 && opts.perplexity.is_finite()) {
-        return Err(Error::invalid(format!("t-SNE: perplexity must be a positive number, got {}", opts.perplexity)));
-    }
-    if opts.iterations == 0 {
-        return Err(Error::invalid("t-SNE: iterations must be at least 1"));
-    }
-    if let Some(lr) = opts.learning_rate {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::invalid(format!("t-SNE: learning rate must be positive, got {lr}")));
-        }
-    }
+    opts.validate()?;
     let mut warnings = Vec::new();
     let mut perplexity = opts.perplexity;
     if 3.0 * perplexity > (n - 1) as f64 {

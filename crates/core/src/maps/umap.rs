@@ -45,6 +45,28 @@ impl Default for UmapOptions {
     }
 }
 
+impl UmapOptions {
+    /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        if self.n_neighbors < 2 {
+            return Err(Error::invalid(format!("UMAP: n_neighbors must be at least 2, got {}", self.n_neighbors)));
+        }
+        if !(self.spread > 0.0 && self.min_dist >= 0.0 && self.min_dist <= self.spread) {
+            return Err(Error::invalid(format!(
+                "UMAP: need 0 ≤ min_dist ≤ spread and spread > 0, got min_dist {} and spread {}",
+                self.min_dist, self.spread
+            )));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(Error::invalid("UMAP: learning rate must be positive"));
+        }
+        if self.epochs == Some(0) {
+            return Err(Error::invalid("UMAP: epochs must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UmapResult {
     /// `n × 2` row-major, f32 like umap-learn.
@@ -509,18 +531,7 @@ pub fn umap(x: &[f32], n: usize, d: usize, opts: &UmapOptions, ctl: &Control) ->
     if n < 3 {
         return Err(Error::invalid(format!("UMAP needs at least 3 points, got {n}")));
     }
-    if opts.n_neighbors < 2 {
-        return Err(Error::invalid(format!("UMAP: n_neighbors must be at least 2, got {}", opts.n_neighbors)));
-    }
-    if !(opts.spread > 0.0 && opts.min_dist >= 0.0 && opts.min_dist <= opts.spread) {
-        return Err(Error::invalid(format!(
-            "UMAP: need 0 ≤ min_dist ≤ spread and spread > 0, got min_dist {} and spread {}",
-            opts.min_dist, opts.spread
-        )));
-    }
-    if !(opts.learning_rate > 0.0 && opts.learning_rate.is_finite()) {
-        return Err(Error::invalid("UMAP: learning rate must be positive"));
-    }
+    opts.validate()?;
     let mut warnings = Vec::new();
     let mut n_neighbors = opts.n_neighbors;
     if n_neighbors > n {
@@ -528,9 +539,6 @@ pub fn umap(x: &[f32], n: usize, d: usize, opts: &UmapOptions, ctl: &Control) ->
         warnings.push(format!("n_neighbors {} exceeds the {n} points; using {n}", opts.n_neighbors));
     }
     let n_epochs = opts.epochs.unwrap_or(if n < 10_000 { 500 } else { 200 });
-    if n_epochs == 0 {
-        return Err(Error::invalid("UMAP: epochs must be at least 1"));
-    }
     let (a, b) = find_ab_params(opts.spread, opts.min_dist);
     let graph = fuzzy_simplicial_set(x, n, d, n_neighbors, ctl)?;
     let graph = prune_weak_edges(&graph, n, n_epochs);

@@ -95,9 +95,7 @@ pub fn image_seed(seed: u64, class: &str, index: u64) -> u64 {
 
 /// Renders one image.
 pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> {
-    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
-        return Err(Error::invalid(format!("synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels")));
-    }
+    check_size(size)?;
     let &(name, make) = TABLE
         .iter()
         .find(|t| t.0 == class)
@@ -175,14 +173,27 @@ pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> 
     Ok(Texture { class: name, size, rgb, colors: fam.colors, scale: fam.scale, orientation: fam.orientation, detail: fam.detail, lighting })
 }
 
-/// Renders many images in parallel; the output order is the request order and each image is
-/// independent of the others, so results do not depend on the thread count.
-pub fn render_batch(requests: &[Request], size: u32, seed: u64, ctl: &Control) -> Result<Vec<Texture>> {
+/// Checks a batch before any drawing: every class drawable, the size in range.
+pub fn check_batch(requests: &[Request], size: u32) -> Result<()> {
     for q in requests {
         if !TABLE.iter().any(|t| t.0 == q.class) {
             return Err(Error::invalid(format!("synth: unknown class '{}'; drawable classes are: {}", q.class, classes().join(", "))));
         }
     }
+    check_size(size)
+}
+
+fn check_size(size: u32) -> Result<()> {
+    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+        return Err(Error::invalid(format!("synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels")));
+    }
+    Ok(())
+}
+
+/// Renders many images in parallel; the output order is the request order and each image is
+/// independent of the others, so results do not depend on the thread count.
+pub fn render_batch(requests: &[Request], size: u32, seed: u64, ctl: &Control) -> Result<Vec<Texture>> {
+    check_batch(requests, size)?;
     let done = std::sync::atomic::AtomicU64::new(0);
     let total = requests.len() as u64;
     requests
