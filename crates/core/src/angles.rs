@@ -157,6 +157,17 @@ impl Default for ClassAnglesOptions {
     }
 }
 
+impl ClassAnglesOptions {
+    /// Checks the rank rule (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        match self.rank {
+            RankRule::Fixed(0) => Err(Error::invalid("rank 0 keeps no dimension: give a rank ≥ 1")),
+            RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => Err(Error::invalid(format!("energy {e} is not in (0, 1]"))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Angle spectra between every pair of class subspaces (radians). `min`/`max` are k×k row-major with
 /// zeros on the diagonal; `spectra` lists pairs (i, j), i < j, in row order.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,11 +206,7 @@ pub fn class_subspace_angles(
     if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= k) {
         return Err(Error::invalid(format!("label {l} at row {i} is not a class index below {k}")));
     }
-    match options.rank {
-        RankRule::Fixed(0) => return Err(Error::invalid("rank 0 keeps no dimension: give a rank ≥ 1")),
-        RankRule::Energy(e) if !(e > 0.0 && e <= 1.0) => return Err(Error::invalid(format!("energy {e} is not in (0, 1]"))),
-        _ => {}
-    }
+    options.validate()?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i);
@@ -228,7 +235,7 @@ pub fn class_subspace_angles(
         if r == d {
             warnings.push(format!(
                 "class '{}' spans all of R^{d} (rank {r}): its angles to every class are 0 by dimension count; \
-                 choose --rank or --energy below {d}",
+                 choose a rank below {d}, or an energy fraction",
                 names[c]
             ));
         }
@@ -240,7 +247,7 @@ pub fn class_subspace_angles(
     if forced > 0 {
         warnings.push(format!(
             "{forced} class pair(s) have ranks summing past d = {d}: their smallest angles are 0 by dimension count; \
-             lower --rank or --energy"
+             lower rank or energy"
         ));
     }
 
@@ -300,7 +307,7 @@ fn class_basis(x: RowMajor<'_>, rows: &[usize], name: &str, options: ClassAngles
     let numeric = linalg::numerical_rank(&svd.s, d, nc);
     if numeric == 0 {
         let why = if options.center && nc == 1 {
-            "it has one embedding, and centring leaves nothing; use --no-center or add embeddings".to_string()
+            "it has one embedding, and centring leaves nothing; use center = false or add embeddings".to_string()
         } else {
             "all its embeddings are equal (or zero)".to_string()
         };
@@ -313,7 +320,7 @@ fn class_basis(x: RowMajor<'_>, rows: &[usize], name: &str, options: ClassAngles
             if kk > dims_available {
                 return Err(Error::invalid(format!(
                     "rank {kk} exceeds what class '{name}' can span ({nc} embeddings{}, at most {dims_available} dimensions): \
-                     choose --rank ≤ {dims_available} or use --energy",
+                     choose rank ≤ {dims_available} or use energy",
                     if options.center { ", centred" } else { "" }
                 )));
             }

@@ -11,5 +11,6 @@ pub mod linalg;
 pub mod maps;
 pub mod probe;
 pub mod rips;
+pub mod rng;
 pub mod summaries;
 pub mod synth;

@@ -42,6 +42,22 @@ impl Default for ProbeOptions {
     }
 }
 
+impl ProbeOptions {
+    /// Checks every option's range (training does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return Err(Error::invalid(format!("C must be a positive finite number, got {}", self.c)));
+        }
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return Err(Error::invalid(format!("tol must be a finite number ≥ 0, got {}", self.tol)));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::invalid("max_iter must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 /// What prediction needs: p(· | x) = softmax(W x + b).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classifier {
@@ -140,15 +156,7 @@ pub fn train<T: Copy + Into<f64>>(
     if classes < 2 {
         return Err(Error::invalid(format!("a probe needs at least 2 classes, got {classes}")));
     }
-    if !(opts.c.is_finite() && opts.c > 0.0) {
-        return Err(Error::invalid(format!("C must be a positive finite number, got {}", opts.c)));
-    }
-    if !(opts.tol.is_finite() && opts.tol >= 0.0) {
-        return Err(Error::invalid(format!("tol must be a finite number ≥ 0, got {}", opts.tol)));
-    }
-    if opts.max_iter == 0 {
-        return Err(Error::invalid("max_iter must be at least 1"));
-    }
+    opts.validate()?;
     let xs = matrix_f64(x, n, d, "training embeddings")?;
     let y = check_labels(labels, n, classes, "training labels")?;
     let mut counts = vec![0usize; classes];

@@ -4,6 +4,7 @@ use clip_topo_core::control::Control;
 use clip_topo_core::maps::map_quality::{knn_label_agreement, trustworthiness};
 use clip_topo_core::maps::tsne::{tsne, Repulsion, TsneOptions};
 use clip_topo_core::maps::umap::{umap, UmapOptions};
+use clip_topo_core::rng::Lcg64;
 
 const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test/fixtures/maps");
 
@@ -120,18 +121,10 @@ fn umap_is_deterministic_and_seeded() {
 }
 
 fn gaussian(n: usize, d: usize, seed: u64) -> Vec<f32> {
-    // small LCG so the test needs no generator from the crate's private API
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    (0..n * d)
-        .map(|_| {
-            let mut u = 0.0;
-            for _ in 0..12 {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                u += (s >> 11) as f64 / (1u64 << 53) as f64;
-            }
-            (u - 6.0) as f32
-        })
-        .collect()
+    // Irwin–Hall: the sum of 12 uniforms minus 6; the generator's first output is skipped
+    let mut lcg = Lcg64::from_state(seed);
+    lcg.next_u64();
+    (0..n * d).map(|_| ((0..12).map(|_| lcg.uniform()).sum::<f64>() - 6.0) as f32).collect()
 }
 
 #[test]
@@ -220,4 +213,26 @@ fn progress_every_50_and_cancellation() {
     let e = umap(&x, 100, 5, &UmapOptions::default(), &ctl).unwrap_err();
     assert_eq!(e.code, clip_topo_core::error::ErrorCode::Cancelled);
     assert_eq!(*seen.lock().unwrap(), vec![("umap".to_string(), 50, 500), ("umap".to_string(), 100, 500)]);
+}
+
+#[test]
+fn options_are_validated_as_the_kernels_refuse_them() {
+    let x = gaussian(30, 4, 4);
+    let none = Control::none();
+    for bad in [
+        TsneOptions { perplexity: 0.0, ..TsneOptions::default() },
+        TsneOptions { iterations: 0, ..TsneOptions::default() },
+        TsneOptions { learning_rate: Some(f64::NAN), ..TsneOptions::default() },
+    ] {
+        assert_eq!(bad.validate().unwrap_err(), tsne(&x, 30, 4, &bad, &none).unwrap_err());
+    }
+    for bad in [
+        UmapOptions { n_neighbors: 1, ..UmapOptions::default() },
+        UmapOptions { min_dist: 2.0, ..UmapOptions::default() },
+        UmapOptions { learning_rate: 0.0, ..UmapOptions::default() },
+        UmapOptions { epochs: Some(0), ..UmapOptions::default() },
+    ] {
+        assert_eq!(bad.validate().unwrap_err(), umap(&x, 30, 4, &bad, &none).unwrap_err());
+    }
+    assert!(TsneOptions::default().validate().is_ok() && UmapOptions::default().validate().is_ok());
 }

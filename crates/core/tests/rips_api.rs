@@ -5,14 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clip_topo_core::control::Control;
 use clip_topo_core::error::ErrorCode;
 use clip_topo_core::rips::{estimate_memory, rips, Input, Metric, Options, Points};
+use clip_topo_core::rng::Lcg64;
 
 fn circle(n: usize, noise: f64) -> Vec<f64> {
-    // deterministic pseudo-noise so the test needs no RNG crate
-    let mut s = 0x1234_5678u64;
-    let mut r = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut lcg = Lcg64::from_state(0x1234_5678);
+    let mut r = || lcg.uniform() - 0.5;
     let mut x = Vec::new();
     for i in 0..n {
         let t = i as f64 / n as f64 * std::f64::consts::TAU;
@@ -100,7 +97,9 @@ fn memory_estimate_and_refusal() {
     let o = Options { maxdim: 2, max_memory: Some(1 << 20), ..Options::default() };
     let err = rips(pts(&x, 3), &o, &Control::none()).unwrap_err();
     assert_eq!(err.code, ErrorCode::TooLarge);
-    assert!(err.message.contains("--threshold") && err.message.contains("--sample") && err.message.contains("--approx"));
+    // names the options as the library knows them, never a CLI flag
+    assert!(err.message.contains("threshold") && err.message.contains("sample = n") && err.message.contains("approx = ε"));
+    assert!(!err.message.contains("--"), "{}", err.message);
     let ok = rips(pts(&x, 3), &Options { max_memory: Some(1 << 30), ..o }, &Control::none()).unwrap();
     assert!(ok.memory_estimate > 0 && ok.memory_estimate < 1 << 30);
 }
@@ -120,6 +119,11 @@ fn bad_inputs_give_clear_errors() {
     let none = Control::none();
     let e = rips(pts(&x, 3), &Options { maxdim: 4, ..Options::default() }, &none).unwrap_err();
     assert!(e.message.contains("maxdim"));
+    // what a binding checks before scheduling is what the kernel refuses
+    assert_eq!(Options { maxdim: 4, ..Options::default() }.validate().unwrap_err(), e);
+    assert!(Options { sample: Some(5), approx: Some(0.1), ..Options::default() }.validate().is_err());
+    assert!(Options { threshold: Some(f64::NAN), ..Options::default() }.validate().is_err());
+    assert!(Options::default().validate().is_ok());
     let e = rips(pts(&x, 3), &Options { coeff: 4, ..Options::default() }, &none).unwrap_err();
     assert!(e.message.contains("not a prime"));
     let mut y = x.clone();

@@ -110,3 +110,46 @@ fn edge_cases() {
     let nan = Diagram::new(1, vec![[f64::NAN, 1.0]]);
     assert!(betti_curve(&nan, &grid, Essential::Exclude).is_err());
 }
+
+#[test]
+fn summarize_is_the_sequence_of_summaries_and_refuses_bad_options_before_any_bar() {
+    use clip_topo_core::summaries::{default_grid, default_image_spec, summarize, Grid, ImageGrid, SummaryOptions};
+    let d = Diagram::new(1, vec![[0.0, 1.0], [0.25, 0.5], [0.5, f64::INFINITY]]);
+    let o = SummaryOptions { essential: Essential::Cut(2.0), p: 2.0, levels: 2, ..SummaryOptions::default() };
+    let s = summarize(&d, &o).unwrap();
+    let grid = default_grid(&d, 100, o.essential).unwrap();
+    assert_eq!(s.statistics, statistics(&d, o.essential, 2.0).unwrap());
+    assert_eq!(s.betti, betti_curve(&d, &grid, o.essential).unwrap());
+    assert_eq!(s.landscapes, landscapes(&d, &grid, 2, o.essential).unwrap());
+    let spec = default_image_spec(&d, 20, o.essential).unwrap();
+    assert_eq!((s.grid, s.image_spec), (grid, spec));
+    assert_eq!(s.image, persistence_image(&d, &spec, o.essential).unwrap());
+
+    // options are checked whatever the bars: a NaN cut fails even without essential bars
+    let finite = Diagram::new(1, vec![[0.0, 1.0]]);
+    for (bad, want) in [
+        (SummaryOptions { essential: Essential::Cut(f64::NAN), ..SummaryOptions::default() }, "cut value"),
+        (SummaryOptions { p: 0.0, ..SummaryOptions::default() }, "power p"),
+        (SummaryOptions { grid: Grid::Size(0), ..SummaryOptions::default() }, "at least one value"),
+        (SummaryOptions { grid: Grid::Values(vec![0.0, f64::NAN]), ..SummaryOptions::default() }, "grids must be finite"),
+        (SummaryOptions { levels: 0, ..SummaryOptions::default() }, "at least one level"),
+        (SummaryOptions { image: ImageGrid::Pixels(0), ..SummaryOptions::default() }, "at least one pixel"),
+        (
+            SummaryOptions {
+                image: ImageGrid::Spec(ImageSpec {
+                    birth_range: (0.0, 1.0),
+                    pers_range: (0.0, 1.0),
+                    pixel_size: 0.1,
+                    sigma: -1.0,
+                    weight_power: 1.0,
+                }),
+                ..SummaryOptions::default()
+            },
+            "sigma",
+        ),
+    ] {
+        let e = bad.validate().unwrap_err();
+        assert!(e.message.contains(want), "{}", e.message);
+        assert_eq!(summarize(&finite, &bad).unwrap_err(), e);
+    }
+}

@@ -5,21 +5,15 @@
 
 use clip_topo_core::control::Control;
 use clip_topo_core::rips::{self, Input, Metric, Options, Points};
+use clip_topo_core::rng::SplitMix64;
 use clip_topo_core::summaries::{statistics, Essential};
 
-/// Deterministic standard normals (splitmix64 + Box–Muller): the test must not depend on a crate's RNG.
+/// Deterministic standard normals (Box–Muller on the core's SplitMix64 from the raw state `seed`).
 fn normals(seed: u64, n: usize) -> Vec<f64> {
-    let mut s = seed;
-    let mut next = move || {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = SplitMix64::from_state(seed);
     (0..n)
         .map(|_| {
-            let (u, v) = (next().max(1e-300), next());
+            let (u, v) = (rng.uniform().max(1e-300), rng.uniform());
             (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
         })
         .collect()

@@ -1,10 +1,11 @@
 //! Binding of clip_topo_core::angles: conversions and scheduling only.
 
 use clip_topo_core::angles::{self, ClassAnglesOptions, RankRule, RowMajor};
+use clip_topo_core::error::{Error as CoreError, Result as CoreResult};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{to_f64, usize_of, CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_f64, to_js_error, usize_of, whole_opt, CancelToken, Hooks, ProgressCallback};
 
 #[napi(object)]
 pub struct PrincipalAnglesResult {
@@ -63,13 +64,29 @@ pub fn principal_angles(
 }
 
 #[napi(object)]
+#[derive(Default)]
 pub struct ClassAnglesNativeOptions {
     pub center: Option<bool>,
     /// Keep exactly this many dimensions per class.
-    pub rank: Option<u32>,
+    pub rank: Option<f64>,
     /// Keep the smallest rank holding this fraction of the energy.
     pub energy: Option<f64>,
-    pub threads: Option<u32>,
+    pub threads: Option<f64>,
+}
+
+impl ClassAnglesNativeOptions {
+    /// The core's options, validated, and the thread count of the call.
+    fn to_core(&self) -> CoreResult<(ClassAnglesOptions, Option<u32>)> {
+        let rank = match (whole_opt(self.rank, "rank")?, self.energy) {
+            (Some(_), Some(_)) => return Err(CoreError::invalid("give a rank or an energy fraction, not both")),
+            (Some(k), None) => RankRule::Fixed(usize_of(k)),
+            (None, Some(e)) => RankRule::Energy(e),
+            (None, None) => RankRule::Full,
+        };
+        let o = ClassAnglesOptions { center: self.center.unwrap_or(true), rank };
+        o.validate()?;
+        Ok((o, whole_opt(self.threads, "threads")?))
+    }
 }
 
 #[napi(object)]
@@ -95,7 +112,7 @@ pub struct ClassAnglesTask {
     shape: (usize, usize),
     labels: Vec<u32>,
     names: Vec<String>,
-    options: std::result::Result<ClassAnglesOptions, String>,
+    options: ClassAnglesOptions,
     hooks: Hooks,
 }
 
@@ -104,10 +121,9 @@ impl Task for ClassAnglesTask {
     type JsValue = ClassAnglesResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let options = self.options.clone().map_err(|m| crate::hooks::to_js_error(clip_topo_core::error::Error::invalid(m)))?;
         self.hooks.run(|ctl| {
             let x = RowMajor::new(&self.x, self.shape.0, self.shape.1, "embeddings")?;
-            angles::class_subspace_angles(x, &self.labels, &self.names, options, ctl)
+            angles::class_subspace_angles(x, &self.labels, &self.names, self.options, ctl)
         })
     }
 
@@ -137,20 +153,14 @@ pub fn class_subspace_angles(
     options: Option<ClassAnglesNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<ClassAnglesTask> {
-    let o = options.unwrap_or(ClassAnglesNativeOptions { center: None, rank: None, energy: None, threads: None });
-    let rank = match (o.rank, o.energy) {
-        (Some(_), Some(_)) => Err("give a rank or an energy fraction, not both".to_string()),
-        (Some(k), None) => Ok(RankRule::Fixed(k as usize)),
-        (None, Some(e)) => Ok(RankRule::Energy(e)),
-        (None, None) => Ok(RankRule::Full),
-    };
-    AsyncTask::new(ClassAnglesTask {
+) -> Result<AsyncTask<ClassAnglesTask>> {
+    let (options, threads) = options.unwrap_or_default().to_core().map_err(to_js_error)?;
+    Ok(AsyncTask::new(ClassAnglesTask {
         x: to_f64(&x),
         shape: (usize_of(n), usize_of(d)),
         labels: labels.to_vec(),
         names: class_names,
-        options: rank.map(|rank| ClassAnglesOptions { center: o.center.unwrap_or(true), rank }),
-        hooks: Hooks::new(cancel, on_progress, o.threads),
-    })
+        options,
+        hooks: Hooks::new(cancel, on_progress, threads),
+    }))
 }

@@ -2,13 +2,16 @@
 //! A diagram crosses the boundary as a flat Float64Array of (birth, death) pairs, death = Infinity
 //! for essential bars; a matching comes back as flat (aIndex, bIndex, cost) triples, −1 = diagonal.
 
+use clip_topo_core::diagram::Diagram;
 use clip_topo_core::diagram_distance::{self as dd, BottleneckOptions, MatchedPair, WassersteinOptions};
+use clip_topo_core::error::Result as CoreResult;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_js_error, CancelToken, Hooks, ProgressCallback};
 
 #[napi(object)]
+#[derive(Default)]
 pub struct DiagramDistanceNativeOptions {
     pub delta: Option<f64>,
     pub matching: Option<bool>,
@@ -17,6 +20,34 @@ pub struct DiagramDistanceNativeOptions {
     pub p: Option<f64>,
     /// Wasserstein only; Infinity = L∞.
     pub internal_p: Option<f64>,
+}
+
+impl DiagramDistanceNativeOptions {
+    /// The core's bottleneck options, validated.
+    fn to_bottleneck(&self) -> CoreResult<BottleneckOptions> {
+        let d = BottleneckOptions::default();
+        let o = BottleneckOptions {
+            delta: self.delta.unwrap_or(d.delta),
+            matching: self.matching.unwrap_or(d.matching),
+            ignore_essential: self.ignore_essential.unwrap_or(d.ignore_essential),
+        };
+        o.validate()?;
+        Ok(o)
+    }
+
+    /// The core's Wasserstein options, validated.
+    fn to_wasserstein(&self) -> CoreResult<WassersteinOptions> {
+        let d = WassersteinOptions::default();
+        let o = WassersteinOptions {
+            p: self.p.unwrap_or(d.p),
+            delta: self.delta.unwrap_or(d.delta),
+            internal_p: self.internal_p.unwrap_or(d.internal_p),
+            matching: self.matching.unwrap_or(d.matching),
+            ignore_essential: self.ignore_essential.unwrap_or(d.ignore_essential),
+        };
+        o.validate()?;
+        Ok(o)
+    }
 }
 
 #[napi(object)]
@@ -40,10 +71,24 @@ enum Metric {
 }
 
 pub struct DiagramDistanceTask {
-    a: Vec<f64>,
-    b: Vec<f64>,
+    a: Diagram,
+    b: Diagram,
     metric: Metric,
     hooks: Hooks,
+}
+
+impl DiagramDistanceTask {
+    fn new(
+        a: &[f64],
+        b: &[f64],
+        metric: Metric,
+        cancel: Option<&CancelToken>,
+        progress: Option<ProgressCallback>,
+    ) -> Result<AsyncTask<Self>> {
+        let a = dd::diagram_from_flat(a, "a").map_err(to_js_error)?;
+        let b = dd::diagram_from_flat(b, "b").map_err(to_js_error)?;
+        Ok(AsyncTask::new(DiagramDistanceTask { a, b, metric, hooks: Hooks::new(cancel, progress, None) }))
+    }
 }
 
 pub struct Output {
@@ -58,16 +103,15 @@ impl Task for DiagramDistanceTask {
     type JsValue = DiagramDistanceResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
+        let (a, b) = (&self.a, &self.b);
         self.hooks.run(|ctl| {
-            let a = dd::diagram_from_flat(&self.a, "a")?;
-            let b = dd::diagram_from_flat(&self.b, "b")?;
             Ok(match &self.metric {
                 Metric::Bottleneck(o) => {
-                    let r = dd::bottleneck(&a, &b, o, ctl)?;
+                    let r = dd::bottleneck(a, b, o, ctl)?;
                     Output { distance: r.distance, attaining: r.attaining, matching: r.matching, ignored_essential: r.ignored_essential }
                 }
                 Metric::Wasserstein(o) => {
-                    let r = dd::wasserstein(&a, &b, o, ctl)?;
+                    let r = dd::wasserstein(a, b, o, ctl)?;
                     Output { distance: r.distance, attaining: None, matching: r.matching, ignored_essential: r.ignored_essential }
                 }
             })
@@ -84,10 +128,6 @@ impl Task for DiagramDistanceTask {
     }
 }
 
-fn options(o: Option<DiagramDistanceNativeOptions>) -> DiagramDistanceNativeOptions {
-    o.unwrap_or(DiagramDistanceNativeOptions { delta: None, matching: None, ignore_essential: None, p: None, internal_p: None })
-}
-
 /// Bottleneck distance (L∞ ground metric) between two diagrams given as flat (birth, death) pairs.
 #[napi(ts_return_type = "Promise<DiagramDistanceResult>")]
 pub fn bottleneck_distance(
@@ -96,19 +136,9 @@ pub fn bottleneck_distance(
     options_: Option<DiagramDistanceNativeOptions>,
     cancel: Option<&CancelToken>,
     on_progress: Option<ProgressCallback>,
-) -> AsyncTask<DiagramDistanceTask> {
-    let o = options(options_);
-    let d = BottleneckOptions::default();
-    AsyncTask::new(DiagramDistanceTask {
-        a: a.to_vec(),
-        b: b.to_vec(),
-        metric: Metric::Bottleneck(BottleneckOptions {
-            delta: o.delta.unwrap_or(d.delta),
-            matching: o.matching.unwrap_or(d.matching),
-            ignore_essential: o.ignore_essential.unwrap_or(d.ignore_essential),
-        }),
-        hooks: Hooks::new(cancel, on_progress, None),
-    })
+) -> Result<AsyncTask<DiagramDistanceTask>> {
+    let o = options_.unwrap_or_default().to_bottleneck().map_err(to_js_error)?;
+    DiagramDistanceTask::new(&a, &b, Metric::Bottleneck(o), cancel, on_progress)
 }
 
 /// p-Wasserstein distance between two diagrams given as flat (birth, death) pairs.
@@ -119,19 +149,7 @@ pub fn wasserstein_distance(
     options_: Option<DiagramDistanceNativeOptions>,
     cancel: Option<&CancelToken>,
     on_progress: Option<ProgressCallback>,
-) -> AsyncTask<DiagramDistanceTask> {
-    let o = options(options_);
-    let d = WassersteinOptions::default();
-    AsyncTask::new(DiagramDistanceTask {
-        a: a.to_vec(),
-        b: b.to_vec(),
-        metric: Metric::Wasserstein(WassersteinOptions {
-            p: o.p.unwrap_or(d.p),
-            delta: o.delta.unwrap_or(d.delta),
-            internal_p: o.internal_p.unwrap_or(d.internal_p),
-            matching: o.matching.unwrap_or(d.matching),
-            ignore_essential: o.ignore_essential.unwrap_or(d.ignore_essential),
-        }),
-        hooks: Hooks::new(cancel, on_progress, None),
-    })
+) -> Result<AsyncTask<DiagramDistanceTask>> {
+    let o = options_.unwrap_or_default().to_wasserstein().map_err(to_js_error)?;
+    DiagramDistanceTask::new(&a, &b, Metric::Wasserstein(o), cancel, on_progress)
 }

@@ -1,12 +1,16 @@
 //! What every binding call shares: a cancel token the TS side trips from an AbortSignal, a progress
-//! callback called from the worker thread, the thread pool a call runs in, and the mapping of core
-//! errors to JS errors whose message starts with a stable `[CODE]` that src/native.ts turns into `err.code`.
+//! callback called from the worker thread, the thread pool a call runs in, the mapping of core
+//! errors to JS errors whose message starts with a stable `[CODE]` that src/native.ts turns into `err.code`,
+//! and the strict conversions of JS numbers the options structs' `to_core()` use.
+//!
+//! Every exported function converts and validates its options on the JS thread (`to_core()`, then the
+//! core's `validate()`), so a bad option throws at call time; the task only runs the kernel.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clip_topo_core::control::{Control, Progress};
-use clip_topo_core::error::Error as CoreError;
+use clip_topo_core::error::{Error as CoreError, Result as CoreResult};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -92,4 +96,20 @@ pub fn to_f64(data: &Either<Float32Array, Float64Array>) -> Vec<f64> {
 
 pub fn usize_of(v: u32) -> usize {
     v as usize
+}
+
+/// A count, seed or thread number from JS: a whole number in 0..=2^32 − 1. Refused rather than
+/// rounded (napi's own u32 conversion would cut 2.5 to 2 and wrap −1 to 4294967295); the core then
+/// checks the range the option needs.
+pub fn whole(v: f64, what: &str) -> CoreResult<u32> {
+    if v.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(CoreError::invalid(format!("{what} {v} is not an integer in 0..4294967295")))
+    }
+}
+
+/// [`whole`] of an optional value.
+pub fn whole_opt(v: Option<f64>, what: &str) -> CoreResult<Option<u32>> {
+    v.map(|v| whole(v, what)).transpose()
 }

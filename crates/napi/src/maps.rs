@@ -6,7 +6,7 @@ use clip_topo_core::maps::{map_quality, tsne as core_tsne, umap as core_umap};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{usize_of, CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_js_error, usize_of, whole_opt, CancelToken, Hooks, ProgressCallback};
 
 /// The maps work in f32 (CLIP embeddings are f32); a Float64Array is narrowed on copy.
 fn to_f32(data: &Either<Float32Array, Float64Array>) -> Vec<f32> {
@@ -25,13 +25,29 @@ fn quality(x: &[f32], n: usize, d: usize, y: &[f64], wanted: bool, ctl: &Control
 }
 
 #[napi(object)]
+#[derive(Default)]
 pub struct TsneNativeOptions {
     pub perplexity: Option<f64>,
-    pub iterations: Option<u32>,
-    pub seed: Option<u32>,
-    pub threads: Option<u32>,
+    pub iterations: Option<f64>,
+    pub seed: Option<f64>,
+    pub threads: Option<f64>,
     /// Also compute trustworthiness (k = 10) of the map.
     pub trustworthiness: Option<bool>,
+}
+
+impl TsneNativeOptions {
+    /// The core's options, validated, and the thread count of the call.
+    fn to_core(&self) -> CoreResult<(core_tsne::TsneOptions, Option<u32>)> {
+        let d = core_tsne::TsneOptions::default();
+        let o = core_tsne::TsneOptions {
+            perplexity: self.perplexity.unwrap_or(d.perplexity),
+            iterations: whole_opt(self.iterations, "iterations")?.map_or(d.iterations, usize_of),
+            seed: whole_opt(self.seed, "seed")?.map_or(d.seed, u64::from),
+            ..d
+        };
+        o.validate()?;
+        Ok((o, whole_opt(self.threads, "threads")?))
+    }
 }
 
 #[napi(object)]
@@ -85,33 +101,46 @@ pub fn tsne(
     options: Option<TsneNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<TsneTask> {
-    let o = options.unwrap_or(TsneNativeOptions { perplexity: None, iterations: None, seed: None, threads: None, trustworthiness: None });
-    let defaults = core_tsne::TsneOptions::default();
-    AsyncTask::new(TsneTask {
+) -> Result<AsyncTask<TsneTask>> {
+    let o = options.unwrap_or_default();
+    let (options, threads) = o.to_core().map_err(to_js_error)?;
+    Ok(AsyncTask::new(TsneTask {
         x: to_f32(&x),
         shape: (usize_of(n), usize_of(d)),
-        options: core_tsne::TsneOptions {
-            perplexity: o.perplexity.unwrap_or(defaults.perplexity),
-            iterations: o.iterations.map(usize_of).unwrap_or(defaults.iterations),
-            seed: o.seed.map(u64::from).unwrap_or(defaults.seed),
-            ..defaults
-        },
+        options,
         trustworthiness: o.trustworthiness.unwrap_or(false),
-        hooks: Hooks::new(cancel, on_progress, o.threads),
-    })
+        hooks: Hooks::new(cancel, on_progress, threads),
+    }))
 }
 
 #[napi(object)]
+#[derive(Default)]
 pub struct UmapNativeOptions {
-    pub n_neighbors: Option<u32>,
+    pub n_neighbors: Option<f64>,
     pub min_dist: Option<f64>,
     pub spread: Option<f64>,
-    pub epochs: Option<u32>,
-    pub seed: Option<u32>,
-    pub threads: Option<u32>,
+    pub epochs: Option<f64>,
+    pub seed: Option<f64>,
+    pub threads: Option<f64>,
     /// Also compute trustworthiness (k = 10) of the map.
     pub trustworthiness: Option<bool>,
+}
+
+impl UmapNativeOptions {
+    /// The core's options, validated, and the thread count of the call.
+    fn to_core(&self) -> CoreResult<(core_umap::UmapOptions, Option<u32>)> {
+        let d = core_umap::UmapOptions::default();
+        let o = core_umap::UmapOptions {
+            n_neighbors: whole_opt(self.n_neighbors, "n_neighbors")?.map_or(d.n_neighbors, usize_of),
+            min_dist: self.min_dist.unwrap_or(d.min_dist),
+            spread: self.spread.unwrap_or(d.spread),
+            epochs: whole_opt(self.epochs, "epochs")?.map(usize_of),
+            seed: whole_opt(self.seed, "seed")?.map_or(d.seed, u64::from),
+            ..d
+        };
+        o.validate()?;
+        Ok((o, whole_opt(self.threads, "threads")?))
+    }
 }
 
 #[napi(object)]
@@ -168,29 +197,14 @@ pub fn umap(
     options: Option<UmapNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<UmapTask> {
-    let o = options.unwrap_or(UmapNativeOptions {
-        n_neighbors: None,
-        min_dist: None,
-        spread: None,
-        epochs: None,
-        seed: None,
-        threads: None,
-        trustworthiness: None,
-    });
-    let defaults = core_umap::UmapOptions::default();
-    AsyncTask::new(UmapTask {
+) -> Result<AsyncTask<UmapTask>> {
+    let o = options.unwrap_or_default();
+    let (options, threads) = o.to_core().map_err(to_js_error)?;
+    Ok(AsyncTask::new(UmapTask {
         x: to_f32(&x),
         shape: (usize_of(n), usize_of(d)),
-        options: core_umap::UmapOptions {
-            n_neighbors: o.n_neighbors.map(usize_of).unwrap_or(defaults.n_neighbors),
-            min_dist: o.min_dist.unwrap_or(defaults.min_dist),
-            spread: o.spread.unwrap_or(defaults.spread),
-            epochs: o.epochs.map(usize_of),
-            seed: o.seed.map(u64::from).unwrap_or(defaults.seed),
-            ..defaults
-        },
+        options,
         trustworthiness: o.trustworthiness.unwrap_or(false),
-        hooks: Hooks::new(cancel, on_progress, o.threads),
-    })
+        hooks: Hooks::new(cancel, on_progress, threads),
+    }))
 }

@@ -1,18 +1,33 @@
 //! Binding of clip_topo_core::probe (linear probe): conversions and scheduling only.
 
-use clip_topo_core::error::Error as CoreError;
+use clip_topo_core::error::{Error as CoreError, Result as CoreResult};
 use clip_topo_core::probe::{self, Classifier, ProbeOptions, Stop};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{to_f64, to_js_error, usize_of, CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_f64, to_js_error, usize_of, whole_opt, CancelToken, Hooks, ProgressCallback};
 
 #[napi(object)]
+#[derive(Default)]
 pub struct ProbeNativeOptions {
     pub c: Option<f64>,
-    pub max_iter: Option<u32>,
+    pub max_iter: Option<f64>,
     pub tol: Option<f64>,
-    pub threads: Option<u32>,
+    pub threads: Option<f64>,
+}
+
+impl ProbeNativeOptions {
+    /// The core's options, validated, and the thread count of the call.
+    fn to_core(&self) -> CoreResult<(ProbeOptions, Option<u32>)> {
+        let d = ProbeOptions::default();
+        let o = ProbeOptions {
+            c: self.c.unwrap_or(d.c),
+            max_iter: whole_opt(self.max_iter, "max_iter")?.map_or(d.max_iter, usize_of),
+            tol: self.tol.unwrap_or(d.tol),
+        };
+        o.validate()?;
+        Ok((o, whole_opt(self.threads, "threads")?))
+    }
 }
 
 #[napi(object)]
@@ -88,21 +103,16 @@ pub fn train_probe(
     options: Option<ProbeNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<TrainProbeTask> {
-    let o = options.unwrap_or(ProbeNativeOptions { c: None, max_iter: None, tol: None, threads: None });
-    let defaults = ProbeOptions::default();
-    AsyncTask::new(TrainProbeTask {
+) -> Result<AsyncTask<TrainProbeTask>> {
+    let (options, threads) = options.unwrap_or_default().to_core().map_err(to_js_error)?;
+    Ok(AsyncTask::new(TrainProbeTask {
         x: to_f64(&x),
         shape: (usize_of(n), usize_of(d)),
         labels: labels.to_vec(),
         classes: usize_of(classes),
-        options: ProbeOptions {
-            c: o.c.unwrap_or(defaults.c),
-            max_iter: o.max_iter.map(usize_of).unwrap_or(defaults.max_iter),
-            tol: o.tol.unwrap_or(defaults.tol),
-        },
-        hooks: Hooks::new(cancel, on_progress, o.threads),
-    })
+        options,
+        hooks: Hooks::new(cancel, on_progress, threads),
+    }))
 }
 
 #[napi(object)]
@@ -160,14 +170,15 @@ pub fn evaluate_probe(
     x: Either<Float32Array, Float64Array>,
     n: u32,
     labels: Int32Array,
-    threads: Option<u32>,
+    threads: Option<f64>,
     cancel: Option<&CancelToken>,
-) -> AsyncTask<EvaluateProbeTask> {
-    AsyncTask::new(EvaluateProbeTask {
+) -> Result<AsyncTask<EvaluateProbeTask>> {
+    let threads = whole_opt(threads, "threads").map_err(to_js_error)?;
+    Ok(AsyncTask::new(EvaluateProbeTask {
         model: Classifier { classes: usize_of(classes), dim: usize_of(dim), weights: weights.to_vec(), bias: bias.to_vec() },
         x: to_f64(&x),
         n: usize_of(n),
         labels: labels.to_vec(),
         hooks: Hooks::new(cancel, None, threads),
-    })
+    }))
 }

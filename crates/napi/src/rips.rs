@@ -1,24 +1,50 @@
 //! Binding of clip_topo_core::rips: conversions and scheduling only.
 
+use clip_topo_core::error::Result as CoreResult;
 use clip_topo_core::rips::{self, Input, Metric, Options, Points};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{usize_of, CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_f64, to_js_error, usize_of, whole_opt, CancelToken, Hooks, ProgressCallback};
 
 #[napi(object)]
+#[derive(Default)]
 pub struct RipsNativeOptions {
-    pub maxdim: Option<u32>,
-    /// Largest edge length; absent = enclosing radius (dense input) or ∞ (edge list).
+    pub maxdim: Option<f64>,
+    /// Largest edge length; absent or Infinity = enclosing radius (dense input) or ∞ (edge list).
     pub threshold: Option<f64>,
     /// euclidean | cosine | angular (point clouds only).
     pub metric: Option<String>,
-    pub coeff: Option<u32>,
-    pub threads: Option<u32>,
-    pub sample: Option<u32>,
+    pub coeff: Option<f64>,
+    pub threads: Option<f64>,
+    pub sample: Option<f64>,
     pub approx: Option<f64>,
-    /// Bytes.
+    /// Bytes; absent, non-finite or ≤ 0 = no limit.
     pub max_memory: Option<f64>,
+}
+
+impl RipsNativeOptions {
+    /// The core's options, validated, and the thread count of the call.
+    fn to_core(&self) -> CoreResult<(Options, Option<u32>)> {
+        let d = Options::default();
+        let o = Options {
+            maxdim: whole_opt(self.maxdim, "maxdim")?.map_or(d.maxdim, usize_of),
+            threshold: self.threshold.filter(|&t| t != f64::INFINITY),
+            coeff: whole_opt(self.coeff, "coeff")?.unwrap_or(d.coeff),
+            // the pool is built by Hooks; the core runs in it
+            threads: 0,
+            sample: whole_opt(self.sample, "sample")?.map(usize_of),
+            approx: self.approx,
+            max_memory: self.max_memory.filter(|m| m.is_finite() && *m > 0.0).map(|m| m as u64),
+        };
+        o.validate()?;
+        Ok((o, whole_opt(self.threads, "threads")?))
+    }
+
+    /// The point-cloud metric (ignored for distance matrices and edge lists).
+    fn metric(&self) -> CoreResult<Metric> {
+        Metric::parse(self.metric.as_deref().unwrap_or("euclidean"))
+    }
 }
 
 #[napi(object)]
@@ -52,8 +78,20 @@ enum Data {
 
 pub struct RipsTask {
     data: Data,
-    options: std::result::Result<Options, String>,
+    options: Options,
     hooks: Hooks,
+}
+
+impl RipsTask {
+    fn new(
+        data: Data,
+        options: Option<RipsNativeOptions>,
+        cancel: Option<&CancelToken>,
+        progress: Option<ProgressCallback>,
+    ) -> Result<AsyncTask<Self>> {
+        let (options, threads) = options.unwrap_or_default().to_core().map_err(to_js_error)?;
+        Ok(AsyncTask::new(RipsTask { data, options, hooks: Hooks::new(cancel, progress, threads) }))
+    }
 }
 
 impl Task for RipsTask {
@@ -61,16 +99,14 @@ impl Task for RipsTask {
     type JsValue = RipsNativeResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let options = self.options.clone().map_err(|m| crate::hooks::to_js_error(clip_topo_core::error::Error::invalid(m)))?;
         let input = match &self.data {
             Data::P32(x, n, d, m) => Input::Points { points: Points::F32(x), n: *n, d: *d, metric: *m },
             Data::P64(x, n, d, m) => Input::Points { points: Points::F64(x), n: *n, d: *d, metric: *m },
             Data::Dist(v, n) => Input::Distances { values: v, n: *n },
             Data::Edges(n, i, j, w) => Input::Edges { n: *n, i, j, w },
         };
-        self.hooks.run(|ctl| rips::rips(input, &options, ctl))
+        self.hooks.run(|ctl| rips::rips(input, &self.options, ctl))
     }
-
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
         Ok(RipsNativeResult {
             diagrams: out
@@ -91,31 +127,6 @@ impl Task for RipsTask {
     }
 }
 
-fn split_options(o: Option<RipsNativeOptions>) -> (Options, Option<u32>, String) {
-    let o = o.unwrap_or(RipsNativeOptions {
-        maxdim: None,
-        threshold: None,
-        metric: None,
-        coeff: None,
-        threads: None,
-        sample: None,
-        approx: None,
-        max_memory: None,
-    });
-    let metric = o.metric.clone().unwrap_or_else(|| "euclidean".into());
-    let opts = Options {
-        maxdim: o.maxdim.unwrap_or(1) as usize,
-        threshold: o.threshold.filter(|t| t.is_finite()),
-        coeff: o.coeff.unwrap_or(2),
-        // the pool is built by Hooks; the core runs in it
-        threads: 0,
-        sample: o.sample.map(|s| s as usize),
-        approx: o.approx,
-        max_memory: o.max_memory.filter(|m| m.is_finite() && *m > 0.0).map(|m| m as u64),
-    };
-    (opts, o.threads, metric)
-}
-
 /// Persistence diagrams of the Rips filtration of n points in R^d (flat row-major).
 #[napi(ts_return_type = "Promise<RipsNativeResult>")]
 pub fn rips_points(
@@ -125,20 +136,14 @@ pub fn rips_points(
     options: Option<RipsNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<RipsTask> {
-    let (opts, threads, metric) = split_options(options);
+) -> Result<AsyncTask<RipsTask>> {
+    let metric = options.as_ref().map_or(Ok(Metric::Euclidean), RipsNativeOptions::metric).map_err(to_js_error)?;
     let (n, d) = (usize_of(n), usize_of(d));
-    let (data, opts) = match Metric::parse(&metric) {
-        Ok(m) => (
-            match x {
-                Either::A(a) => Data::P32(a.to_vec(), n, d, m),
-                Either::B(b) => Data::P64(b.to_vec(), n, d, m),
-            },
-            Ok(opts),
-        ),
-        Err(e) => (Data::P64(Vec::new(), 0, 1, Metric::Euclidean), Err(e.message)),
+    let data = match x {
+        Either::A(a) => Data::P32(a.to_vec(), n, d, metric),
+        Either::B(b) => Data::P64(b.to_vec(), n, d, metric),
     };
-    AsyncTask::new(RipsTask { data, options: opts, hooks: Hooks::new(cancel, on_progress, threads) })
+    RipsTask::new(data, options, cancel, on_progress)
 }
 
 /// Persistence diagrams from a distance matrix: n·n values (full) or n(n−1)/2 (strict lower triangle by rows).
@@ -149,13 +154,8 @@ pub fn rips_distances(
     options: Option<RipsNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<RipsTask> {
-    let (opts, threads, _) = split_options(options);
-    let v = match values {
-        Either::A(a) => a.iter().map(|&x| x as f64).collect(),
-        Either::B(b) => b.to_vec(),
-    };
-    AsyncTask::new(RipsTask { data: Data::Dist(v, usize_of(n)), options: Ok(opts), hooks: Hooks::new(cancel, on_progress, threads) })
+) -> Result<AsyncTask<RipsTask>> {
+    RipsTask::new(Data::Dist(to_f64(&values), usize_of(n)), options, cancel, on_progress)
 }
 
 /// Persistence diagrams of a sparse distance matrix given as edges (i[k], j[k]) of length w[k].
@@ -168,13 +168,8 @@ pub fn rips_edges(
     options: Option<RipsNativeOptions>,
     cancel: Option<&CancelToken>,
     #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
-) -> AsyncTask<RipsTask> {
-    let (opts, threads, _) = split_options(options);
-    AsyncTask::new(RipsTask {
-        data: Data::Edges(usize_of(n), i.to_vec(), j.to_vec(), w.to_vec()),
-        options: Ok(opts),
-        hooks: Hooks::new(cancel, on_progress, threads),
-    })
+) -> Result<AsyncTask<RipsTask>> {
+    RipsTask::new(Data::Edges(usize_of(n), i.to_vec(), j.to_vec(), w.to_vec()), options, cancel, on_progress)
 }
 
 /// Estimated bytes for an exact run on n points (all pairs within the threshold; see the core's docs).

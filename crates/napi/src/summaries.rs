@@ -1,14 +1,15 @@
 //! Binding of clip_topo_core::summaries: conversions and scheduling only.
 
 use clip_topo_core::diagram::Diagram;
-use clip_topo_core::error::Error as CoreError;
-use clip_topo_core::summaries::{self, Essential, ImageSpec};
+use clip_topo_core::error::{Error as CoreError, Result as CoreResult};
+use clip_topo_core::summaries::{self, Essential, Grid, ImageGrid, ImageSpec, Summary, SummaryOptions};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::Hooks;
+use crate::hooks::{to_js_error, whole_opt, Hooks};
 
 #[napi(object)]
+#[derive(Default)]
 pub struct SummaryNativeOptions {
     /// Replace infinite deaths by this value; essential bars are left out when absent.
     pub cut: Option<f64>,
@@ -16,12 +17,37 @@ pub struct SummaryNativeOptions {
     pub p: Option<f64>,
     /// Curve sampling; default: `grid_size` values from the smallest birth to the largest death.
     pub grid: Option<Float64Array>,
-    pub grid_size: Option<u32>,
+    pub grid_size: Option<f64>,
     /// Landscape levels (default 3).
-    pub levels: Option<u32>,
+    pub levels: Option<f64>,
     /// Image grid; default: about `image_pixels`² pixels enclosing every bar, kernel one pixel wide.
     pub image: Option<ImageNativeSpec>,
-    pub image_pixels: Option<u32>,
+    pub image_pixels: Option<f64>,
+}
+
+impl SummaryNativeOptions {
+    /// The core's options, validated.
+    fn to_core(&self) -> CoreResult<SummaryOptions> {
+        let d = SummaryOptions::default();
+        // a grid (an image spec) given makes the size (the pixel count) irrelevant: it is not read
+        let grid = match &self.grid {
+            Some(g) => Grid::Values(g.to_vec()),
+            None => whole_opt(self.grid_size, "grid_size")?.map_or(d.grid, |n| Grid::Size(n as usize)),
+        };
+        let image = match &self.image {
+            Some(s) => ImageGrid::Spec(s.to_core()?),
+            None => whole_opt(self.image_pixels, "image_pixels")?.map_or(d.image, |p| ImageGrid::Pixels(p as usize)),
+        };
+        let o = SummaryOptions {
+            essential: self.cut.map_or(Essential::Exclude, Essential::Cut),
+            p: self.p.unwrap_or(d.p),
+            grid,
+            levels: whole_opt(self.levels, "levels")?.map_or(d.levels, |l| l as usize),
+            image,
+        };
+        o.validate()?;
+        Ok(o)
+    }
 }
 
 #[napi(object)]
@@ -62,65 +88,40 @@ pub struct SummaryResult {
     pub image_shape: Vec<u32>,
 }
 
-pub struct SummaryOutput {
-    stats: summaries::Statistics,
-    grid: Vec<f64>,
-    betti: Vec<u64>,
-    landscapes: Vec<f64>,
-    levels: usize,
-    spec: ImageSpec,
-    image: (Vec<f64>, usize, usize),
-}
-
 pub struct SummarizeTask {
     diagram: Diagram,
-    essential: Essential,
-    p: f64,
-    grid: Option<Vec<f64>>,
-    grid_size: usize,
-    levels: usize,
-    image: Option<ImageNativeSpec>,
-    image_pixels: usize,
+    options: SummaryOptions,
 }
 
-fn range(v: &[f64], what: &str) -> clip_topo_core::error::Result<(f64, f64)> {
+fn range(v: &[f64], what: &str) -> CoreResult<(f64, f64)> {
     match v {
         [a, b] => Ok((*a, *b)),
         _ => Err(CoreError::invalid(format!("{what} must be [low, high]"))),
     }
 }
 
+impl ImageNativeSpec {
+    fn to_core(&self) -> CoreResult<ImageSpec> {
+        Ok(ImageSpec {
+            birth_range: range(&self.birth_range, "image birthRange")?,
+            pers_range: range(&self.pers_range, "image persRange")?,
+            pixel_size: self.pixel_size,
+            sigma: self.sigma,
+            weight_power: self.weight_power.unwrap_or(1.0),
+        })
+    }
+}
+
 impl Task for SummarizeTask {
-    type Output = SummaryOutput;
+    type Output = Summary;
     type JsValue = SummaryResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Hooks::default().run(|_| {
-            let d = &self.diagram;
-            let stats = summaries::statistics(d, self.essential, self.p)?;
-            let grid = match &self.grid {
-                Some(g) => g.clone(),
-                None => summaries::default_grid(d, self.grid_size, self.essential)?,
-            };
-            let betti = summaries::betti_curve(d, &grid, self.essential)?;
-            let landscapes = summaries::landscapes(d, &grid, self.levels, self.essential)?;
-            let spec = match &self.image {
-                Some(s) => ImageSpec {
-                    birth_range: range(&s.birth_range, "image birthRange")?,
-                    pers_range: range(&s.pers_range, "image persRange")?,
-                    pixel_size: s.pixel_size,
-                    sigma: s.sigma,
-                    weight_power: s.weight_power.unwrap_or(1.0),
-                },
-                None => summaries::default_image_spec(d, self.image_pixels, self.essential)?,
-            };
-            let image = summaries::persistence_image(d, &spec, self.essential)?;
-            Ok(SummaryOutput { stats, grid, betti, landscapes, levels: self.levels, spec, image })
-        })
+        Hooks::default().run(|_| summaries::summarize(&self.diagram, &self.options))
     }
 
     fn resolve(&mut self, _env: Env, o: Self::Output) -> Result<Self::JsValue> {
-        let s = o.stats;
+        let s = o.statistics;
         Ok(SummaryResult {
             statistics: StatisticsResult {
                 count: s.count as u32,
@@ -139,11 +140,11 @@ impl Task for SummarizeTask {
             landscapes: Float64Array::new(o.landscapes),
             levels: o.levels as u32,
             image: ImageNativeSpec {
-                birth_range: vec![o.spec.birth_range.0, o.spec.birth_range.1],
-                pers_range: vec![o.spec.pers_range.0, o.spec.pers_range.1],
-                pixel_size: o.spec.pixel_size,
-                sigma: o.spec.sigma,
-                weight_power: Some(o.spec.weight_power),
+                birth_range: vec![o.image_spec.birth_range.0, o.image_spec.birth_range.1],
+                pers_range: vec![o.image_spec.pers_range.0, o.image_spec.pers_range.1],
+                pixel_size: o.image_spec.pixel_size,
+                sigma: o.image_spec.sigma,
+                weight_power: Some(o.image_spec.weight_power),
             },
             image_shape: vec![o.image.1 as u32, o.image.2 as u32],
             image_values: Float64Array::new(o.image.0),
@@ -154,25 +155,8 @@ impl Task for SummarizeTask {
 /// Statistics, Betti curve, landscapes and persistence image of one diagram given as flat
 /// (birth, death) pairs; death = Infinity marks an essential bar.
 #[napi(ts_return_type = "Promise<SummaryResult>")]
-pub fn summarize(pairs: Float64Array, dim: u32, options: Option<SummaryNativeOptions>) -> AsyncTask<SummarizeTask> {
-    let o = options.unwrap_or(SummaryNativeOptions {
-        cut: None,
-        p: None,
-        grid: None,
-        grid_size: None,
-        levels: None,
-        image: None,
-        image_pixels: None,
-    });
-    let flat = pairs.to_vec();
-    AsyncTask::new(SummarizeTask {
-        diagram: Diagram::new(dim as usize, flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect()),
-        essential: o.cut.map_or(Essential::Exclude, Essential::Cut),
-        p: o.p.unwrap_or(1.0),
-        grid: o.grid.map(|g| g.to_vec()),
-        grid_size: o.grid_size.unwrap_or(100) as usize,
-        levels: o.levels.unwrap_or(3) as usize,
-        image: o.image,
-        image_pixels: o.image_pixels.unwrap_or(20) as usize,
-    })
+pub fn summarize(pairs: Float64Array, dim: u32, options: Option<SummaryNativeOptions>) -> Result<AsyncTask<SummarizeTask>> {
+    let options = options.unwrap_or_default().to_core().map_err(to_js_error)?;
+    let diagram = Diagram::new(dim as usize, pairs.chunks_exact(2).map(|c| [c[0], c[1]]).collect());
+    Ok(AsyncTask::new(SummarizeTask { diagram, options }))
 }

@@ -1,10 +1,11 @@
 //! Binding of clip_topo_core::synth: conversions and scheduling only.
 
+use clip_topo_core::error::{Error as CoreError, Result as CoreResult};
 use clip_topo_core::synth::{self, Request, Texture};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::hooks::{CancelToken, Hooks, ProgressCallback};
+use crate::hooks::{to_js_error, whole_opt, CancelToken, Hooks, ProgressCallback};
 
 #[napi(object)]
 pub struct SynthRequest {
@@ -28,7 +29,7 @@ pub struct SynthTexture {
 pub struct SynthTask {
     requests: Vec<Request>,
     size: u32,
-    seed: std::result::Result<u64, String>,
+    seed: u64,
     hooks: Hooks,
 }
 
@@ -37,8 +38,7 @@ impl Task for SynthTask {
     type JsValue = Vec<SynthTexture>;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let seed = self.seed.clone().map_err(|m| crate::hooks::to_js_error(clip_topo_core::error::Error::invalid(m)))?;
-        self.hooks.run(|ctl| synth::render_batch(&self.requests, self.size, seed, ctl))
+        self.hooks.run(|ctl| synth::render_batch(&self.requests, self.size, self.seed, ctl))
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> Result<Self::JsValue> {
@@ -72,18 +72,20 @@ pub fn synth_render(
     seed: f64,
     cancel: Option<&CancelToken>,
     on_progress: Option<ProgressCallback>,
-    threads: Option<u32>,
-) -> AsyncTask<SynthTask> {
-    // JS numbers carry integers exactly up to 2^53; anything else is refused rather than rounded.
-    let seed = if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0 {
+    threads: Option<f64>,
+) -> Result<AsyncTask<SynthTask>> {
+    let seed = seed_of(seed).map_err(to_js_error)?;
+    let threads = whole_opt(threads, "threads").map_err(to_js_error)?;
+    let requests: Vec<Request> = requests.into_iter().map(|r| Request { class: r.class, index: r.index as u64 }).collect();
+    synth::check_batch(&requests, size).map_err(to_js_error)?;
+    Ok(AsyncTask::new(SynthTask { requests, size, seed, hooks: Hooks::new(cancel, on_progress, threads) }))
+}
+
+/// JS numbers carry integers exactly up to 2^53; anything else is refused rather than rounded.
+fn seed_of(seed: f64) -> CoreResult<u64> {
+    if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0 {
         Ok(seed as u64)
     } else {
-        Err(format!("synth: seed must be an integer between 0 and 2^53 - 1, got {seed}"))
-    };
-    AsyncTask::new(SynthTask {
-        requests: requests.into_iter().map(|r| Request { class: r.class, index: r.index as u64 }).collect(),
-        size,
-        seed,
-        hooks: Hooks::new(cancel, on_progress, threads),
-    })
+        Err(CoreError::invalid(format!("synth: seed must be an integer between 0 and 2^53 - 1, got {seed}")))
+    }
 }

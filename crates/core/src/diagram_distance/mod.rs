@@ -46,6 +46,13 @@ impl Default for BottleneckOptions {
     }
 }
 
+impl BottleneckOptions {
+    /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        check_delta(self.delta)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct BottleneckResult {
     pub distance: f64,
@@ -71,6 +78,20 @@ pub struct WassersteinOptions {
 impl Default for WassersteinOptions {
     fn default() -> Self {
         WassersteinOptions { p: 1.0, delta: 0.01, internal_p: f64::INFINITY, matching: false, ignore_essential: false }
+    }
+}
+
+impl WassersteinOptions {
+    /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        check_delta(self.delta)?;
+        if !(self.p.is_finite() && self.p >= 1.0) {
+            return Err(Error::invalid(format!("p = {}: the Wasserstein order must be finite and >= 1", self.p)));
+        }
+        if self.internal_p.is_nan() || self.internal_p < 1.0 {
+            return Err(Error::invalid(format!("internalP = {}: the ground metric exponent must be >= 1 or Infinity", self.internal_p)));
+        }
+        Ok(())
     }
 }
 
@@ -202,7 +223,7 @@ fn unmatched_essential(sa: &Split, sb: &Split) -> Vec<MatchedPair> {
 
 /// Bottleneck distance (L∞ ground metric), exact for `delta = 0`.
 pub fn bottleneck(a: &Diagram, b: &Diagram, opts: &BottleneckOptions, ctl: &Control) -> Result<BottleneckResult> {
-    check_delta(opts.delta)?;
+    opts.validate()?;
     let mut sa = split(a, "a")?;
     let mut sb = split(b, "b")?;
     let factor = rescale(&mut sa, &mut sb, 1e300);
@@ -235,13 +256,7 @@ pub fn bottleneck(a: &Diagram, b: &Diagram, opts: &BottleneckOptions, ctl: &Cont
 
 /// p-Wasserstein distance with relative error `delta` (exact when 0, for small diagrams).
 pub fn wasserstein(a: &Diagram, b: &Diagram, opts: &WassersteinOptions, ctl: &Control) -> Result<WassersteinResult> {
-    check_delta(opts.delta)?;
-    if !(opts.p.is_finite() && opts.p >= 1.0) {
-        return Err(Error::invalid(format!("p = {}: the Wasserstein order must be finite and >= 1", opts.p)));
-    }
-    if opts.internal_p.is_nan() || opts.internal_p < 1.0 {
-        return Err(Error::invalid(format!("internalP = {}: the ground metric exponent must be >= 1 or Infinity", opts.internal_p)));
-    }
+    opts.validate()?;
     let ground = Ground::from_internal_p(opts.internal_p);
     let p = opts.p;
     let mut sa = split(a, "a")?;

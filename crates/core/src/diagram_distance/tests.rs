@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::rng::SplitMix64;
 
 const FIXTURES: &str = include_str!("../../../../test/fixtures/diagram_distance/fixtures.txt");
 
@@ -263,44 +264,35 @@ fn brute_bottleneck(a: &Diagram, b: &Diagram) -> f64 {
 
 // ---------- seeded random diagrams ----------
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn diagram(&mut self, n: usize, grid: bool, ess: usize) -> Diagram {
-        let mut pairs = Vec::new();
-        for _ in 0..n {
-            let mut b = self.next();
-            let mut d = b + self.next() * 0.5;
-            if grid {
-                b = (b * 8.0).round() / 8.0;
-                d = (d * 8.0).round() / 8.0;
-            }
-            pairs.push([b, d]);
+/// A random diagram: n finite bars (births uniform in [0, 1), lifetimes in [0, 0.5), optionally on a
+/// grid of 1/8 to force ties) and `ess` essential ones.
+fn random_diagram(rng: &mut SplitMix64, n: usize, grid: bool, ess: usize) -> Diagram {
+    let mut pairs = Vec::new();
+    for _ in 0..n {
+        let mut b = rng.uniform();
+        let mut d = b + rng.uniform() * 0.5;
+        if grid {
+            b = (b * 8.0).round() / 8.0;
+            d = (d * 8.0).round() / 8.0;
         }
-        for _ in 0..ess {
-            pairs.push([self.next(), f64::INFINITY]);
-        }
-        Diagram::new(1, pairs)
+        pairs.push([b, d]);
     }
+    for _ in 0..ess {
+        pairs.push([rng.uniform(), f64::INFINITY]);
+    }
+    Diagram::new(1, pairs)
 }
 
 #[test]
 fn random_small_cases_equal_brute_force() {
-    let mut rng = Rng(42);
+    let mut rng = SplitMix64::from_state(42);
     for k in 0..300 {
-        let n = (rng.next() * 9.0) as usize;
-        let m = (rng.next() * 9.0) as usize;
+        let n = (rng.uniform() * 9.0) as usize;
+        let m = (rng.uniform() * 9.0) as usize;
         let grid = k % 3 == 0;
         let ess = if k % 5 == 0 { 1 } else { 0 };
-        let a = rng.diagram(n, grid, ess);
-        let b = rng.diagram(m, grid, ess);
+        let a = random_diagram(&mut rng, n, grid, ess);
+        let b = random_diagram(&mut rng, m, grid, ess);
         let r = bn(&a, &b, 0.0);
         assert_eq!(r.distance, brute_bottleneck(&a, &b), "case {k}: {a:?} {b:?}");
         check_matching(&a, &b, r.matching.as_ref().unwrap(), Ground::LInf);
@@ -309,12 +301,12 @@ fn random_small_cases_equal_brute_force() {
 
 #[test]
 fn metric_properties() {
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::from_state(7);
     for k in 0..40 {
         let grid = k % 2 == 0;
-        let a = rng.diagram(5 + k % 13, grid, 1);
-        let b = rng.diagram(3 + k % 17, grid, 1);
-        let c = rng.diagram(8 + k % 7, grid, 1);
+        let a = random_diagram(&mut rng, 5 + k % 13, grid, 1);
+        let b = random_diagram(&mut rng, 3 + k % 17, grid, 1);
+        let c = random_diagram(&mut rng, 8 + k % 7, grid, 1);
         // d(A, A) = 0 exactly, for both distances and any delta.
         for d in [&a, &b, &c] {
             assert_eq!(bn(d, d, 0.0).distance, 0.0);
@@ -338,7 +330,7 @@ fn metric_properties() {
         let mut pa = a.clone();
         let len = pa.pairs.len();
         for i in (1..len).rev() {
-            let j = (rng.next() * (i + 1) as f64) as usize;
+            let j = (rng.uniform() * (i + 1) as f64) as usize;
             pa.pairs.swap(i, j);
         }
         assert_eq!(bn(&pa, &b, 0.0).distance, ab);
@@ -348,9 +340,9 @@ fn metric_properties() {
 
 #[test]
 fn larger_random_bottleneck_agrees_with_approximate_bounds_and_auction_with_exact() {
-    let mut rng = Rng(99);
-    let a = rng.diagram(400, false, 0);
-    let b = rng.diagram(380, false, 0);
+    let mut rng = SplitMix64::from_state(99);
+    let a = random_diagram(&mut rng, 400, false, 0);
+    let b = random_diagram(&mut rng, 380, false, 0);
     let exact = bn(&a, &b, 0.0).distance;
     let approx = bn(&a, &b, 0.05).distance;
     assert!(approx >= exact && approx <= exact * 1.05);
@@ -433,9 +425,9 @@ fn bad_input_is_rejected_clearly() {
     let e = wasserstein(&ok, &ok, &WassersteinOptions { internal_p: 0.5, ..Default::default() }, &Control::none()).unwrap_err();
     assert!(e.message.contains("internalP"));
     // Exact Wasserstein refuses sizes it cannot finish quickly, and says what to do.
-    let mut rng = Rng(3);
-    let big = rng.diagram(EXACT_WASSERSTEIN_LIMIT, false, 0);
-    let big2 = rng.diagram(10, false, 0);
+    let mut rng = SplitMix64::from_state(3);
+    let big = random_diagram(&mut rng, EXACT_WASSERSTEIN_LIMIT, false, 0);
+    let big2 = random_diagram(&mut rng, 10, false, 0);
     let e = wasserstein(&big, &big2, &WassersteinOptions { delta: 0.0, ..Default::default() }, &Control::none()).unwrap_err();
     assert_eq!(e.code, ErrorCode::TooLarge);
     assert!(e.message.contains("delta > 0"));
@@ -446,9 +438,9 @@ fn cancellation_stops_the_solvers() {
     use std::sync::atomic::AtomicBool;
     let flag = AtomicBool::new(true);
     let ctl = Control::new(Some(&flag), None);
-    let mut rng = Rng(5);
-    let a = rng.diagram(50, false, 0);
-    let b = rng.diagram(50, false, 0);
+    let mut rng = SplitMix64::from_state(5);
+    let a = random_diagram(&mut rng, 50, false, 0);
+    let b = random_diagram(&mut rng, 50, false, 0);
     assert_eq!(bottleneck(&a, &b, &BottleneckOptions::default(), &ctl).unwrap_err().code, ErrorCode::Cancelled);
     let o = WassersteinOptions { delta: 0.0, ..Default::default() };
     assert_eq!(wasserstein(&a, &b, &o, &ctl).unwrap_err().code, ErrorCode::Cancelled);

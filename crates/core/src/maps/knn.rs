@@ -149,12 +149,12 @@ pub(crate) fn knn_small_dim(y: &[f64], n: usize, dim: usize, k: usize) -> Vec<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maps::rng::Rng;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn matches_brute_force_with_duplicates() {
         let (n, d) = (300, 7);
-        let mut r = Rng::new(3);
+        let mut r = SplitMix64::new(3);
         let mut x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
         // rows 10 and 11 identical: each must be the other's nearest neighbour at distance 0
         let row10: Vec<f32> = x[10 * d..11 * d].to_vec();

@@ -69,12 +69,12 @@ pub fn knn_label_agreement(y: &[f64], n: usize, dim: usize, labels: &[i32], k: u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maps::rng::Rng;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn identity_map_is_perfect_and_shuffled_map_is_not() {
         let (n, d) = (120, 2);
-        let mut r = Rng::new(5);
+        let mut r = SplitMix64::new(5);
         let x: Vec<f32> = (0..n * d).map(|_| r.normal() as f32).collect();
         let y: Vec<f64> = x.iter().map(|&v| v as f64 * 3.0).collect();
         let c = Control::none();

@@ -11,7 +11,7 @@
 pub mod knn;
 pub mod map_quality;
 pub mod pca;
-pub(crate) mod rng;
+pub(crate) mod sparse;
 pub(crate) mod spectral;
 pub mod tsne;
 pub(crate) mod tsne_fft;

@@ -68,12 +68,12 @@ pub fn pca(x: &[f32], n: usize, d: usize, c: usize, ctl: &Control) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maps::rng::Rng;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn recovers_dominant_axis() {
         // points spread along (1, 2, 2)/3 with small noise: PC1 must be that axis
-        let mut r = Rng::new(1);
+        let mut r = SplitMix64::new(1);
         let n = 400;
         let mut x = Vec::new();
         for _ in 0..n {

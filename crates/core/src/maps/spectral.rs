@@ -10,10 +10,10 @@
 use faer::{Mat, Side};
 use rayon::prelude::*;
 
-use super::rng::Rng;
-use super::tsne::Sparse;
+use super::sparse::Sparse;
 use crate::control::Control;
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
 
 const EXTRA: usize = 6;
 const MAX_ITER: usize = 300;
@@ -82,7 +82,7 @@ pub(crate) fn spectral_layout(g: &Sparse, n: usize, dim: usize, seed: u64, ctl: 
             *o = 0.5 * (x[i] + dinv[i] * s);
         });
     };
-    let mut rng = Rng::new(seed ^ 0x5eed_5eed);
+    let mut rng = SplitMix64::new(seed ^ 0x5eed_5eed);
     let mut q: Vec<Vec<f64>> = (0..m).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
     orthonormalise(&mut q, &v0);
     let mut tmp = vec![0.0; n];

@@ -223,12 +223,12 @@ fn transpose(g: &mut [Complex32], len: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maps::rng::Rng;
+    use crate::rng::SplitMix64;
 
     #[test]
     fn matches_exact_sums() {
         let n = 700;
-        let mut r = Rng::new(9);
+        let mut r = SplitMix64::new(9);
         // two clusters, spread similar to a mid-optimisation embedding
         let y: Vec<f64> = (0..n)
             .flat_map(|i| {

@@ -61,8 +61,8 @@ pub fn check(n: usize, max_k: usize) -> Result<()> {
 
 fn overflow(n: usize, max_k: usize) -> Error {
     Error::too_large(format!(
-        "simplex index overflow: C({n}, {max_k}) does not fit in 64 bits; lower --maxdim, or reduce the \
-         number of points with --sample n or --approx ε"
+        "simplex index overflow: C({n}, {max_k}) does not fit in 64 bits; lower maxdim, or reduce the \
+         number of points with sample = n or approx = ε"
     ))
 }
 

@@ -117,30 +117,34 @@ pub fn estimate_memory(n: usize, maxdim: usize, edge_fraction: f64, dense: bool)
     bytes.min(u64::MAX as f64) as u64
 }
 
-fn check_options(o: &Options) -> Result<()> {
-    if o.maxdim > MAX_DIM {
-        return Err(Error::invalid(format!("maxdim: {} is above the supported maximum {MAX_DIM}", o.maxdim)));
-    }
-    field::check_modulus(o.coeff)?;
-    if let Some(t) = o.threshold {
-        if t.is_nan() || t < 0.0 {
-            return Err(Error::invalid(format!("threshold: {t} is not a non-negative number")));
+impl Options {
+    /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
+    pub fn validate(&self) -> Result<()> {
+        let o = self;
+        if o.maxdim > MAX_DIM {
+            return Err(Error::invalid(format!("maxdim: {} is above the supported maximum {MAX_DIM}", o.maxdim)));
         }
-    }
-    if let Some(m) = o.sample {
-        if m == 0 {
-            return Err(Error::invalid("sample: must keep at least 1 point"));
+        field::check_modulus(o.coeff)?;
+        if let Some(t) = o.threshold {
+            if t.is_nan() || t < 0.0 {
+                return Err(Error::invalid(format!("threshold: {t} is not a non-negative number")));
+            }
         }
-    }
-    if let Some(e) = o.approx {
-        if !(e > 0.0 && e.is_finite()) {
-            return Err(Error::invalid(format!("approx: ε = {e} must be a positive number (e.g. 0.1)")));
+        if let Some(m) = o.sample {
+            if m == 0 {
+                return Err(Error::invalid("sample: must keep at least 1 point"));
+            }
         }
+        if let Some(e) = o.approx {
+            if !(e > 0.0 && e.is_finite()) {
+                return Err(Error::invalid(format!("approx: ε = {e} must be a positive number (e.g. 0.1)")));
+            }
+        }
+        if o.sample.is_some() && o.approx.is_some() {
+            return Err(Error::invalid("sample and approx: choose one of the two"));
+        }
+        Ok(())
     }
-    if o.sample.is_some() && o.approx.is_some() {
-        return Err(Error::invalid("sample and approx: choose one of the two"));
-    }
-    Ok(())
 }
 
 impl Oracle for Rows<'_> {
@@ -223,7 +227,7 @@ fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
 
 /// Persistence diagrams in dimensions 0..=maxdim.
 pub fn rips(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
-    check_options(opts)?;
+    opts.validate()?;
     if opts.threads == 0 {
         // the caller's pool (the global one, or one a binding installed)
         return run(input, opts, ctl);
@@ -242,8 +246,8 @@ enum Built {
 
 fn refuse(what: &str, bytes: u64, max: u64) -> Error {
     Error::too_large(format!(
-        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower --threshold, subsample with \
-         --sample n, approximate with --approx ε, or raise --max-memory",
+        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower threshold, subsample with \
+         sample = n, approximate with approx = ε, or raise max_memory",
         bytes as f64 / 1e9,
         max as f64 / 1e9
     ))

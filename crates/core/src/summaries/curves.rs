@@ -2,7 +2,7 @@ use super::{finite_bars, Essential};
 use crate::diagram::Diagram;
 use crate::error::{Error, Result};
 
-fn check_grid(grid: &[f64]) -> Result<()> {
+pub(crate) fn check_grid(grid: &[f64]) -> Result<()> {
     if let Some(i) = grid.iter().position(|t| !t.is_finite()) {
         return Err(Error::invalid(format!("grid value {i} is {}: grids must be finite", grid[i])));
     }
@@ -29,13 +29,25 @@ pub fn betti_curve(d: &Diagram, grid: &[f64], essential: Essential) -> Result<Ve
         .collect())
 }
 
+pub(crate) fn check_levels(levels: usize) -> Result<()> {
+    if levels == 0 {
+        return Err(Error::invalid("landscapes need at least one level"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_grid_size(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::invalid("a grid needs at least one value"));
+    }
+    Ok(())
+}
+
 /// The first `levels` persistence landscapes on the grid: λ_k(t) is the k-th largest of the tents
 /// max(0, min(t − birth, death − t)). Row-major `levels × grid.len()`; missing levels are 0.
 pub fn landscapes(d: &Diagram, grid: &[f64], levels: usize, essential: Essential) -> Result<Vec<f64>> {
     check_grid(grid)?;
-    if levels == 0 {
-        return Err(Error::invalid("landscapes need at least one level"));
-    }
+    check_levels(levels)?;
     let bars = finite_bars(d, essential)?;
     let m = grid.len();
     let mut out = vec![0.0; levels * m];
@@ -63,9 +75,7 @@ pub fn landscapes(d: &Diagram, grid: &[f64], levels: usize, essential: Essential
 /// `n` evenly spaced values from the smallest birth to the largest death of the bars kept (giotto-tda
 /// samples its curves the same way); [0, 1] when there are no bars or they span a single value.
 pub fn default_grid(d: &Diagram, n: usize, essential: Essential) -> Result<Vec<f64>> {
-    if n == 0 {
-        return Err(Error::invalid("a grid needs at least one value"));
-    }
+    check_grid_size(n)?;
     let bars = finite_bars(d, essential)?;
     let lo = bars.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
     let hi = bars.iter().map(|b| b[1]).fold(f64::NEG_INFINITY, f64::max);

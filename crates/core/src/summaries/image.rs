@@ -16,6 +16,27 @@ pub struct ImageSpec {
     pub weight_power: f64,
 }
 
+impl ImageSpec {
+    /// Checks the grid and kernel: positive pixel size and σ, finite non-empty ranges, weight power ≥ 0.
+    pub fn validate(&self) -> Result<()> {
+        let ImageSpec { birth_range, pers_range, pixel_size, sigma, weight_power } = *self;
+        for (name, v) in [("pixel size", pixel_size), ("sigma", sigma)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::invalid(format!("{name} = {v} must be a positive number")));
+            }
+        }
+        for (name, (lo, hi)) in [("birth range", birth_range), ("persistence range", pers_range)] {
+            if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+                return Err(Error::invalid(format!("{name} [{lo}, {hi}] must be finite and non-empty")));
+            }
+        }
+        if !weight_power.is_finite() || weight_power < 0.0 {
+            return Err(Error::invalid(format!("weight power {weight_power} must be ≥ 0")));
+        }
+        Ok(())
+    }
+}
+
 /// Pixel count along one axis: the range divided into pixels of the given size (a last partial
 /// pixel is kept, as a range that is not a multiple of the size still needs covering).
 fn pixels(range: (f64, f64), size: f64) -> usize {
@@ -29,20 +50,8 @@ fn norm_cdf(x: f64) -> f64 {
 /// Each bar adds weight × (the Gaussian's mass over each pixel), the mass integrated exactly with the
 /// normal CDF (not sampled at pixel centres). Returns row-major `births × persistences` values.
 pub fn persistence_image(d: &Diagram, spec: &ImageSpec, essential: Essential) -> Result<(Vec<f64>, usize, usize)> {
+    spec.validate()?;
     let ImageSpec { birth_range, pers_range, pixel_size, sigma, weight_power } = *spec;
-    for (name, v) in [("pixel size", pixel_size), ("sigma", sigma)] {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(Error::invalid(format!("{name} = {v} must be a positive number")));
-        }
-    }
-    for (name, (lo, hi)) in [("birth range", birth_range), ("persistence range", pers_range)] {
-        if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-            return Err(Error::invalid(format!("{name} [{lo}, {hi}] must be finite and non-empty")));
-        }
-    }
-    if !weight_power.is_finite() || weight_power < 0.0 {
-        return Err(Error::invalid(format!("weight power {weight_power} must be ≥ 0")));
-    }
     let nb = pixels(birth_range, pixel_size);
     let np = pixels(pers_range, pixel_size);
     if nb.saturating_mul(np) > 1 << 26 {
@@ -80,12 +89,17 @@ pub fn persistence_image(d: &Diagram, spec: &ImageSpec, essential: Essential) ->
     Ok((img, nb, np))
 }
 
-/// A grid of about `pixels` × `pixels` that encloses every kept bar: births from the smallest to the
-/// largest, persistence from 0 to the largest, a square pixel, and a kernel one pixel wide.
-pub fn default_image_spec(d: &Diagram, pixels: usize, essential: Essential) -> Result<ImageSpec> {
+pub(crate) fn check_pixels(pixels: usize) -> Result<()> {
     if pixels == 0 {
         return Err(Error::invalid("an image needs at least one pixel"));
     }
+    Ok(())
+}
+
+/// A grid of about `pixels` × `pixels` that encloses every kept bar: births from the smallest to the
+/// largest, persistence from 0 to the largest, a square pixel, and a kernel one pixel wide.
+pub fn default_image_spec(d: &Diagram, pixels: usize, essential: Essential) -> Result<ImageSpec> {
+    check_pixels(pixels)?;
     let bars = finite_bars(d, essential)?;
     let bmin = bars.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
     let bmax = bars.iter().map(|b| b[0]).fold(f64::NEG_INFINITY, f64::max);

@@ -23,10 +23,15 @@ pub struct Statistics {
     pub entropy: f64,
 }
 
-pub fn statistics(d: &Diagram, essential: Essential, p: f64) -> Result<Statistics> {
+pub(crate) fn check_power(p: f64) -> Result<()> {
     if !(p.is_finite() && p > 0.0) {
         return Err(crate::error::Error::invalid(format!("power p = {p} for total persistence must be a positive number")));
     }
+    Ok(())
+}
+
+pub fn statistics(d: &Diagram, essential: Essential, p: f64) -> Result<Statistics> {
+    check_power(p)?;
     let bars = finite_bars(d, essential)?;
     let n = bars.len();
     let mut lifetimes: Vec<f64> = bars.iter().map(|[b, de]| de - b).collect();

@@ -2,9 +2,10 @@
 //! scale, orientation, jitter, distortion and lighting are drawn at random so that no single nuisance
 //! cue (colour above all) separates classes.
 
+use super::noise::{lattice_u32, u32_unit, Noise};
 use super::palette::{luma, mix, scale, COLORS};
-use super::rng::{lattice_u32, u32_unit, Noise, Rng};
 use super::shape::*;
+use crate::rng::SplitMix64;
 use std::f32::consts::{PI, TAU};
 
 pub type Rgb = [f32; 3];
@@ -27,7 +28,7 @@ pub struct Pal {
 
 /// Distinct named colours; the first differs from each other one in luma by at least `contrast`, so
 /// the defining structure stays visible whatever colours are drawn.
-pub fn pick(rng: &mut Rng, n: usize, contrast: f32) -> Pal {
+pub fn pick(rng: &mut SplitMix64, n: usize, contrast: f32) -> Pal {
     let mut idx: Vec<usize> = Vec::with_capacity(n);
     let mut tries = 0;
     while idx.len() < n {
@@ -54,7 +55,7 @@ pub fn pick(rng: &mut Rng, n: usize, contrast: f32) -> Pal {
 }
 
 /// A line angle: a third each horizontal, vertical and diagonal, with a little jitter.
-fn pick_theta(rng: &mut Rng) -> f32 {
+fn pick_theta(rng: &mut SplitMix64) -> f32 {
     match rng.int(0, 2) {
         0 => deg(rng.range(-6.0, 6.0)),
         1 => deg(90.0 + rng.range(-6.0, 6.0)),
@@ -78,7 +79,7 @@ fn fam(shade: Shade, pal: &Pal, k: usize, scale: &'static str, orientation: Opti
 }
 
 /// A light direction for the families that are drawn as relief.
-fn light(rng: &mut Rng) -> [f32; 3] {
+fn light(rng: &mut SplitMix64) -> [f32; 3] {
     let a = rng.range(0.0, TAU);
     let el = rng.range(0.45, 0.8);
     let (s, c) = a.sin_cos();
@@ -92,13 +93,13 @@ fn lambert(n: [f32; 3], l: [f32; 3]) -> f32 {
     ((n[0] * l[0] + n[1] * l[1] + n[2] * l[2]) / len).max(0.0)
 }
 
-pub fn banded(rng: &mut Rng, s: f32) -> Family {
+pub fn banded(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.2);
     let k = if rng.chance(0.5) { 2 } else { 3 };
     let theta = pick_theta(rng);
     let w = s / rng.range(2.2, 4.2);
     let soft = rng.range(1.0, 8.0);
-    let off = rng.f();
+    let off = rng.uniform_f32();
     let rt = Rot::new(theta);
     let shades: Vec<f32> = (0..8).map(|_| rng.range(0.9, 1.1)).collect();
     let cols = pal.rgb.clone();
@@ -116,7 +117,7 @@ pub fn banded(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, k, sc, Some(orientation_word(theta)), format!("{sc} {} bands of colour", orientation_word(theta)), 1.0)
 }
 
-pub fn striped(rng: &mut Rng, s: f32) -> Family {
+pub fn striped(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.25);
     let three = rng.chance(0.3);
     let theta = pick_theta(rng);
@@ -138,7 +139,7 @@ pub fn striped(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, if three { 3 } else { 2 }, sc, Some(o), format!("{sc} {o} stripes"), 0.6)
 }
 
-pub fn lined(rng: &mut Rng, s: f32) -> Family {
+pub fn lined(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let theta = pick_theta(rng);
     let p = s / rng.range(10.0, 22.0);
@@ -158,9 +159,9 @@ pub fn lined(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, Some(o), format!("thin {sc} {o} lines"), 0.6)
 }
 
-pub fn chequered(rng: &mut Rng, s: f32) -> Family {
+pub fn chequered(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
-    let r = rng.f();
+    let r = rng.uniform_f32();
     let theta = if r < 0.6 {
         deg(rng.range(-4.0, 4.0))
     } else if r < 0.85 {
@@ -192,7 +193,7 @@ pub fn chequered(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, Some(o), format!("{sc} squares in a {o} chequerboard"), 0.4)
 }
 
-pub fn grid(rng: &mut Rng, s: f32) -> Family {
+pub fn grid(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let theta = deg(rng.range(-10.0, 10.0));
     let p = s / rng.range(4.5, 10.0);
@@ -214,7 +215,7 @@ pub fn grid(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("a grid of thin lines forming {sc} squares"), 0.4)
 }
 
-pub fn crosshatched(rng: &mut Rng, s: f32) -> Family {
+pub fn crosshatched(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.35);
     let t1 = deg(rng.range(30.0, 60.0) + if rng.chance(0.5) { 90.0 } else { 0.0 });
     let t2 = t1 + deg(rng.range(70.0, 110.0));
@@ -245,7 +246,7 @@ pub fn crosshatched(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, "fine", Some("diagonal"), "dense diagonal pen hatching crossing in two directions".into(), 1.0)
 }
 
-pub fn zigzagged(rng: &mut Rng, s: f32) -> Family {
+pub fn zigzagged(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.25);
     let three = rng.chance(0.4);
     let theta = pick_theta(rng);
@@ -322,7 +323,7 @@ impl Cells {
     }
 }
 
-pub fn dotted(rng: &mut Rng, s: f32) -> Family {
+pub fn dotted(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let g = s / rng.range(12.0, 20.0);
     let r = g * rng.range(0.18, 0.26);
@@ -344,12 +345,12 @@ pub fn dotted(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("{sc} dots scattered loosely"), 1.0)
 }
 
-pub fn polka_dotted(rng: &mut Rng, s: f32) -> Family {
+pub fn polka_dotted(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let g = s / rng.range(4.0, 7.0);
     let r = g * rng.range(0.22, 0.32);
     let theta = if rng.chance(0.7) { 0.0 } else { deg(45.0) };
-    let ox = rng.f() * g;
+    let ox = rng.uniform_f32() * g;
     let cols = pal.rgb.clone();
     let rt = Rot::new(theta);
     let shade = Box::new(move |x: f32, y: f32| {
@@ -395,7 +396,7 @@ fn hex_two(x: f32, y: f32, a: f32) -> (f32, f32, f32, f32, f32) {
     (b[0].0, b[1].0, ((b[0].1 - b[1].1).powi(2) + (b[0].2 - b[1].2).powi(2)).sqrt(), b[0].1, b[0].2)
 }
 
-pub fn honeycombed(rng: &mut Rng, s: f32) -> Family {
+pub fn honeycombed(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let a = s / rng.range(5.0, 10.0);
     let bw = a * rng.range(0.05, 0.12);
@@ -416,7 +417,7 @@ pub fn honeycombed(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("a honeycomb of {sc} hexagonal cells"), 0.3)
 }
 
-pub fn spiralled(rng: &mut Rng, s: f32) -> Family {
+pub fn spiralled(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let cx = s * rng.range(0.3, 0.7);
     let cy = s * rng.range(0.3, 0.7);
@@ -436,7 +437,7 @@ pub fn spiralled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("a {sc} spiral winding out from one centre"), 0.3)
 }
 
-pub fn swirly(rng: &mut Rng, s: f32) -> Family {
+pub fn swirly(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.25);
     let nv = rng.int(4, 7) as usize;
     let vort: Vec<(f32, f32, f32, f32)> = (0..nv)
@@ -474,7 +475,7 @@ pub fn swirly(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 3, sc, None, format!("{sc} swirling curls of colour"), 0.5)
 }
 
-pub fn marbled(rng: &mut Rng, s: f32) -> Family {
+pub fn marbled(rng: &mut SplitMix64, s: f32) -> Family {
     let mut pal = pick(rng, 3, 0.3);
     // Marble reads as a pale stone with darker veining; keep the base the lighter colour.
     if luma(pal.rgb[0]) < luma(pal.rgb[1]) {
@@ -500,7 +501,7 @@ pub fn marbled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, "soft", None, "marbled swirls of soft colour streaked with dark veins".into(), 0.0)
 }
 
-pub fn veined(rng: &mut Rng, s: f32) -> Family {
+pub fn veined(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let n = Noise::new(rng);
     let n2 = Noise::new(rng);
@@ -546,7 +547,7 @@ fn worley(x: f32, y: f32, cells: &Cells) -> (f32, f32, u32) {
     (d1, d2, id)
 }
 
-pub fn cracked(rng: &mut Rng, s: f32) -> Family {
+pub fn cracked(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.35);
     let g = s / rng.range(4.0, 8.0);
     let cw = rng.range(1.2, 3.0) * s / 256.0;
@@ -572,7 +573,7 @@ pub fn cracked(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("a dry surface broken into plates by {sc} cracks"), 0.5)
 }
 
-pub fn bubbly(rng: &mut Rng, s: f32) -> Family {
+pub fn bubbly(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.2);
     let g = s / rng.range(5.0, 10.0);
     let seed = rng.next_u64() as u32;
@@ -606,7 +607,7 @@ pub fn bubbly(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("clusters of {sc} glossy round bubbles"), 0.3)
 }
 
-pub fn studded(rng: &mut Rng, s: f32) -> Family {
+pub fn studded(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.15);
     let g = s / rng.range(5.0, 9.0);
     let r = g * rng.range(0.22, 0.34);
@@ -642,7 +643,7 @@ pub fn studded(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("rows of {sc} round metal studs"), 0.2)
 }
 
-pub fn meshed(rng: &mut Rng, s: f32) -> Family {
+pub fn meshed(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.3);
     let base = rng.angle();
     let half = deg(rng.range(28.0, 40.0));
@@ -666,7 +667,7 @@ pub fn meshed(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, sc, None, format!("a net mesh of {sc} strands with diamond-shaped holes"), 0.4)
 }
 
-pub fn woven(rng: &mut Rng, s: f32) -> Family {
+pub fn woven(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.15);
     let same = rng.chance(0.3);
     let theta = if rng.chance(0.75) { deg(rng.range(-5.0, 5.0)) } else { deg(45.0) };
@@ -696,7 +697,7 @@ pub fn woven(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, if same { 1 } else { 2 }, sc, None, format!("a {sc} basket weave of strands passing over and under"), 0.3)
 }
 
-pub fn waffled(rng: &mut Rng, s: f32) -> Family {
+pub fn waffled(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 1, 0.0);
     let g = s / rng.range(4.0, 8.0);
     let wall = rng.range(0.1, 0.2);
@@ -731,7 +732,7 @@ pub fn waffled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 1, sc, None, format!("a waffle grid of {sc} square pockets"), 0.2)
 }
 
-pub fn perforated(rng: &mut Rng, s: f32) -> Family {
+pub fn perforated(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 1, 0.0);
     let g = s / rng.range(9.0, 16.0);
     let r = g * rng.range(0.18, 0.3);
@@ -757,7 +758,7 @@ pub fn perforated(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 1, sc, None, format!("a sheet perforated with regular rows of {sc} holes"), 0.1)
 }
 
-pub fn porous(rng: &mut Rng, s: f32) -> Family {
+pub fn porous(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 1, 0.0);
     let g = s / rng.range(10.0, 18.0);
     let seed = rng.next_u64() as u32;
@@ -787,7 +788,7 @@ pub fn porous(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 1, "irregular", None, "a porous surface full of irregular pits of many sizes".into(), 0.6)
 }
 
-pub fn blotchy(rng: &mut Rng, s: f32) -> Family {
+pub fn blotchy(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.2);
     let n = Noise::new(rng);
     let n2 = Noise::new(rng);
@@ -805,7 +806,7 @@ pub fn blotchy(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 3, sc, None, format!("{sc} uneven blotches of colour"), 0.0)
 }
 
-pub fn freckled(rng: &mut Rng, s: f32) -> Family {
+pub fn freckled(rng: &mut SplitMix64, s: f32) -> Family {
     let mut pal = pick(rng, 2, 0.35);
     if luma(pal.rgb[0]) < luma(pal.rgb[1]) {
         pal.rgb.swap(0, 1);
@@ -838,7 +839,7 @@ pub fn freckled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 2, "small", None, "a light surface speckled with soft uneven freckles".into(), 0.8)
 }
 
-pub fn sprinkled(rng: &mut Rng, s: f32) -> Family {
+pub fn sprinkled(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 5, 0.15);
     let g = s / rng.range(10.0, 16.0);
     let len = g * rng.range(0.45, 0.75);
@@ -870,7 +871,7 @@ pub fn sprinkled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 5, "small", None, "colourful rod-shaped sprinkles scattered at random angles".into(), 0.5)
 }
 
-pub fn stratified(rng: &mut Rng, s: f32) -> Family {
+pub fn stratified(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 3, 0.15);
     let theta = if rng.chance(0.8) { deg(rng.range(-20.0, 20.0)) } else { rng.angle() };
     let p = s / rng.range(12.0, 24.0);
@@ -898,7 +899,7 @@ pub fn stratified(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 3, "thin", Some(o), format!("many thin uneven {o} rock layers"), 0.3)
 }
 
-pub fn wrinkled(rng: &mut Rng, s: f32) -> Family {
+pub fn wrinkled(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 1, 0.0);
     let theta = rng.angle();
     let stretch = rng.range(2.5, 5.0);
@@ -927,7 +928,7 @@ pub fn wrinkled(rng: &mut Rng, s: f32) -> Family {
     fam(shade, &pal, 1, sc, None, format!("a crumpled surface covered in {sc} wrinkles and creases"), 0.0)
 }
 
-pub fn fibrous(rng: &mut Rng, s: f32) -> Family {
+pub fn fibrous(rng: &mut SplitMix64, s: f32) -> Family {
     let pal = pick(rng, 2, 0.2);
     let theta = pick_theta(rng);
     let n = Noise::new(rng);

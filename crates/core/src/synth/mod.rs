@@ -3,18 +3,19 @@
 //! encodes and writes files.
 
 mod families;
+mod noise;
 mod palette;
-mod rng;
 mod shape;
 
 use rayon::prelude::*;
 
 use crate::control::Control;
 use crate::error::{Error, Result};
+use crate::rng::SplitMix64;
+pub use crate::rng::{hash_words, mix64};
 use families::Family;
-pub use rng::{hash_words, mix64};
 
-type Maker = fn(&mut rng::Rng, f32) -> Family;
+type Maker = fn(&mut SplitMix64, f32) -> Family;
 
 /// The drawable classes, in DTD's canonical (sorted) order.
 const TABLE: &[(&str, Maker)] = &[
@@ -94,20 +95,18 @@ pub fn image_seed(seed: u64, class: &str, index: u64) -> u64 {
 
 /// Renders one image.
 pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> {
-    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
-        return Err(Error::invalid(format!("synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels")));
-    }
+    check_size(size)?;
     let &(name, make) = TABLE
         .iter()
         .find(|t| t.0 == class)
         .ok_or_else(|| Error::invalid(format!("synth: unknown class '{class}'; drawable classes are: {}", classes().join(", "))))?;
-    let mut r = rng::Rng::new(image_seed(seed, name, index));
+    let mut r = SplitMix64::mixed(image_seed(seed, name, index));
     let s = size as f32;
     let fam = make(&mut r, s);
 
     // Nuisance factors shared by every family: a smooth domain distortion, a lighting gradient and
     // vignette, an overall exposure, and sensor grain.
-    let warp_noise = rng::Noise::new(&mut r);
+    let warp_noise = noise::Noise::new(&mut r);
     let warp_amp = fam.warp * s * r.range(0.0, 0.02);
     let warp_f = s * r.range(0.2, 0.45);
     let ga = r.range(0.0, std::f32::consts::TAU);
@@ -163,7 +162,7 @@ pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> 
             let c = (fam.shade)(wx, wy);
             let (nx, ny) = (fx / s - 0.5, fy / s - 0.5);
             let gain = exposure * (1.0 + gx * nx + gy * ny) * (1.0 - vig * (nx * nx + ny * ny) * 2.0);
-            let gr = grain * rng::lattice(x as i32, y as i32, grain_seed);
+            let gr = grain * noise::lattice(x as i32, y as i32, grain_seed);
             let o = (y * n + x) * 3;
             for k in 0..3 {
                 let v = (c[k] * gain + gr).clamp(0.0, 1.0);
@@ -174,14 +173,27 @@ pub fn render(class: &str, index: u64, size: u32, seed: u64) -> Result<Texture> 
     Ok(Texture { class: name, size, rgb, colors: fam.colors, scale: fam.scale, orientation: fam.orientation, detail: fam.detail, lighting })
 }
 
-/// Renders many images in parallel; the output order is the request order and each image is
-/// independent of the others, so results do not depend on the thread count.
-pub fn render_batch(requests: &[Request], size: u32, seed: u64, ctl: &Control) -> Result<Vec<Texture>> {
+/// Checks a batch before any drawing: every class drawable, the size in range.
+pub fn check_batch(requests: &[Request], size: u32) -> Result<()> {
     for q in requests {
         if !TABLE.iter().any(|t| t.0 == q.class) {
             return Err(Error::invalid(format!("synth: unknown class '{}'; drawable classes are: {}", q.class, classes().join(", "))));
         }
     }
+    check_size(size)
+}
+
+fn check_size(size: u32) -> Result<()> {
+    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+        return Err(Error::invalid(format!("synth: size {size} is out of range; use a size between {MIN_SIZE} and {MAX_SIZE} pixels")));
+    }
+    Ok(())
+}
+
+/// Renders many images in parallel; the output order is the request order and each image is
+/// independent of the others, so results do not depend on the thread count.
+pub fn render_batch(requests: &[Request], size: u32, seed: u64, ctl: &Control) -> Result<Vec<Texture>> {
+    check_batch(requests, size)?;
     let done = std::sync::atomic::AtomicU64::new(0);
     let total = requests.len() as u64;
     requests

@@ -1,59 +1,9 @@
-//! Deterministic randomness for the texture generator. Everything is derived from integer hashes so a
-//! (seed, class, index) triple always gives the same image, whatever the batch or thread layout.
+//! Lattice hashes and smooth noise fields for the texture generator. Everything is derived from integer
+//! hashes so a (seed, class, index) triple always gives the same image, whatever the batch or thread
+//! layout; the generator itself is [`crate::rng::SplitMix64`].
 
 use super::shape::FastFloor;
-
-/// SplitMix64 finaliser: a strong 64-bit mixer, used both as a stream generator and a hash.
-#[inline]
-pub fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Hash of a few words, order-sensitive.
-pub fn hash_words(words: &[u64]) -> u64 {
-    let mut h = 0x6a09_e667_f3bc_c908u64;
-    for &w in words {
-        h = mix64(h ^ w.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    }
-    h
-}
-
-#[derive(Clone, Debug)]
-pub struct Rng {
-    state: u64,
-}
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng { state: mix64(seed ^ 0xd1b5_4a32_d192_ed03) }
-    }
-    #[inline]
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix64(self.state)
-    }
-    /// Uniform in [0, 1).
-    #[inline]
-    pub fn f(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
-    }
-    #[inline]
-    pub fn range(&mut self, a: f32, b: f32) -> f32 {
-        a + (b - a) * self.f()
-    }
-    /// Uniform integer in [a, b] inclusive.
-    pub fn int(&mut self, a: i64, b: i64) -> i64 {
-        a + (self.next_u64() % ((b - a + 1) as u64)) as i64
-    }
-    pub fn chance(&mut self, p: f32) -> bool {
-        self.f() < p
-    }
-    pub fn angle(&mut self) -> f32 {
-        self.range(0.0, std::f32::consts::PI)
-    }
-}
+use crate::rng::SplitMix64;
 
 /// Hash of an integer lattice point to a float in [-1, 1).
 #[inline]
@@ -93,7 +43,7 @@ pub struct Noise {
 }
 
 impl Noise {
-    pub fn new(rng: &mut Rng) -> Self {
+    pub fn new(rng: &mut SplitMix64) -> Self {
         let seed = rng.next_u64() as u32;
         let table: Vec<f32> = (0..TABLE * TABLE).map(|i| lattice((i % TABLE) as i32, (i / TABLE) as i32, seed)).collect();
         Noise { table: table.into() }
