@@ -104,6 +104,14 @@ function write(name: string, text: string): string {
 }
 
 describe('clip-topo rips CLI', () => {
+  it('refuses a run above --max-memory naming the flags that help', async () => {
+    const pts = Array.from({ length: 300 }, (_, i) => `${Math.cos(i)},${Math.sin(i * 1.3)},${Math.cos(i * 0.7)},${Math.sin(i * 2.1)}`).join('\n');
+    const r = await runCli(['rips', write('big.csv', pts + '\n'), '--maxdim', '2', '--max-memory', '1M']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--sample/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2); // the estimate line, then the one error line
+  });
+
   it('writes clip-topo/diagrams@1 JSON and Ripser text', async () => {
     const csv = write('square.csv', '0,0\n1,0\n1 1\n0\t1\n');
     const r = await runCli(['rips', csv]);
@@ -253,7 +261,7 @@ describe('guard rails and formats', () => {
     const err = await rips(x, { d: 8, maxdim: 2, maxMemory: 1 << 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClipTopoError);
     expect((err as ClipTopoError).code).toBe('ERR_TOO_LARGE');
-    expect((err as Error).message).toMatch(/--sample n.*--approx/);
+    expect((err as Error).message).toMatch(/sample = n.*approx = ε/);
   });
 
   it('approx states its (1+ε) guarantee', async () => {

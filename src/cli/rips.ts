@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 
-import { InputError, UsageError } from '../errors.js';
+import { ClipTopoError, InputError, UsageError } from '../errors.js';
 import { readDistanceCsv, readPointCloudCsv } from '../io/pointcloud.js';
 import { readMatrix } from '../io/npy.js';
 import { sampleGuarantee } from '../diagram.js';
@@ -130,7 +130,11 @@ export function registerRips(program: Command, ctx: CliContext): void {
       }
       const result = await run()
         .catch((err: unknown) => {
-          throw err instanceof InputError ? new InputError(`${file}: ${err.message}`, err.code) : err;
+          if (err instanceof InputError) throw new InputError(`${file}: ${err.message}`, err.code);
+          // The core names its options; on the command line they are flags.
+          if (err instanceof ClipTopoError && err.code === 'ERR_TOO_LARGE')
+            throw new ClipTopoError(`${file}: ${err.message} (flags: --threshold, --sample, --approx, --max-memory)`, err.code);
+          throw err;
         })
         .finally(() => bar.done());
       if (result.sample) {
