@@ -112,6 +112,24 @@ describe('DTD loader', () => {
     }
   });
 
+  it('a label line naming a class without a folder is ignored with a warning, not made a class (issue 21 D18)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'dtd-'));
+    try {
+      await cp(DTD, join(tmp, 'dtd'), { recursive: true });
+      const before = await loadDtd(join(tmp, 'dtd'), { split: 'test' });
+      const labels = join(tmp, 'dtd', 'labels', 'test1.txt');
+      await writeFile(labels, (await readFile(labels, 'utf8')) + 'nosuchclass/nosuchclass_0001.jpg\nnosuchclass/nosuchclass_0002.jpg\n');
+      const ds = await loadDtd(join(tmp, 'dtd'), { split: 'test' });
+      expect(ds.classes).toEqual(before.classes);
+      expect(ds.classes).not.toContain('nosuchclass');
+      expect(ds.skipped).toEqual(before.skipped);
+      expect(ds.items).toEqual(before.items);
+      expect(ds.warnings).toContain("labels/*1.txt: 2 line(s) name class 'nosuchclass', which has no folder in images/; ignored");
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('rejects bad options and non-DTD folders clearly', async () => {
     await expect(loadDtd(DTD, { partition: 11 })).rejects.toThrow(/partition must be an integer 1–10/);
     await expect(loadDtd(DTD, { split: 'bogus' as 'test' })).rejects.toThrow(/unknown split/);

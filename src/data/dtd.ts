@@ -242,11 +242,20 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
   let classes: string[];
   if (source === 'labels') {
     member = await readLabelFiles(root, partition, warnings);
-    const found = new Set([...member.keys()].map((k) => k.split('/')[0]));
+    // The classes are the folders of images/: a label line naming a class without a folder (a typo, or a
+    // class the user removed) must not make a class of its own, with every one of its images "missing".
+    const found = new Set<string>();
     for (const d of await readdir(join(root, 'images'), { withFileTypes: true }).catch(() => [])) {
       if (d.isDirectory() && !d.name.startsWith('.')) found.add(d.name);
     }
     classes = [...found].sort(byCodePoint);
+    const orphans = new Map<string, number>();
+    for (const rel of member.keys()) {
+      const c = rel.split('/')[0];
+      if (!found.has(c)) orphans.set(c, (orphans.get(c) ?? 0) + 1);
+    }
+    for (const [c, n] of [...orphans].sort((a, b) => byCodePoint(a[0], b[0])))
+      warnings.push(`labels/*${partition}.txt: ${n} line(s) name class '${c}', which has no folder in images/; ignored`);
   } else {
     let buf: Buffer;
     try {
