@@ -357,3 +357,45 @@ describe('a run is committed as one unit (D2)', () => {
     expect(m.sha256.labels).toBe(sha256Hex(readFileSync(join(solo.cleanDir, 'labels.npy'))));
   });
 });
+
+describe('an image replaced during a run (D5)', () => {
+  it('is stored under the bytes actually decoded, so restoring it never brings back the other embedding', async () => {
+    const out = join(tempDir(), 'swapped');
+    // dataset.items[13] sits in batch 3 (batch size 4): hashed before the run, and first asked for when batch 1
+    // is taken, after batch 0 was stored (two workers keep two batches in flight).
+    expect(dataset.items.length).toBeGreaterThanOrEqual(16);
+    const target = dataset.items[13].path;
+    const original = readFileSync(target);
+    const other = readFileSync(dataset.items[0].path);
+    let swapped = false;
+    try {
+      const during = await embedDataset({
+        model: card,
+        dataset,
+        out,
+        batchSize: 4,
+        threads: 1,
+        onProgress: (done) => {
+          // After hashing and the first batch, before batch 2 is read: the file changes under the run.
+          if (!swapped && done >= 4) {
+            writeFileSync(target, other);
+            swapped = true;
+          }
+        },
+      });
+      expect(swapped).toBe(true);
+      const item = during.manifest.items.find((i) => i.path === target)!;
+      // The row is image 0's embedding, and the manifest says so: its hash is image 0's bytes, not the old ones.
+      expect(item.sha256).toBe(sha256Hex(other));
+      expect(Array.from(during.embeddings.subarray(item.row * during.manifest.dim, (item.row + 1) * during.manifest.dim))).toEqual(
+        Array.from(solo.clean.subarray(0, during.manifest.dim)),
+      );
+    } finally {
+      writeFileSync(target, original);
+    }
+    // Restored: the next run must embed it again, not hand out the swapped row under the original bytes.
+    const after = await embedDataset({ model: card, dataset, out, batchSize: 4, threads: 1 });
+    expect(Array.from(after.embeddings)).toEqual(Array.from(solo.clean));
+    expect(after.manifest.items.find((i) => i.path === target)!.sha256).toBe(sha256Hex(original));
+  }, 60_000);
+});

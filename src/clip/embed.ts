@@ -49,7 +49,7 @@ export interface EmbedImagesOptions {
   skipBatch?: (batch: number) => boolean;
   onBatch: (
     batch: number,
-    result: { indices: number[]; embeddings: Float32Array; dim: number; skipped: { index: number; reason: string }[] },
+    result: { indices: number[]; sha256: string[]; embeddings: Float32Array; dim: number; skipped: { index: number; reason: string }[] },
   ) => Promise<void> | void;
 }
 
@@ -89,7 +89,7 @@ export async function embedImages(
       // Start the next batches before this one's inference: the overlap that keeps every core busy.
       fill();
       const { data, dim } = await runImageBatch(tower, batch.tensor, spec.size);
-      await opts.onBatch(todo[t], { indices: batch.indices, embeddings: data, dim, skipped: batch.skipped });
+      await opts.onBatch(todo[t], { indices: batch.indices, sha256: batch.sha256, embeddings: data, dim, skipped: batch.skipped });
     }
   } finally {
     if (!opts.preparer) await preparer.close();

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
 import { cacheKey, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
-import { type LockOptions, withLockFile } from '../store/lock.js';
+import { type LockOptions, OUT_LOCK, withLockFile } from '../store/lock.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
 import { DECODER } from './preprocess.js';
@@ -36,8 +36,7 @@ export interface EmbedDatasetOptions {
   lock?: Pick<LockOptions, 'timeoutMs' | 'graceMs' | 'maxAgeMs' | 'pollMs'>;
 }
 
-/** The lock of an output folder: every run that writes into the folder holds it (embed, zeroshot, analyze). */
-export const OUT_LOCK = '.clip-topo.lock';
+export { OUT_LOCK };
 
 export interface EmbeddedDataset {
   manifest: Manifest;
@@ -132,6 +131,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
         r.embeddings,
         r.dim,
         r.skipped.map((s) => ({ offset: s.index - k * B, reason: s.reason })),
+        r.sha256,
       );
       for (const s of r.skipped) opts.onSkip?.(items[s.index].path, s.reason);
       count += r.indices.length + r.skipped.length;

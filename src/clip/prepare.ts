@@ -12,12 +12,15 @@ import { Worker } from 'node:worker_threads';
 
 import { mapLimit } from '../concurrency.js';
 import { ClipTopoError, InputError } from '../errors.js';
+import { sha256Hex } from '../io/hash.js';
 import type { ImageItem, TensorTransform } from './transform.js';
 import { cropRgb, normalizeInto, type PreprocessSpec } from './preprocess.js';
 
 export interface PreparedBatch {
   /** Indices (into the item list) of the images that decoded. */
   indices: number[];
+  /** sha256 of the bytes each decoded image was read from (parallel to indices): what was embedded, even if the file changed since it was hashed. */
+  sha256: string[];
   tensor: Float32Array;
   skipped: { index: number; reason: string }[];
 }
@@ -28,7 +31,7 @@ export async function prepareBatch(items: ImageItem[], start: number, end: numbe
   const crops = await mapLimit(items.slice(start, end), Math.max(2, availableParallelism()), async (item) => {
     try {
       const bytes = await readFile(item.path);
-      return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb };
+      return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb, sha256: sha256Hex(bytes) };
     } catch (err) {
       const msg =
         err instanceof InputError
@@ -38,8 +41,14 @@ export async function prepareBatch(items: ImageItem[], start: number, end: numbe
     }
   });
   const indices: number[] = [];
+  const sha256: string[] = [];
   const skipped: { index: number; reason: string }[] = [];
-  crops.forEach((c, k) => ('rgb' in c ? indices.push(start + k) : skipped.push({ index: start + k, reason: c.reason! })));
+  for (const [k, c] of crops.entries()) {
+    if ('rgb' in c) {
+      indices.push(start + k);
+      sha256.push(c.sha256!);
+    } else skipped.push({ index: start + k, reason: c.reason! });
+  }
   const tensor = new Float32Array(indices.length * per);
   let slot = 0;
   crops.forEach((c) => {
@@ -48,7 +57,7 @@ export async function prepareBatch(items: ImageItem[], start: number, end: numbe
     slot++;
   });
   if (transform) applyTransform(tensor, indices, items, per, transform);
-  return { indices, tensor, skipped };
+  return { indices, sha256, tensor, skipped };
 }
 
 function applyTransform(tensor: Float32Array, indices: number[], items: ImageItem[], per: number, transform: TensorTransform): void {

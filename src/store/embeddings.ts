@@ -11,11 +11,11 @@
  * commit therefore leaves a folder without a manifest, never new arrays under an old one.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
-import { writeAtomic } from '../io/atomic.js';
+import { removeFile, sweepTemps, writeAtomic, writeChecked } from '../io/atomic.js';
 import { keyOf, sha256Hex } from '../io/hash.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
@@ -88,13 +88,16 @@ export class EmbeddingStore {
 
   async open(): Promise<void> {
     const marker = join(this.parts, PARTS_MARKER);
+    // The caller holds the folder's lock: temporaries of runs that died here are theirs no more.
+    await sweepTemps(this.dir);
+    if (existsSync(marker)) await sweepTemps(this.parts);
     try {
       await mkdir(this.parts, { recursive: true });
       if (!existsSync(marker)) {
         // A folder of this name that clip-topo did not make is not ours to fill, and later to remove.
         if ((await readdir(this.parts)).length > 0)
           throw new InputError(`${this.parts} exists and was not made by clip-topo; move it away or choose another --out`, 'ERR_FILE');
-        await writeFile(marker, 'clip-topo keeps the batches of an unfinished embedding run here and removes this folder when the run is complete.\n');
+        await writeChecked(marker, 'clip-topo keeps the batches of an unfinished embedding run here and removes this folder when the run is complete.\n');
       }
     } catch (err) {
       if (err instanceof InputError) throw err;
@@ -132,12 +135,26 @@ export class EmbeddingStore {
     }
   }
 
-  async put(k: number, rows: number[], embeddings: Float32Array, dim: number, skipped: { offset: number; reason: string }[]): Promise<void> {
+  /**
+   * Stores batch k. `decoded` holds the sha256 of the bytes each row was decoded from (parallel to `rows`):
+   * the record keys the rows by those, not by the hashes taken before the run, so an image replaced while
+   * the run read it is stored under its new content and is never reused for the old one (cache poisoning).
+   */
+  async put(
+    k: number,
+    rows: number[],
+    embeddings: Float32Array,
+    dim: number,
+    skipped: { offset: number; reason: string }[],
+    decoded?: string[],
+  ): Promise<void> {
     const b = this.base(k);
     // The .npy first, then the record that vouches for it: a crash between the two leaves no record.
     const bytes = encodeNpy(embeddings, [rows.length, dim]);
     await writeAtomic(`${b}.npy`, bytes);
-    const rec: BatchRecord = { key: this.key, hashes: this.hashes(k), rows, skipped, dim, sha256: sha256Hex(bytes) };
+    const hashes = this.hashes(k);
+    if (decoded) for (const [r, off] of rows.entries()) hashes[off] = decoded[r];
+    const rec: BatchRecord = { key: this.key, hashes, rows, skipped, dim, sha256: sha256Hex(bytes) };
     await writeAtomic(`${b}.json`, JSON.stringify(rec));
   }
 
@@ -166,7 +183,8 @@ export class EmbeddingStore {
       const { rec, data } = await this.get(k);
       if (rec.rows.length > 0) dim = rec.dim;
       chunks.push(data);
-      for (const off of rec.rows) items.push({ ...this.items[k * this.batchSize + off], row: items.length });
+      // The hash the row was decoded from (the record's), which may differ from the one taken before the run.
+      for (const off of rec.rows) items.push({ ...this.items[k * this.batchSize + off], sha256: rec.hashes[off], row: items.length });
       for (const s of rec.skipped) skipped.push({ path: this.items[k * this.batchSize + s.offset].path, reason: s.reason });
     }
     const all = new Float32Array(items.length * dim);
@@ -180,11 +198,7 @@ export class EmbeddingStore {
     const labBytes = encodeNpy(labels, [items.length]);
     // The manifest of the run these files held goes first: from here until the new one is in place the
     // folder has no manifest, and nothing trusts its arrays.
-    try {
-      await rm(join(this.dir, 'manifest.json'), { force: true });
-    } catch (err) {
-      throw new InputError(`${join(this.dir, 'manifest.json')}: cannot remove (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-    }
+    await removeFile(join(this.dir, 'manifest.json'));
     await writeAtomic(join(this.dir, 'embeddings.npy'), embBytes);
     await writeAtomic(join(this.dir, 'labels.npy'), labBytes);
     const manifest: Manifest = {
