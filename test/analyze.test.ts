@@ -4,12 +4,13 @@
  * cache, concurrent runs on one cache both succeed, and an interrupted run resumes.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AnalysisMetrics } from '../src/analysis/types.js';
+import { analyze } from '../src/analyze.js';
 import { writeSynthDataset } from '../src/data/synth.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -214,6 +215,45 @@ describe('analyze', () => {
     },
     180_000,
   );
+
+  it('an image deleted while the run goes on is skipped with its reason at every level, and the study completes (issue 21 D9)', async () => {
+    const copy = join(tempDir(), 'data');
+    cpSync(dataset, copy, { recursive: true });
+    const gone = join(
+      copy,
+      'images',
+      'dotted',
+      readFileSync(join(copy, 'labels', 'test1.txt'), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('dotted/'))!
+        .slice(7),
+    );
+    let deleted = false;
+    const messages: string[] = [];
+    const r = await analyze(
+      { dataset: copy, model: TINY, out: join(tempDir(), 'report'), ripsPoints: 12, sampleClasses: 3, noise: [0.5, 2], threads: 1 },
+      {
+        onMessage: (l) => messages.push(l),
+        onProgress: (p) => {
+          // The clean level has read every image: the file goes before the noisy levels read it.
+          if (!deleted && p.step === 'embed test clean' && p.done === p.total) {
+            rmSync(gone);
+            deleted = true;
+          }
+        },
+      },
+    );
+    expect(deleted).toBe(true);
+    const n = r.metrics.dataset.counts.reduce((a, b) => a + b);
+    expect(n).toBe(m.dataset.counts.reduce((a, b) => a + b) - 1);
+    expect(r.metrics.dataset.skipped).toEqual([
+      expect.objectContaining({ path: gone, reason: expect.stringMatching(/^skipped at test σ=0\.5 \(cannot read \(ENOENT\)\); left out of every level/) }),
+    ]);
+    expect(messages.some((l) => l.startsWith(`skipped ${gone}: skipped at test σ=0.5`))).toBe(true);
+    // Every level has the same rows, and every number is a number.
+    for (const a of r.metrics.accuracy.zeroshot) expect(a.images).toBe(n);
+    expect(JSON.stringify(r.metrics)).not.toMatch(/NaN/);
+  }, 180_000);
 
   it('bad input gets one clear line', async () => {
     const r = await runCli(['analyze', '--dataset', join(tempDir(), 'nope'), '--model', TINY, '--out', join(tempDir(), 'x')]);

@@ -67,6 +67,34 @@ export async function embedLevels(o: EmbedLevelsOptions): Promise<LevelEmbedding
   return out;
 }
 
+/**
+ * The levels with the same images, row for row: every comparison across noise levels (diagrams of the
+ * same sample rows, accuracy drops, distances) pairs row i of one level with row i of another. An image
+ * that one level could not read (deleted or damaged while the run went on) is left out of every level and
+ * listed as skipped with the reason, instead of shifting every later row of that level.
+ */
+export function pairLevels(levels: LevelEmbeddings[]): LevelEmbeddings[] {
+  const rowsOf = levels.map((l) => new Set(l.run.manifest.items.map((i) => i.path)));
+  const inAll = (path: string) => rowsOf.every((r) => r.has(path));
+  return levels.map((l) => {
+    const m = l.run.manifest;
+    const keep = m.items.filter((i) => inAll(i.path));
+    if (keep.length === m.items.length) return l;
+    const dropped = m.items
+      .filter((i) => !inAll(i.path))
+      .map((i) => {
+        const k = rowsOf.findIndex((r) => !r.has(i.path));
+        const why = levels[k].run.manifest.skipped.find((s) => s.path === i.path)?.reason ?? 'not embedded';
+        return { path: i.path, reason: `skipped at ${levels[k].where} (${why}); left out of every level so that the levels stay paired` };
+      });
+    const embeddings = new Float32Array(keep.length * m.dim);
+    for (const [r, it] of keep.entries()) embeddings.set(l.run.embeddings.subarray(it.row * m.dim, (it.row + 1) * m.dim), r * m.dim);
+    const labels = Int32Array.from(keep, (i) => i.label);
+    const manifest = { ...m, count: keep.length, items: keep.map((it, row) => ({ ...it, row })), skipped: [...m.skipped, ...dropped] };
+    return { ...l, run: { ...l.run, manifest, embeddings, labels } };
+  });
+}
+
 export interface StudyEmbeddings {
   /** The analysed split, clean first, then each noise level. */
   test: LevelEmbeddings[];
@@ -92,7 +120,7 @@ export async function embedStudy(
   },
   steps: StepCache,
 ): Promise<StudyEmbeddings> {
-  const test = await embedLevels({ ...o, dataset: o.test, name: o.split, levels: o.levels });
+  const test = pairLevels(await embedLevels({ ...o, dataset: o.test, name: o.split, levels: o.levels }));
   const train = o.train ? (await embedLevels({ ...o, dataset: o.train, name: 'train', levels: [0] }))[0] : null;
   const all = [...test, ...(train ? [train] : [])].flatMap((l) => l.run.manifest.skipped.map((f) => ({ ...f, where: l.where })));
   // The same file is skipped at every level; list it once, under the first run that met it.
