@@ -3,12 +3,13 @@
  * (`images/<class>/<class>_NNNN.jpg`, `labels/{train,val,test}1.txt`, `labels/labels_joint_anno.txt`)
  * plus `captions.jsonl` with one caption per image that states its colours, scale and orientation.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import sharp from 'sharp';
 
 import { mapLimit } from '../concurrency.js';
+import { writeChecked } from '../io/atomic.js';
 import { sha256Bytes } from '../io/hash.js';
 import { DatasetError } from './types.js';
 import type { SynthRenderer, SynthRequest, SynthTexture } from '../kernels/synth.js';
@@ -118,7 +119,7 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
     pendingWrites = mapLimit(textures, 4, async (t, k) => {
       const q = reqs[k];
       const rel = `${q.class}/${fileName(q.class, q.index, format)}`;
-      await writeFile(join(o.out, 'images', rel), await encode(t, format, quality));
+      await writeChecked(join(o.out, 'images', rel), await encode(t, format, quality));
       captions[start + k] = JSON.stringify({
         image: `images/${rel}`,
         class: q.class,
@@ -131,20 +132,22 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
       done++;
       o.onProgress?.(done, total);
     }).then(() => undefined);
+    // A failed write (a full disk) must wait for the await above, not kill the process as an unhandled rejection.
+    pendingWrites.catch(() => undefined);
   }
   await pendingWrites;
 
   const counts: SynthResult['counts'] = { train: {}, val: {}, test: {} };
   for (const s of ['train', 'val', 'test'] as const) {
     const lines = requests.filter((q) => SPLIT_OF(q.index) === s).map((q) => `${q.class}/${fileName(q.class, q.index, format)}`);
-    await writeFile(join(o.out, 'labels', `${s}1.txt`), lines.map((l) => `${l}\n`).join(''));
+    await writeChecked(join(o.out, 'labels', `${s}1.txt`), lines.map((l) => `${l}\n`).join(''));
     for (const c of sorted) counts[s][c] = requests.filter((q) => q.class === c && SPLIT_OF(q.index) === s).length;
   }
-  await writeFile(
+  await writeChecked(
     join(o.out, 'labels', 'labels_joint_anno.txt'),
     requests.map((q) => `${q.class}/${fileName(q.class, q.index, format)} ${q.class} \n`).join(''),
   );
-  await writeFile(join(o.out, 'captions.jsonl'), captions.map((c) => `${c}\n`).join(''));
+  await writeChecked(join(o.out, 'captions.jsonl'), captions.map((c) => `${c}\n`).join(''));
   return { root: o.out, classes: sorted, images: total, counts };
 }
 

@@ -26,8 +26,13 @@ import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 
 import { CancelledError, ClipTopoError, InputError } from '../errors.js';
+import { pidAlive } from '../io/atomic.js';
+import { diskFull, faultPoint } from '../io/faults.js';
 
 export const LOCK_FORMAT = 'clip-topo/lock@1';
+
+/** The lock of an output folder: every run that writes into the folder holds it (embed, zeroshot, analyze). */
+export const OUT_LOCK = '.clip-topo.lock';
 
 /** What a lock file holds (one line of JSON). */
 export interface LockRecord {
@@ -128,15 +133,6 @@ function identity(): Omit<LockRecord, 'token' | 'since' | 'what'> {
   return me;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Tokens of the locks this process holds now: our pid under another token is a dead earlier process. */
 const held = new Set<string>();
 
@@ -161,7 +157,7 @@ export function judge(rec: LockRecord | { legacyPid: number } | null): Verdict {
   if ('legacyPid' in rec) {
     // Older versions wrote a bare pid. Ours is never one of them; a dead pid is stale; a live one may be reused.
     if (rec.legacyPid === process.pid) return { kind: 'stale', reason: `it names our own pid ${process.pid}, left by an earlier process` };
-    if (!alive(rec.legacyPid)) return { kind: 'stale', reason: `its pid ${rec.legacyPid} is not running` };
+    if (!pidAlive(rec.legacyPid)) return { kind: 'stale', reason: `its pid ${rec.legacyPid} is not running` };
     // Those versions ran only as node: a pid that now runs something else was reused.
     const cmd = commandLine(rec.legacyPid);
     if (cmd !== null && !/node|clip-topo/.test(cmd)) return { kind: 'stale', reason: `its pid ${rec.legacyPid} now runs another program` };
@@ -176,7 +172,7 @@ export function judge(rec: LockRecord | { legacyPid: number } | null): Verdict {
       ? { kind: 'live' }
       : { kind: 'stale', reason: `it names our own pid ${process.pid} under another token, left by an earlier process` };
   }
-  if (!alive(rec.pid)) return { kind: 'stale', reason: `its pid ${rec.pid} is not running` };
+  if (!pidAlive(rec.pid)) return { kind: 'stale', reason: `its pid ${rec.pid} is not running` };
   const start = rec.start ? processStart(rec.pid) : null;
   if (rec.start && start) {
     return start === rec.start ? { kind: 'live' } : { kind: 'stale', reason: `pid ${rec.pid} now belongs to another process (started at another time)` };
@@ -244,8 +240,20 @@ const exists = (path: string) =>
 async function create(file: string, tmp: string, content: string, linkable: boolean): Promise<'made' | 'exists' | 'no-links'> {
   try {
     if (linkable) {
-      await writeFile(tmp, content);
+      // Fault points (io/faults.ts): a full disk as the temporary is written, a kill before the link.
       try {
+        if (faultPoint('write', tmp)) {
+          await writeFile(tmp, '');
+          throw diskFull('write', tmp);
+        }
+        await writeFile(tmp, content);
+      } catch (err) {
+        // A full disk leaves a partial temporary: it must not outlive this attempt.
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      try {
+        if (faultPoint('rename', file)) throw diskFull('link', file);
         await link(tmp, file);
       } finally {
         await rm(tmp, { force: true });
@@ -267,15 +275,23 @@ async function create(file: string, tmp: string, content: string, linkable: bool
   }
 }
 
-/** Removes the temporary files of waiters killed inside the few milliseconds around their link (older than a minute). */
+/**
+ * Removes the temporary files of waiters killed inside the few milliseconds around their link: at once
+ * when the pid in the name is gone (or is ours, from before this process started), else after a minute
+ * (a live waiter is between its write and its link for no longer). Names without a pid are an older version's.
+ */
 async function sweep(file: string): Promise<void> {
   const name = basename(file);
   const names = await readdir(dirname(file)).catch(() => [] as string[]);
   for (const n of names) {
-    if (!n.startsWith(`${name}.`) || !/^\.[0-9a-f]{24}\.tmp$/.test(n.slice(name.length))) continue;
+    const m = n.startsWith(`${name}.`) ? /^\.(?:(\d+)-)?[0-9a-f]{24}\.tmp$/.exec(n.slice(name.length)) : null;
+    if (!m) continue;
     const p = join(dirname(file), n);
     const st = await stat(p).catch(() => undefined);
-    if (st && Date.now() - st.mtimeMs > 60_000) await rm(p, { force: true });
+    if (!st) continue;
+    const pid = m[1] === undefined ? undefined : Number(m[1]);
+    const gone = pid !== undefined && (pid === process.pid ? st.mtimeMs < performance.timeOrigin : !pidAlive(pid));
+    if (gone || Date.now() - st.mtimeMs > 60_000) await rm(p, { force: true });
   }
 }
 
@@ -293,7 +309,8 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
   const what = opts.what ?? `the lock ${file}`;
   const token = randomBytes(12).toString('hex');
   const rec: LockRecord = { ...identity(), token, since: new Date().toISOString(), what };
-  const tmp = `${file}.${token}.tmp`;
+  // The pid lets the next run remove the file at once if this one dies between writing and linking it.
+  const tmp = `${file}.${process.pid}-${token}.tmp`;
   try {
     await mkdir(dirname(file), { recursive: true });
   } catch (err) {
@@ -383,6 +400,6 @@ export async function withLockFile<T>(file: string, fn: () => Promise<T>, opts: 
     // Only our own lock: one taken over from us (we looked stale from another host) stays.
     const raw = await readFile(file, 'utf8').catch(() => '');
     const owner = parse(raw);
-    if (owner && 'token' in owner && owner.token === token) await rm(file, { force: true });
+    if (owner && 'token' in owner && owner.token === token && !faultPoint('remove', file)) await rm(file, { force: true });
   }
 }
