@@ -19,11 +19,13 @@ import { studyMetrics } from './analysis/metrics.js';
 import { type AnalyzeOptions, resolveSettings } from './analysis/options.js';
 import { estimatePlan, type Plan } from './analysis/plan.js';
 import type { AnalysisMetrics, DiagramFigure, ReportInput } from './analysis/types.js';
-import { writeData } from './analysis/write.js';
+import { sweepOutput, writeData } from './analysis/write.js';
 import { DEFAULT_MODEL_DIR, readModelCard, resolveModelDir } from './clip/model.js';
 import { UsageError } from './errors.js';
+import { sweepTemps } from './io/atomic.js';
 import { sha256Hex } from './io/hash.js';
-import { writeReport } from './report/write.js';
+import { retractReport, writeReport } from './report/write.js';
+import { OUT_LOCK, withLockFile } from './store/lock.js';
 
 export { ANALYZE_DEFAULTS, type AnalyzeOptions } from './analysis/options.js';
 
@@ -87,6 +89,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const cacheDir = tempCache ?? join(s.out, 'cache');
   try {
     const steps = new StepCache(join(cacheDir, 'steps'), s.cache);
+    await sweepTemps(steps.dir);
     const data = await studyData({
       dataset: options.dataset,
       split: s.split,
@@ -220,11 +223,22 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     const figures: DiagramFigure[] = test.map((l, k) => ({ sigma: l.sigma, pairs: diagrams.global[k].pairs }));
     const input: ReportInput = { metrics, maps: maps.maps, diagrams: figures };
 
-    // The data files, then the report (metrics.json, tables, report.html last: its presence means complete).
-    const files = await writeData(s.out, metrics, { test, train: emb.train, classes, prompts, dim, split: s.split, diagrams, maps: maps.maps });
-    clock.lap('write');
-    clock.total();
-    files.push(...(await writeReport(s.out, input)).files);
+    // One run writes the folder at a time (another analyze, embed or zeroshot into it waits). The page of
+    // the run the folder held goes first and comes back last: while files of two runs lie side by side
+    // there is no report.html, so a folder with one is complete and of one run (README, cache guarantees).
+    const files = await withLockFile(
+      join(s.out, OUT_LOCK),
+      async () => {
+        await retractReport(s.out);
+        await sweepOutput(s.out);
+        const written = await writeData(s.out, metrics, { test, train: emb.train, classes, prompts, dim, split: s.split, diagrams, maps: maps.maps });
+        clock.lap('write');
+        clock.total();
+        written.push(...(await writeReport(s.out, input)).files);
+        return written;
+      },
+      { signal, what: `the output folder ${s.out}`, onWait: (_pid, w) => say(w.message) },
+    );
     return { out: s.out, metrics, report: input, plan, files };
   } finally {
     if (tempCache) rmSync(tempCache, { recursive: true, force: true });

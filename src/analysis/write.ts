@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { jsonPairs } from '../diagram.js';
-import { writeAtomic } from '../io/atomic.js';
+import { sweepTemps, writeAtomic } from '../io/atomic.js';
 import { csvField } from '../io/csv.js';
 import { diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
@@ -30,6 +30,14 @@ export interface OutputData {
 async function npy(path: string, run: EmbeddedDataset): Promise<void> {
   await writeAtomic(`${path}.npy`, encodeNpy(run.embeddings, [run.labels.length, run.manifest.dim]));
   await writeAtomic(`${path}_labels.npy`, encodeNpy(run.labels, [run.labels.length]));
+}
+
+/** The folders of an output folder that runs write into (temporaries of dead runs are swept there). */
+export const OUTPUT_DIRS = ['.', 'embeddings', 'diagrams', 'diagrams/classes', 'maps', 'tables'];
+
+/** Removes what runs that died left half-written in `out` (the caller holds the folder's lock). */
+export async function sweepOutput(out: string): Promise<void> {
+  for (const d of OUTPUT_DIRS) await sweepTemps(join(out, d));
 }
 
 /** Writes the data files; returns their paths relative to `out`, in the order written. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import type { AnalysisMetrics, ReportInput } from '../analysis/types.js';
 import { InputError } from '../errors.js';
-import { writeAtomic } from '../io/atomic.js';
+import { removeFile, writeAtomic } from '../io/atomic.js';
 import { reportTables } from './csv.js';
 import { renderReport } from './html.js';
 
@@ -36,6 +36,14 @@ export function metricsJson(metrics: AnalysisMetrics): string {
 export interface WrittenReport {
   /** Paths relative to the output folder, in the order written. */
   files: string[];
+}
+
+/**
+ * Removes the page and the metrics of the run an output folder holds, before a new run writes anything
+ * there: report.html first (its presence is what says "complete"), then metrics.json.
+ */
+export async function retractReport(outDir: string): Promise<void> {
+  for (const f of ['report.html', 'metrics.json']) await removeFile(join(outDir, f));
 }
 
 export async function writeReport(outDir: string, input: ReportInput): Promise<WrittenReport> {
