@@ -364,3 +364,82 @@ fn fixtures_times_powers_of_two_give_ripsers_diagrams_times_them() {
         }
     }
 }
+
+/// Euclidean distance with the largest difference factored out, so that it cannot over- or underflow.
+fn exact_dist(x: &[f64], d: usize, i: usize, j: usize) -> f64 {
+    let diff = |k: usize| x[i * d + k] - x[j * d + k];
+    let m = (0..d).map(|k| diff(k).abs()).fold(0.0, f64::max);
+    if m == 0.0 {
+        return 0.0;
+    }
+    m * (0..d).map(|k| (diff(k) / m).powi(2)).sum::<f64>().sqrt()
+}
+
+/// The positive lengths of a minimum spanning tree (Kruskal): the finite H0 deaths, unique even with ties.
+fn mst(n: usize, edges: &[(f64, usize, usize)]) -> Vec<f64> {
+    let mut e = edges.to_vec();
+    e.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+    let mut up: Vec<usize> = (0..n).collect();
+    let root = |up: &mut Vec<usize>, mut v: usize| {
+        while up[v] != v {
+            v = up[v];
+        }
+        v
+    };
+    let mut out = Vec::new();
+    for (l, i, j) in e {
+        let (a, b) = (root(&mut up, i), root(&mut up, j));
+        if a != b {
+            up[a] = b;
+            if l > 0.0 {
+                out.push(l);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn random_clouds_of_mixed_magnitudes_give_the_exact_h0_or_are_refused() {
+    // points whose magnitudes differ by up to 10^120 around 10^±300: H0 must be the exact minimum spanning
+    // tree (float32-rounded), or the run refused, and refused only when the distances span at least 2^240
+    let mut g = clip_topo_core::rng::Lcg64::from_state(11);
+    let (mut exact, mut refused) = (0, 0);
+    for case in 0..3000 {
+        let n = 2 + (g.uniform() * 7.0) as usize;
+        let d = 1 + (g.uniform() * 3.0) as usize;
+        let (top, spread) = (((g.uniform() - 0.5) * 600.0) as i32, g.uniform() * 120.0);
+        let mut x = vec![0.0; n * d];
+        for row in x.chunks_exact_mut(d) {
+            let e = top - (g.uniform() * spread) as i32;
+            row.iter_mut().for_each(|v| *v = (g.uniform() - 0.5) * 10f64.powi(e));
+        }
+        let pairs: Vec<(f64, usize, usize)> =
+            (0..n).flat_map(|i| (0..i).map(move |j| (i, j))).map(|(i, j)| (exact_dist(&x, d, i, j), i, j)).collect();
+        let lengths: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let (ei, ej): (Vec<u32>, Vec<u32>) = pairs.iter().map(|p| (p.1 as u32, p.2 as u32)).unzip();
+        let input = match case % 3 {
+            0 => pts(&x, d),
+            1 => Input::Distances { values: &lengths, n },
+            _ => Input::Edges { n, i: &ei, j: &ej, w: &lengths },
+        };
+        let o = Options { maxdim: 0, ..Options::default() };
+        match rips(input, &o, &Control::none()) {
+            Ok(out) => {
+                let mut got: Vec<f64> = out.diagrams[0].finite().map(|p| p[1]).collect();
+                got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                let want = mst(n, &pairs);
+                assert!(got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| close(*a, *b)), "case {case}: {got:?} vs {want:?}");
+                exact += 1;
+            }
+            Err(e) => {
+                let pos = lengths.iter().filter(|&&l| l > 0.0);
+                let (lo, hi) = (pos.clone().fold(INF, |a, &b| a.min(b)), pos.fold(0.0, |a: f64, &b| a.max(b)));
+                assert!((hi / lo).log2() >= 240.0, "case {case}: refused a ratio of 2^{:.1}: {}", (hi / lo).log2(), e.message);
+                refused += 1;
+            }
+        }
+    }
+    // both outcomes occur
+    assert!(exact > 2500 && refused > 50, "{exact} exact, {refused} refused");
+}
