@@ -11,8 +11,8 @@
 
 use crate::error::Error;
 
-/// Distances within [2^-100, 2^100] are used as they are (k = 0, the code path of before): f32 holds them as
-/// normal numbers with 2^26 to spare on either side, so ordinary data is untouched (the ripser.py fixtures
+/// Distances within [2^-100, 2^100) are used as they are (k = 0, the code path of before): f32 holds them as
+/// normal numbers with at least 2^26 to spare on either side, so ordinary data is untouched (the ripser.py fixtures
 /// stay bit-for-bit).
 const PLAIN: i32 = 100;
 /// A rescaled largest distance lands in [2^119, 2^120): the most room below for the small distances, and
