@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { CancelledError, ClipTopoError } from '../src/errors.js';
+import { CancelledError, ClipTopoError, InputError } from '../src/errors.js';
 import { diagramsToRipserText, formatG } from '../src/io/diagram_file.js';
 import { rips, ripsFromDistances, type Diagrams } from '../src/kernels/rips.js';
 import { BIN, fixture, runCli, tempDir, writeNpy } from './helpers/cli.js';
@@ -262,6 +262,30 @@ describe('guard rails and formats', () => {
     expect(err).toBeInstanceOf(ClipTopoError);
     expect((err as ClipTopoError).code).toBe('ERR_TOO_LARGE');
     expect((err as Error).message).toMatch(/sample = n.*approx = ε/);
+  });
+
+  it('rescales distances beyond float32 by a power of two and refuses spans float32 cannot hold', async () => {
+    // the unit square's distance matrix times 1e200: in float32 alone every distance would be ∞
+    const s = Math.SQRT2;
+    const square = [0, 1, s, 1, 1, 0, 1, s, s, 1, 0, 1, 1, s, 1, 0];
+    const c = 1e200;
+    const r = await ripsFromDistances(Float64Array.from(square, (v) => v * c));
+    expectSameDiagram(
+      r.diagrams[0].pairs,
+      [
+        [0, c],
+        [0, c],
+        [0, c],
+        [0, Infinity],
+      ],
+      'H0 × 1e200',
+    );
+    expectSameDiagram(r.diagrams[1].pairs, [[c, s * c]], 'H1 × 1e200');
+    expect(Number.isInteger(Math.log2(r.scale ?? Number.NaN))).toBe(true);
+    expect((await ripsFromDistances(Float64Array.from(square))).scale).toBeUndefined();
+    const err = await rips(Float64Array.from([0, 1e-200, 1e200]), { d: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/^points: positive distances range from 1\.000e-200 \(rows 1 and 2\).*float32/);
   });
 
   it('approx states its (1+ε) guarantee', async () => {

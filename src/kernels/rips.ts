@@ -47,6 +47,11 @@ export interface Diagrams {
   memoryEstimate: number;
   sample?: { indices: Uint32Array; hausdorffRadius: number };
   approx?: { epsilon: number; edges: number; keptFraction: number; guarantee: string };
+  /**
+   * Present when the distances lay outside float32's comfortable range [2^-100, 2^100]: the power of two they
+   * were multiplied by before the float32 computation. Every value above is still in the input's units.
+   */
+  scale?: number;
 }
 
 type NativeOut = Awaited<ReturnType<ReturnType<typeof addon>['ripsPoints']>>;
@@ -97,6 +102,7 @@ function convert(out: NativeOut, o: RipsOptions, metric: Diagrams['metric']): Di
   if (out.guarantee) {
     r.approx = { epsilon: out.approxEpsilon ?? 0, edges: out.approxEdges ?? 0, keptFraction: out.approxKeptFraction ?? 1, guarantee: out.guarantee };
   }
+  if (out.scale !== 1) r.scale = out.scale;
   return r;
 }
 

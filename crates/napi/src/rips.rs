@@ -67,6 +67,8 @@ pub struct RipsNativeResult {
     pub approx_edges: Option<f64>,
     pub approx_kept_fraction: Option<f64>,
     pub guarantee: Option<String>,
+    /// The power of two the distances were multiplied by to fit float32 (1 = none); values are in input units.
+    pub scale: f64,
 }
 
 enum Data {
@@ -123,6 +125,7 @@ impl Task for RipsTask {
             approx_edges: out.approx.as_ref().map(|a| a.edges as f64),
             approx_kept_fraction: out.approx.as_ref().map(|a| a.kept_fraction),
             guarantee: out.approx.map(|a| a.guarantee),
+            scale: out.scale,
         })
     }
 }

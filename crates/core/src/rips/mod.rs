@@ -11,6 +11,7 @@ mod field;
 mod hash;
 mod heap;
 mod sample;
+mod scale;
 
 pub use distance::{Metric, Points};
 
@@ -20,6 +21,7 @@ use distance::Rows;
 use engine::Engine;
 use field::{Field, Zp, Z2};
 use sample::Oracle;
+use scale::{Scale, Span};
 
 use crate::control::Control;
 use crate::diagram::Diagram;
@@ -91,6 +93,10 @@ pub struct Output {
     pub approx: Option<ApproxInfo>,
     /// Bytes the run was estimated to need (see `estimate_memory`).
     pub memory_estimate: u64,
+    /// The power of two the distances were multiplied by before the engine rounded them to float32: 1 unless
+    /// they lay outside [2^-100, 2^100] (where float32 would overflow or lose precision; see scale.rs).
+    /// Births, deaths, threshold and Hausdorff radius are always in the input's units.
+    pub scale: f64,
 }
 
 fn binom_f(n: u64, k: u64) -> f64 {
@@ -169,6 +175,28 @@ impl Oracle for Dense {
     }
 }
 
+/// The strict lower triangle by rows, d(1,0), d(2,0), d(2,1), …, of a full or lower-triangle matrix.
+fn lower_triangle(values: &[f64], n: usize) -> impl Iterator<Item = f64> + '_ {
+    let full = values.len() == n * n;
+    (0..n).flat_map(move |i| {
+        let start = if full { i * n } else { i * i.saturating_sub(1) / 2 };
+        values[start..start + i].iter().copied()
+    })
+}
+
+/// Row and column (from 0) of entry k of the strict lower triangle by rows.
+fn lower_position(k: usize) -> (usize, usize) {
+    let mut i = ((((8 * k + 1) as f64).sqrt() + 1.0) / 2.0).floor() as usize;
+    // the float root can be one off for huge k
+    while i * (i - 1) / 2 > k {
+        i -= 1;
+    }
+    while (i + 1) * i / 2 <= k {
+        i += 1;
+    }
+    (i, k - i * (i - 1) / 2)
+}
+
 fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
     let lower = n * n.saturating_sub(1) / 2;
     let mut d = Vec::with_capacity(lower);
@@ -210,8 +238,8 @@ fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
     } else if values.len() == lower {
         for (k, &x) in values.iter().enumerate() {
             if !(x.is_finite() && x >= 0.0) {
-                let i = ((((8 * k + 1) as f64).sqrt() + 1.0) / 2.0).floor() as usize;
-                return Err(bad(x, i, k - i * (i - 1) / 2));
+                let (i, j) = lower_position(k);
+                return Err(bad(x, i, j));
             }
             d.push(x as f32);
         }
@@ -264,53 +292,148 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
     if opts.approx.is_none() && !matches!(input, Input::Edges { .. }) && dist_bytes > max_mem {
         return Err(refuse("the distance matrix", dist_bytes, max_mem));
     }
-    let mut sample_info = None;
-    let mut approx_info = None;
-    let built = match input {
-        Input::Edges { n, i, j, w } => {
-            if opts.sample.is_some() || opts.approx.is_some() {
-                return Err(Error::invalid("sample/approx need points or a dense distance matrix, not an edge list"));
-            }
-            if i.len() != j.len() || i.len() != w.len() {
-                return Err(Error::invalid("edges: the i, j and w arrays must have the same length"));
-            }
-            for k in 0..i.len() {
-                if i[k] as usize >= n || j[k] as usize >= n {
-                    return Err(Error::invalid(format!("edges: edge {} joins vertices {} and {}, outside 0..{n}", k + 1, i[k], j[k])));
-                }
-                if !(w[k].is_finite() && w[k] >= 0.0) {
-                    return Err(Error::invalid(format!(
-                        "edges: edge {} has length {}; lengths must be finite and non-negative",
-                        k + 1,
-                        w[k]
-                    )));
-                }
-            }
-            Built::Sparse(Sparse::from_edges(n, (0..i.len()).map(|k| (i[k], j[k], w[k] as f32))))
-        }
-        Input::Points { points, n, d, metric } => {
-            let rows = Rows::new(points, n, d, metric)?;
-            shrink(&rows, opts, ctl, &mut sample_info, &mut approx_info, |r, c| r.dense(c))?
-        }
-        Input::Distances { values, n } => {
-            let dm = dense_from_matrix(values, n)?;
-            shrink(&dm, opts, ctl, &mut sample_info, &mut approx_info, |_, _| Ok(Dense { n: dm.n, d: dm.d.clone() }))?
-        }
+    let p = match input {
+        Input::Edges { n, i, j, w } => from_edges(n, i, j, w, opts)?,
+        Input::Points { points, n, d, metric } => from_points(points, n, d, metric, opts, ctl)?,
+        Input::Distances { values, n } => from_matrix(values, n, opts, ctl)?,
     };
-    let out = match built {
+    let s = p.scale;
+    // (the engine's, the reported) threshold: see Scale::threshold
+    let given = opts.threshold.map(|t| s.threshold(t));
+    let out = match p.built {
         Built::Dense(dm) => {
-            let thr = match opts.threshold {
-                Some(t) => t as f32,
-                None => dm.enclosing_radius(),
-            };
+            let thr = given.map_or_else(|| dm.enclosing_radius(), |g| g.0);
             compute(&dm, thr, true, opts, ctl)?
         }
-        Built::Sparse(sp) => {
-            let thr = opts.threshold.map_or(f32::INFINITY, |t| t as f32);
-            compute(&sp, thr, false, opts, ctl)?
-        }
+        Built::Sparse(sp) => compute(&sp, given.map_or(f32::INFINITY, |g| g.0), false, opts, ctl)?,
     };
-    Ok(Output { sample: sample_info, approx: approx_info, ..out })
+    let mut out = unscale(Output { sample: p.sample, approx: p.approx, ..out }, s);
+    if let Some((_, shown)) = given {
+        out.threshold = shown;
+    }
+    Ok(out)
+}
+
+/// A complex ready for the engine, at the scale its distances were multiplied by.
+struct Prepared {
+    built: Built,
+    scale: Scale,
+    sample: Option<SampleInfo>,
+    approx: Option<ApproxInfo>,
+}
+
+/// The engine's values back in input units (nothing to do, bit for bit, at scale 1).
+fn unscale(mut out: Output, s: Scale) -> Output {
+    out.scale = s.factor();
+    if s == Scale::ONE {
+        return out;
+    }
+    for d in &mut out.diagrams {
+        for p in &mut d.pairs {
+            *p = [s.back(p[0]), s.back(p[1])];
+        }
+    }
+    out.threshold = s.back(out.threshold);
+    if let Some(info) = &mut out.sample {
+        info.hausdorff_radius = s.back(info.hausdorff_radius);
+    }
+    out
+}
+
+/// Whether a threshold limits the distances that must keep their value: those beyond it only need to stay
+/// beyond it. Not with sample or approx, which look at every distance.
+fn limits(opts: &Options) -> bool {
+    opts.sample.is_none() && opts.approx.is_none()
+}
+
+fn range_limit(opts: &Options) -> Option<f64> {
+    opts.threshold.filter(|_| limits(opts))
+}
+
+fn from_edges(n: usize, i: &[u32], j: &[u32], w: &[f64], opts: &Options) -> Result<Prepared> {
+    if opts.sample.is_some() || opts.approx.is_some() {
+        return Err(Error::invalid("sample/approx need points or a dense distance matrix, not an edge list"));
+    }
+    if i.len() != j.len() || i.len() != w.len() {
+        return Err(Error::invalid("edges: the i, j and w arrays must have the same length"));
+    }
+    for k in 0..i.len() {
+        if i[k] as usize >= n || j[k] as usize >= n {
+            return Err(Error::invalid(format!("edges: edge {} joins vertices {} and {}, outside 0..{n}", k + 1, i[k], j[k])));
+        }
+        if !(w[k].is_finite() && w[k] >= 0.0) {
+            return Err(Error::invalid(format!("edges: edge {} has length {}; lengths must be finite and non-negative", k + 1, w[k])));
+        }
+    }
+    let scale = match Span::of(w.iter().copied(), range_limit(opts)) {
+        None => Scale::ONE,
+        Some(span) => span.scale().ok_or_else(|| {
+            let at = |k: usize| format!("edge {}", k + 1);
+            scale::refusal("edges", (span.lo.0, &at(span.lo.1)), (span.hi.0, &at(span.hi.1)), "set lengths below {} to 0", true)
+        })?,
+    };
+    let sp = Sparse::from_edges(n, (0..i.len()).map(|k| (i[k], j[k], scale.f32(w[k]))));
+    Ok(Prepared { built: Built::Sparse(sp), scale, sample: None, approx: None })
+}
+
+fn from_matrix(values: &[f64], n: usize, opts: &Options, ctl: &Control<'_>) -> Result<Prepared> {
+    let limit = range_limit(opts);
+    let mut dm = dense_from_matrix(values, n)?;
+    let scale = match Span::of(lower_triangle(values, n), limit) {
+        None => Scale::ONE,
+        Some(span) => span.scale().ok_or_else(|| {
+            let at = |k: usize| {
+                let (i, j) = lower_position(k);
+                format!("entry ({}, {})", i + 1, j + 1)
+            };
+            let (lo, hi) = (at(span.lo.1), at(span.hi.1));
+            scale::refusal("distance matrix", (span.lo.0, &lo), (span.hi.0, &hi), "set distances below {} to 0", limits(opts))
+        })?,
+    };
+    if scale != Scale::ONE {
+        dm.d = lower_triangle(values, n).map(|x| scale.f32(x)).collect();
+    }
+    let (mut sample, mut approx) = (None, None);
+    let built = shrink(&dm, opts, ctl, &mut sample, &mut approx, |_, _| Ok(Dense { n: dm.n, d: dm.d.clone() }))?;
+    Ok(Prepared { built, scale, sample, approx })
+}
+
+/// Point clouds: the exact range of the distances is only known once they are all computed, so the scale
+/// comes from an upper bound of the largest (Rows::extent) and the distances too small for float32 at that
+/// scale are caught as they are computed. Data within the plain range runs at scale 1 as before; when it
+/// turns out to have such small distances it runs once more with its largest distance at the top of
+/// float32's range, and refuses if they are still too small there.
+fn from_points(points: Points<'_>, n: usize, d: usize, metric: Metric, opts: &Options, ctl: &Control<'_>) -> Result<Prepared> {
+    let mut rows = Rows::new(points, n, d, metric)?;
+    let (mut sample, mut approx) = (None, None);
+    // angle distances lie in [0, π] whatever the coordinates' scale; coinciding points have only zeros
+    let extent = if metric == Metric::Euclidean { rows.extent() } else { None };
+    let Some((e, bound)) = extent else {
+        let built = shrink(&rows, opts, ctl, &mut sample, &mut approx, |r, c| r.dense(c))?;
+        return Ok(Prepared { built, scale: Scale::ONE, sample, approx });
+    };
+    // only the distances up to the threshold must fit: lengths beyond it may round to ∞ (in f64 too)
+    let (e, hi, hi_at) = match range_limit(opts) {
+        Some(t) if t > 0.0 && t < bound => (scale::binade(t), t, "the threshold"),
+        _ => (e, bound, "an upper bound from the coordinates' ranges"),
+    };
+    let top = Scale::top_binade(e);
+    let first = if Scale::plain_binade(e) { Scale::ONE } else { top };
+    let mut scale = first;
+    loop {
+        rows.set_scale(scale);
+        let built = shrink(&rows, opts, ctl, &mut sample, &mut approx, |r, c| r.dense(c))?;
+        let Some((x, i, j)) = rows.take_tiny() else {
+            return Ok(Prepared { built, scale, sample, approx });
+        };
+        if scale == top {
+            let lo_at = format!("rows {} and {}", i + 1, j + 1);
+            let smaller = "merge points closer than {}";
+            return Err(scale::refusal("points", (x, &lo_at), (hi, hi_at), smaller, limits(opts)));
+        }
+        drop(built);
+        scale = top;
+    }
 }
 
 /// Applies --sample or --approx to a dense source; otherwise builds the full dense matrix with `full`.
@@ -375,7 +498,7 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
         run_engine(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, ctl)?
     };
     let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
-    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est })
+    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est, scale: 1.0 })
 }
 
 fn run_engine<C: Complex, F: Field>(cx: &C, f: F, b: &Binomial, thr: f32, maxdim: usize, ctl: &Control<'_>) -> Result<Vec<Vec<[f64; 2]>>> {
