@@ -11,8 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AnalysisMetrics } from '../src/analysis/types.js';
 import { analyze } from '../src/analyze.js';
-import { writeSynthDataset } from '../src/data/synth.js';
-import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
+import { synthSet } from './helpers/synth-set.js';
 import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { bombPng } from './helpers/hostile.js';
 
@@ -34,16 +33,7 @@ function stable(m: AnalysisMetrics): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  dataset = tempDir('clip-topo-analyze-data-');
-  await writeSynthDataset({
-    out: dataset,
-    render: nativeRenderer({ threads: 1 }),
-    available: synthClasses(),
-    classes: CLASSES,
-    perClass: 15,
-    size: 64,
-    seed: 3,
-  });
+  dataset = await synthSet({ prefix: 'clip-topo-analyze-data-', classes: CLASSES, perClass: 15, size: 64, seed: 3 });
 }, 60_000);
 
 describe('analyze', () => {

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AnalysisMetrics } from '../src/analysis/types.js';
-import { writeSynthDataset } from '../src/data/synth.js';
-import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { synthSet } from './helpers/synth-set.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
 const ARGS = ['--model', TINY, '--rips-points', '12', '--sample-classes', '3', '--noise', '0.5', '--threads', '1'];
@@ -41,16 +40,7 @@ const reused = (out: string) => (JSON.parse(readFileSync(join(out, 'metrics.json
 let dataset: string;
 
 beforeAll(async () => {
-  dataset = tempDir('clip-topo-cache-version-data-');
-  await writeSynthDataset({
-    out: dataset,
-    render: nativeRenderer({ threads: 1 }),
-    available: synthClasses(),
-    classes: ['banded', 'dotted', 'striped', 'zigzagged'],
-    perClass: 9,
-    size: 48,
-    seed: 5,
-  });
+  dataset = await synthSet({ prefix: 'clip-topo-cache-version-data-', classes: ['banded', 'dotted', 'striped', 'zigzagged'], perClass: 9, size: 48, seed: 5 });
 }, 60_000);
 
 describe('the cache follows the code', () => {

@@ -12,9 +12,8 @@ import { join, relative } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { writeSynthDataset } from '../src/data/synth.js';
 import { sha256Hex } from '../src/io/hash.js';
-import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
+import { synthSet } from './helpers/synth-set.js';
 import { BIN, ROOT, tempDir } from './helpers/cli.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
@@ -96,17 +95,8 @@ function leftovers(dir: string, kept = false): string[] {
 let data: string;
 
 beforeAll(async () => {
-  data = tempDir('clip-topo-faults-data-');
-  await writeSynthDataset({
-    out: data,
-    render: nativeRenderer({ threads: 1 }),
-    available: synthClasses(),
-    classes: ['banded', 'dotted', 'grid', 'striped'],
-    // Two test images per class: the least a class needs for principal angles (centring leaves one direction).
-    perClass: 6,
-    size: 48,
-    seed: 5,
-  });
+  // Two test images per class: the least a class needs for principal angles (centring leaves one direction).
+  data = await synthSet({ prefix: 'clip-topo-faults-data-', classes: ['banded', 'dotted', 'grid', 'striped'], perClass: 6, size: 48, seed: 5 });
 }, 60_000);
 
 describe('embed: killed or out of space at every point it changes the disk', () => {

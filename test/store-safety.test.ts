@@ -14,13 +14,12 @@ import { readModelCard } from '../src/clip/model.js';
 import { embedDataset, OUT_LOCK } from '../src/clip/pipeline.js';
 import { gaussianNoiseTransform, imageIds } from '../src/clip/transform.js';
 import { loadImageDataset } from '../src/data/images.js';
-import { writeSynthDataset } from '../src/data/synth.js';
 import type { Dataset } from '../src/data/types.js';
 import { sha256Hex } from '../src/io/hash.js';
 import { encodeNpy, parseNpy } from '../src/io/npy.js';
-import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { PARTS_DIR, PARTS_MARKER } from '../src/store/embeddings.js';
 import { processStart, withLockFile } from '../src/store/lock.js';
+import { synthSet } from './helpers/synth-set.js';
 import { BIN, ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
@@ -72,16 +71,7 @@ async function until(cond: () => boolean, ms = 20_000) {
 }
 
 beforeAll(async () => {
-  root = tempDir('clip-topo-safety-data-');
-  await writeSynthDataset({
-    out: root,
-    render: nativeRenderer({ threads: 1 }),
-    available: synthClasses(),
-    classes: ['banded', 'dotted', 'grid', 'striped'],
-    perClass: 15,
-    size: 64,
-    seed: 5,
-  });
+  root = await synthSet({ prefix: 'clip-topo-safety-data-', classes: ['banded', 'dotted', 'grid', 'striped'], perClass: 15, size: 64, seed: 5 });
   dataset = await loadImageDataset(root, { split: 'test' });
   const cleanDir = join(tempDir(), 'clean');
   const noisyDir = join(tempDir(), 'noisy');

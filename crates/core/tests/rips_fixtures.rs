@@ -4,65 +4,8 @@
 use clip_topo_core::control::Control;
 use clip_topo_core::rips::{rips, Input, Metric, Options, Points};
 
-struct Case {
-    name: String,
-    kind: String,
-    n: usize,
-    d: usize,
-    metric: String,
-    maxdim: usize,
-    coeff: u32,
-    threshold: Option<f64>,
-    data: Vec<f64>,
-    dgms: Vec<Vec<[f64; 2]>>,
-}
-
-fn parse_num(s: &str) -> f64 {
-    if s == "inf" {
-        f64::INFINITY
-    } else {
-        // stored as the shortest float32 text; the engine and ripser.py both saw that float32 value
-        s.parse::<f32>().unwrap() as f64
-    }
-}
-
-fn load(path: &std::path::Path) -> Case {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let mut kv = std::collections::HashMap::new();
-    let mut data = Vec::new();
-    for l in lines.by_ref() {
-        let (k, v) = l.split_once(' ').unwrap_or((l, ""));
-        if k == "data" {
-            data = v.split_whitespace().map(parse_num).collect();
-            break;
-        }
-        kv.insert(k.to_string(), v.to_string());
-    }
-    let mut dgms = Vec::new();
-    while let Some(h) = lines.next() {
-        let cnt: usize = h.split_whitespace().nth(2).unwrap().parse().unwrap();
-        let mut p = Vec::new();
-        for _ in 0..cnt {
-            let l = lines.next().unwrap();
-            let mut it = l.split_whitespace().map(parse_num);
-            p.push([it.next().unwrap(), it.next().unwrap()]);
-        }
-        dgms.push(p);
-    }
-    Case {
-        name: kv["name"].clone(),
-        kind: kv["kind"].clone(),
-        n: kv["n"].parse().unwrap(),
-        d: kv["d"].parse().unwrap(),
-        metric: kv["metric"].clone(),
-        maxdim: kv["maxdim"].parse().unwrap(),
-        coeff: kv["coeff"].parse().unwrap(),
-        threshold: if kv["threshold"] == "none" { None } else { Some(kv["threshold"].parse::<f32>().unwrap() as f64) },
-        data,
-        dgms,
-    }
-}
+mod common;
+use common::{load, Case};
 
 fn close(a: f64, b: f64) -> bool {
     if a.is_infinite() || b.is_infinite() {
@@ -103,7 +46,7 @@ fn run_case(c: &Case, threads: usize) -> Vec<Vec<[f64; 2]>> {
 
 #[test]
 fn diagrams_match_ripser() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/rips");
+    let dir = common::fixtures_dir();
     let mut files: Vec<_> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect();
     files.sort();

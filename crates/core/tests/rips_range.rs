@@ -5,6 +5,9 @@ use clip_topo_core::control::Control;
 use clip_topo_core::error::ErrorCode;
 use clip_topo_core::rips::{rips, Input, Metric, Options, Output, Points};
 
+mod common;
+use common::Case;
+
 const INF: f64 = f64::INFINITY;
 /// √2 as float32 saw it: the diagonal of the unit square.
 const SQRT2: f64 = std::f32::consts::SQRT_2 as f64;
@@ -281,60 +284,7 @@ fn sample_and_approx_report_in_input_units() {
     }
 }
 
-struct Fixture {
-    kind: String,
-    n: usize,
-    d: usize,
-    metric: String,
-    maxdim: usize,
-    coeff: u32,
-    threshold: Option<f64>,
-    data: Vec<f64>,
-    dgms: Vec<Vec<[f64; 2]>>,
-}
-
-/// The fixture text format of test/fixtures/rips (see tests/rips_fixtures.rs).
-fn fixture(name: &str) -> Fixture {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/rips").join(format!("{name}.txt"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let num = |s: &str| if s == "inf" { INF } else { s.parse::<f32>().unwrap() as f64 };
-    let mut lines = text.lines();
-    let mut kv = std::collections::HashMap::new();
-    let mut data = Vec::new();
-    for l in lines.by_ref() {
-        let (k, v) = l.split_once(' ').unwrap_or((l, ""));
-        if k == "data" {
-            data = v.split_whitespace().map(num).collect();
-            break;
-        }
-        kv.insert(k.to_string(), v.to_string());
-    }
-    let mut dgms = Vec::new();
-    while let Some(h) = lines.next() {
-        let cnt: usize = h.split_whitespace().nth(2).unwrap().parse().unwrap();
-        dgms.push(
-            (0..cnt)
-                .map(|_| {
-                    let mut it = lines.next().unwrap().split_whitespace().map(num);
-                    [it.next().unwrap(), it.next().unwrap()]
-                })
-                .collect(),
-        );
-    }
-    Fixture {
-        kind: kv["kind"].clone(),
-        n: kv["n"].parse().unwrap(),
-        d: kv["d"].parse().unwrap(),
-        metric: kv["metric"].clone(),
-        maxdim: kv["maxdim"].parse().unwrap(),
-        coeff: kv["coeff"].parse().unwrap(),
-        threshold: if kv["threshold"] == "none" { None } else { Some(kv["threshold"].parse::<f32>().unwrap() as f64) },
-        data,
-        dgms,
-    }
-}
-
-fn run_fixture(f: &Fixture, data: &[f64], threshold_factor: f64) -> Output {
+fn run_fixture(f: &Case, data: &[f64], threshold_factor: f64) -> Output {
     let o = Options { maxdim: f.maxdim, coeff: f.coeff, threshold: f.threshold.map(|t| t * threshold_factor), ..Options::default() };
     if f.kind == "points" {
         run(Input::Points { points: Points::F64(data), n: f.n, d: f.d, metric: Metric::parse(&f.metric).unwrap() }, &o)
@@ -346,7 +296,7 @@ fn run_fixture(f: &Fixture, data: &[f64], threshold_factor: f64) -> Output {
 #[test]
 fn fixtures_times_powers_of_two_give_ripsers_diagrams_times_them() {
     for name in ["grid_8x8_thr", "random_matrix", "duplicates", "circle_thr", "clustered_r512_cosine"] {
-        let f = fixture(name);
+        let f = common::by_name(name);
         let base = run_fixture(&f, &f.data, 1.0);
         for k in [-700, -140, 140, 700] {
             let c = 2f64.powi(k);
