@@ -21,8 +21,8 @@ export class UsageError extends ClipTopoError {
 
 /** An input file or value is unusable (missing, malformed, non-finite). */
 export class InputError extends ClipTopoError {
-  constructor(message: string, code = 'ERR_INPUT') {
-    super(message, code, 1);
+  constructor(message: string, code = 'ERR_INPUT', options?: { cause?: unknown }) {
+    super(message, code, 1, options);
     this.name = 'InputError';
   }
 }

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { loadImageDataset } from '../data/images.js';
 import { writeSynthDataset } from '../data/synth.js';
 import { ClipTopoError, InputError } from '../errors.js';
-import { writeChecked } from '../io/atomic.js';
+import { errorCode, writeChecked } from '../io/atomic.js';
 import type { Dataset } from '../data/types.js';
 import { nativeRenderer, synthClasses } from '../kernels/synth.js';
 import { codeVersion } from '../store/code-version.js';
@@ -42,7 +42,7 @@ async function makeSynth(
       const madeBy = join(dir, 'made-by.txt');
       if (existsSync(join(dir, 'captions.jsonl')) && existsSync(madeBy) && (await readFile(madeBy, 'utf8')) === codeVersion()) return;
       // Written beside and renamed into place: a run killed half-way never leaves a half dataset under the real name.
-      // Only the holder of this lock makes such folders, so any left over is a dead run's (about 20 MB each).
+      // Only the holder of this lock makes such folders, so any left over is a dead run's.
       const base = basename(dir);
       for (const name of await readdir(cacheDir)) if (name.startsWith(`${base}.tmp-`)) await rm(join(cacheDir, name), { recursive: true, force: true });
       const tmp = `${dir}.tmp-${process.pid}`;
@@ -64,10 +64,7 @@ async function makeSynth(
         await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
         // Cancelling, or a renderer's error, as they are; a file error names the folder that failed, not a file just removed.
         if (err instanceof ClipTopoError && err.code !== 'ERR_FILE') throw err;
-        const why =
-          err instanceof ClipTopoError
-            ? (/\(([A-Z]+)\)/.exec(err.message)?.[1] ?? err.message)
-            : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+        const why = errorCode(err instanceof ClipTopoError && err.cause ? err.cause : err);
         throw new InputError(`${cacheDir}: cannot make the synthetic dataset there (${why}); free space there or choose another --out`, 'ERR_FILE');
       }
     },

@@ -15,7 +15,8 @@ let counter = 0;
 /** Temporary files of writeAtomic: `<name>.<pid>.<ms>.<n>.tmp`. */
 const TEMP = /\.(\d+)\.(\d+)\.(\d+)\.tmp$/;
 
-function errorCode(err: unknown): string {
+/** The errno code of a failed fs call (ENOSPC, EACCES, …), else its message. */
+export function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
@@ -46,7 +47,9 @@ export async function writeAtomic(path: string, data: string | Uint8Array, optio
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw new InputError(`${path}: cannot write (${errorCode(err)}); free space or fix permissions there, then run again (finished work is kept)`, 'ERR_FILE');
+    throw new InputError(`${path}: cannot write (${errorCode(err)}); free space or fix permissions there, then run again (finished work is kept)`, 'ERR_FILE', {
+      cause: err,
+    });
   }
 }
 
@@ -55,7 +58,7 @@ export async function writeChecked(path: string, data: string | Uint8Array): Pro
   try {
     await writeFlushed(path, data);
   } catch (err) {
-    throw new InputError(`${path}: cannot write (${errorCode(err)}); free space or fix permissions there, then run again`, 'ERR_FILE');
+    throw new InputError(`${path}: cannot write (${errorCode(err)}); free space or fix permissions there, then run again`, 'ERR_FILE', { cause: err });
   }
 }
 
@@ -65,7 +68,7 @@ export async function removeFile(path: string): Promise<void> {
     if (faultPoint('remove', path)) throw diskFull('unlink', path);
     await rm(path, { force: true });
   } catch (err) {
-    throw new InputError(`${path}: cannot remove (${errorCode(err)}); fix the folder's permissions or choose another --out`, 'ERR_FILE');
+    throw new InputError(`${path}: cannot remove (${errorCode(err)}); fix the folder's permissions or choose another --out`, 'ERR_FILE', { cause: err });
   }
 }
 
