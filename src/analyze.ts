@@ -17,7 +17,9 @@ import { embedStudy } from './analysis/embeddings.js';
 import { classMaps } from './analysis/maps.js';
 import { studyMetrics } from './analysis/metrics.js';
 import { type AnalyzeOptions, resolveSettings } from './analysis/options.js';
-import { estimatePlan, type Plan } from './analysis/plan.js';
+import { findings } from './analysis/findings.js';
+import { pairedComparison } from './analysis/paired.js';
+import { chooseRipsPoints, estimatePlan, type Plan } from './analysis/plan.js';
 import type { AnalysisMetrics, DiagramFigure, ReportInput } from './analysis/types.js';
 import { sweepOutput, writeData } from './analysis/write.js';
 import { DEFAULT_MODEL_DIR, readModelCard, resolveModelDir } from './clip/model.js';
@@ -104,12 +106,13 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     clock.lap('dataset');
 
     const trainImages = data.train?.items.length ?? 0;
+    const ripsChoice = chooseRipsPoints(data.test.items.length, s.maxdim, s.ripsPoints);
     const plan = await estimatePlan({
       card,
       images: data.test.items.length,
       levels: s.levels.length,
       trainImages,
-      ripsPoints: s.ripsPoints,
+      rips: ripsChoice,
       maxdim: s.maxdim,
       classes: classes.length,
       threads: s.threads,
@@ -174,12 +177,26 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     );
     warnings.push(...maps.warnings);
     clock.lap('maps');
-    const angles = await classAngles({ x: clean.embeddings, labels: clean.labels, dim, classes, key: cleanKey, ...run, onProgress: progress('angles') }, steps);
+    const angles = await classAngles(
+      { x: clean.embeddings, labels: clean.labels, dim, classes, key: cleanKey, settings: s.angles, ...run, onProgress: progress('angles') },
+      steps,
+    );
     clock.lap('angles');
 
     // 6–8. Rips diagrams per level, distances clean vs noisy, topology against accuracy.
     const diagrams = await studyDiagrams(
-      { test, dim, classes, split: s.split, maxdim: s.maxdim, ripsPoints: s.ripsPoints, ...run, progress, onClass: report('Rips per class') },
+      {
+        test,
+        dim,
+        classes,
+        split: s.split,
+        root: data.root,
+        maxdim: s.maxdim,
+        ripsPoints: ripsChoice.points,
+        ...run,
+        progress,
+        onClass: report('Rips per class'),
+      },
       steps,
     );
     clock.lap('rips');
@@ -189,6 +206,11 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       steps,
     );
     clock.lap('distances');
+    const paired = await pairedComparison(
+      { test, dim, classes: classes.length, seed: s.seed, ...run, onProgress: report('paired comparison (k-NN, RTD)') },
+      steps,
+    );
+    clock.lap('paired');
     const correlation = topologyVsAccuracy(distances.per_class, classification.zeroshot, classes, s.maxdim);
     const summaries = await globalSummaries(diagrams, sigmas, s.maxdim, signal);
     clock.lap('correlation');
@@ -214,12 +236,15 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       angles,
       diagrams,
       distances,
+      paired,
+      ripsChoice: ripsChoice.reason,
       correlation,
       summaries,
       timings: clock.timings,
       cache,
       warnings,
     });
+    metrics.findings = findings(metrics);
     const figures: DiagramFigure[] = test.map((l, k) => ({ sigma: l.sigma, pairs: diagrams.global[k].pairs }));
     const input: ReportInput = { metrics, maps: maps.maps, diagrams: figures };
 
@@ -231,7 +256,17 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       async () => {
         await retractReport(s.out);
         await sweepOutput(s.out);
-        const written = await writeData(s.out, metrics, { test, train: emb.train, classes, prompts, dim, split: s.split, diagrams, maps: maps.maps });
+        const written = await writeData(s.out, metrics, {
+          test,
+          train: emb.train,
+          classes,
+          prompts,
+          dim,
+          split: s.split,
+          root: data.root,
+          diagrams,
+          maps: maps.maps,
+        });
         clock.lap('write');
         clock.total();
         written.push(...(await writeReport(s.out, input)).files);

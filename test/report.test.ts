@@ -6,17 +6,35 @@ import { describe, expect, it } from 'vitest';
 import { DTD_CLASSES } from '../src/data/dtd.js';
 import { csvField, reportTables, toCsv } from '../src/report/csv.js';
 import { renderReport } from '../src/report/html.js';
-import { distanceReading } from '../src/report/readings.js';
+import { distanceReading, normalizedDistanceReading } from '../src/report/readings.js';
 import { classStyle } from '../src/report/svg/palette.js';
 import { linearScale, niceDomain } from '../src/report/svg/scale.js';
 import { writeReport } from '../src/report/write.js';
 import { tempDir } from './helpers/cli.js';
 import { sampleReportInput } from './helpers/report-sample.js';
 
-const SECTION_ORDER = ['summary', 'embeddings', 'accuracy', 'loss', 'maps', 'angles', 'diagrams', 'distances', 'topology', 'summaries', 'timings'];
+const SECTION_ORDER = [
+  'summary',
+  'findings',
+  'embeddings',
+  'accuracy',
+  'loss',
+  'maps',
+  'angles',
+  'diagrams',
+  'cycles',
+  'distances',
+  'paired',
+  'topology',
+  'summaries',
+  'timings',
+];
 const FIGURES: [string, string][] = [
   ['accuracy-vs-sigma', 'accuracy'],
   ['confusion-clean', 'accuracy'],
+  ['confusion-sigma-0.5', 'accuracy'],
+  ['confusion-sigma-1', 'accuracy'],
+  ['confusion-sigma-2', 'accuracy'],
   ['loss-vs-sigma', 'loss'],
   ['map-tsne-all', 'maps'],
   ['map-tsne-sample', 'maps'],
@@ -27,7 +45,14 @@ const FIGURES: [string, string][] = [
   ['diagram-1', 'diagrams'],
   ['diagram-2', 'diagrams'],
   ['diagram-3', 'diagrams'],
-  ['distance-vs-sigma', 'distances'],
+  ['diagram-normalized-0', 'diagrams'],
+  ['diagram-normalized-1', 'diagrams'],
+  ['diagram-normalized-2', 'diagrams'],
+  ['diagram-normalized-3', 'diagrams'],
+  ['distance-bottleneck', 'distances'],
+  ['distance-bottleneck-normalized', 'distances'],
+  ['distance-wasserstein1', 'distances'],
+  ['distance-wasserstein1-normalized', 'distances'],
   ['topology-accuracy-h0', 'topology'],
   ['topology-accuracy-h1', 'topology'],
 ];
@@ -179,26 +204,31 @@ describe('renderReport on a minimal run', () => {
     expect(sections(html).get('embeddings')).toContain('Skipped files (0)');
     const figs = figures(html);
     expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot[0].acc1.toFixed(2)} clean.`);
-    expect(figs.get('distance-vs-sigma')).toContain('No noisy level was compared');
+    expect(figs.get('distance-bottleneck')).toContain('No noisy level was compared');
     expect([...figs.keys()].filter((k) => k.startsWith('topology'))).toEqual([]);
   });
 });
 
 describe('figure readings', () => {
-  it('say whether a series falls, rises or stays, in plain words', () => {
-    expect(
-      distanceReading([
-        { sigma: 0.5, dim: 1, bottleneck: 0.0591 },
-        { sigma: 2, dim: 1, bottleneck: 0.0589 },
-      ]),
-    ).toBe('The H1 bottleneck distance to the clean diagram stays near 0.059 from σ = 0.5 to σ = 2.');
-    expect(
-      distanceReading([
-        { sigma: 0.5, dim: 0, bottleneck: 0.2 },
-        { sigma: 1, dim: 1, bottleneck: 0.05 },
-        { sigma: 2, dim: 1, bottleneck: 0.31 },
-      ]),
-    ).toBe('The H1 bottleneck distance to the clean diagram rises from 0.050 at σ = 1 to 0.310 at σ = 2.');
+  it('say whether a series falls, rises or stays, in plain words, and when a distance is saturated', () => {
+    const sat = (b: boolean) => ({ bottleneck_saturated: b, wasserstein1_saturated: false });
+    const row = (sigma: number, dim: number, bottleneck: number, saturated = false) => ({
+      sigma,
+      dim,
+      bottleneck,
+      wasserstein1: 10 * bottleneck,
+      saturation: sat(saturated),
+      normalized: { bottleneck: bottleneck / 2, wasserstein1: 5 * bottleneck, saturation: sat(false) },
+    });
+    expect(distanceReading([row(0.5, 1, 0.0591), row(2, 1, 0.0589)])).toBe(
+      'The H1 bottleneck distance to the clean diagram stays near 0.059 from σ = 0.5 to σ = 2.',
+    );
+    expect(distanceReading([row(0.5, 0, 0.2), row(1, 1, 0.05), row(2, 1, 0.31, true)])).toBe(
+      'The H0 bottleneck distance to the clean diagram is 0.200 at σ = 0.5; the H1 bottleneck distance to the clean diagram rises from 0.050 at σ = 1 to 0.310 at σ = 2 (saturated at σ = 2: no better than matching every bar to the diagonal).',
+    );
+    expect(normalizedDistanceReading([row(0.5, 1, 0.2), row(2, 1, 0.2)], 'bottleneck')).toBe(
+      'The H1 bottleneck distance to the clean diagram stays near 0.100 from σ = 0.5 to σ = 2, after dividing each diagram by its enclosing radius.',
+    );
   });
 });
 

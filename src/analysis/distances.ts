@@ -7,7 +7,8 @@ import { summarize } from '../kernels/summaries.js';
 import type { StepCache } from './cache.js';
 import { keyOf } from './cache.js';
 import type { StudyDiagrams } from './diagrams.js';
-import { compare, correlations, largestMatching, levelDistance } from './topology.js';
+import { scaled } from './scale.js';
+import { compare, correlations, largestMatching, levelDistance, saturation } from './topology.js';
 import type { AnalysisMetrics, ClassDistance, Correlation, GlobalDistance, LevelAccuracy } from './types.js';
 
 export async function diagramDistances(
@@ -33,7 +34,20 @@ export async function diagramDistances(
         const a = D.global[0].pairs[dimH];
         const b = D.global[k].pairs[dimH];
         const r = await compare(a, b, { signal });
-        g.push({ ...levelDistance(sigmas[k], dimH, r), largest: largestMatching(a, b, r.bottleneck) });
+        // Noise shrinks the cloud: compare the shapes too, each diagram divided by its cloud's enclosing radius.
+        const na = scaled(a, D.global[0].scale.enclosing_radius);
+        const nb = scaled(b, D.global[k].scale.enclosing_radius);
+        const rn = await compare(na, nb, { signal });
+        g.push({
+          ...levelDistance(sigmas[k], dimH, r),
+          largest: largestMatching(a, b, r.bottleneck),
+          saturation: saturation(a, b, r.finite_only, r.bottleneck.distance, r.wasserstein1.distance),
+          normalized: {
+            bottleneck: rn.bottleneck.distance,
+            wasserstein1: rn.wasserstein1.distance,
+            saturation: saturation(na, nb, rn.finite_only, rn.bottleneck.distance, rn.wasserstein1.distance),
+          },
+        });
         for (let c = 0; c < C; c++) {
           const rc = await compare(D.perClass[c][0][dimH], D.perClass[c][k][dimH], { signal });
           pc.push({ class: o.classes[c], ...levelDistance(sigmas[k], dimH, rc) });

@@ -75,7 +75,7 @@ export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps:
         file: `maps/${method}_${subset}.csv`,
         warnings: r.value.warnings,
       };
-      maps.push({ info, xy: r.value.xy, labels });
+      maps.push({ info, xy: r.value.xy, labels, rows: Uint32Array.from(rows) });
     }
   }
   return { maps, warnings };

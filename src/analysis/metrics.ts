@@ -22,6 +22,9 @@ export interface MetricsParts {
   angles: AnglesSection;
   diagrams: StudyDiagrams;
   distances: AnalysisMetrics['distances'];
+  paired: AnalysisMetrics['paired'];
+  /** How the split-wide complex was chosen, in words. */
+  ripsChoice: string;
   correlation: AnalysisMetrics['correlation'];
   summaries: AnalysisMetrics['summaries'];
   timings: Record<string, number>;
@@ -30,7 +33,7 @@ export interface MetricsParts {
 }
 
 /** How every number was made, in words: metrics.json carries them beside the numbers. */
-function conventions(s: Settings, samplePoints: number): Record<string, string> {
+function conventions(s: Settings, ripsChoice: string): Record<string, string> {
   return {
     embeddings: 'L2-normalised float32 rows (embeddings/*.npy, numpy-loadable), in dataset order; skipped files have no row',
     noise: `Gaussian, σ in ${s.space === 'normalized' ? "CLIP's normalised input space (after mean/std)" : '[0,1] pixels, clipped (ImageNet-C)'}, seeded per (seed, image path relative to the dataset, σ)`,
@@ -39,10 +42,41 @@ function conventions(s: Settings, samplePoints: number): Record<string, string> 
     loss: "CLIP's symmetric cross-entropy over batches of one image per class and that class's prompt-ensemble embedding, logits = logit_scale · cosine",
     angles:
       "principal angles between class subspaces of R^d (class-centred embeddings as columns, each class's rank = the fewest directions holding 90 % of its energy); degrees",
-    rips: `Vietoris–Rips, Z/2, Euclidean distance between normalised embeddings (= sqrt(2 − 2 cos)), filtration value of an edge = its length (Ripser), threshold = enclosing radius; global diagrams use a farthest-point sample of ${samplePoints} clean embeddings and the same images at every level`,
+    rips: `Vietoris–Rips, Z/2, Euclidean distance between normalised embeddings (= sqrt(2 − 2 cos)), filtration value of an edge = its length (Ripser), threshold = enclosing radius; split-wide diagrams of ${ripsChoice}, the same images at every level; "normalised" values are divided by the level's enclosing radius`,
+    cycles:
+      "homology representatives over Z/2 of the most persistent H1 bars: the reduced boundary of the triangle that kills the bar, a cycle born at the bar's birth and a boundary from its death on",
+    paired:
+      'k-NN preservation: per image, Jaccard of its k = 10 nearest clean and nearest noisy neighbours (Euclidean); RTD: H1 Representation Topology Divergence (Barannikov et al. 2022), distances of each cloud divided by their 0.9 quantile, both directions averaged, mean over seeded batches',
     distances:
-      'bottleneck and 1-Wasserstein (L∞ ground metric, exact up to 1,500 points else within 1 %) between the clean and each noisy diagram; essential bars matched among themselves (|birth − birth|), finite parts only when their counts differ',
+      'bottleneck and 1-Wasserstein (L∞ ground metric, exact up to 1,500 points else within 1 %) between the clean and each noisy diagram; essential bars matched among themselves (|birth − birth|), finite parts only when their counts differ; saturated = within 0.1 % of the cost of matching every bar to the diagonal',
     correlation: 'Spearman ρ (average ranks) between per-class diagram distance and per-class drop in zero-shot recall from the clean level',
+  };
+}
+
+/** ImageNet-C's Gaussian-noise severities 1–5: σ in [0,1] pixels (Hendrycks & Dietterich 2019). */
+export const IMAGENET_C_GAUSSIAN = [0.08, 0.12, 0.18, 0.26, 0.38];
+
+/** The severity a pixel σ is nearest to (on a log scale), '<1' or '>5' beyond 1.25× the ends. */
+export function imagenetCSeverity(pixelSigma: number): string {
+  if (pixelSigma === 0) return 'clean';
+  const c = IMAGENET_C_GAUSSIAN;
+  if (pixelSigma < c[0] / 1.25) return '<1';
+  if (pixelSigma > c[c.length - 1] * 1.25) return '>5';
+  let best = 0;
+  for (let k = 1; k < c.length; k++) if (Math.abs(Math.log(pixelSigma / c[k])) < Math.abs(Math.log(pixelSigma / c[best]))) best = k;
+  return String(best + 1);
+}
+
+function noiseUnits(s: Settings, card: ModelCard): AnalysisMetrics['noise'] {
+  const std = card.preprocess.std;
+  // Noise in the normalised space is σ·std per channel in pixel units (before clipping, which the pixel space applies).
+  const pixel = s.levels.map((l) => (s.space === 'normalized' ? std.map((v) => l * v) : [l, l, l]));
+  return {
+    space: s.space,
+    kind: 'gaussian',
+    levels: s.levels,
+    pixel_sigma: pixel,
+    imagenet_c: pixel.map((p) => imagenetCSeverity(p.reduce((a, b) => a + b, 0) / p.length)),
   };
 }
 
@@ -63,7 +97,8 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
       split: s.split,
       partition: s.partition,
       sample_classes: s.sampleClasses,
-      rips_points: s.ripsPoints,
+      rips_points: s.ripsPoints ?? null,
+      angles: s.angles,
       maxdim: s.maxdim,
       seed: s.seed,
       threads: s.threads ?? null,
@@ -99,8 +134,8 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
       class_sample: subSeed(s.seed, 'class-sample'),
       loss_batches: subSeed(s.seed, 'loss'),
     },
-    conventions: conventions(s, p.diagrams.indices.length),
-    noise: { space: s.space, kind: 'gaussian', levels: s.levels },
+    conventions: conventions(s, p.ripsChoice),
+    noise: noiseUnits(s, card),
     accuracy: {
       zeroshot: p.classification.zeroshot,
       probe: p.classification.probe?.levels ?? null,
@@ -110,8 +145,11 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
     loss: p.loss,
     maps: p.maps,
     angles: p.angles,
-    diagrams: { maxdim: s.maxdim, metric: 'euclidean', global: p.diagrams.globalInfo, per_class: p.diagrams.classInfo },
+    diagrams: { maxdim: s.maxdim, metric: 'euclidean', global_choice: p.ripsChoice, global: p.diagrams.globalInfo, per_class: p.diagrams.classInfo },
     distances: p.distances,
+    paired: p.paired,
+    findings: [],
+    files: 'files.csv',
     correlation: p.correlation,
     summaries: p.summaries,
     timings: p.timings,

@@ -23,8 +23,17 @@ export interface AnalyzeOptions {
   partition?: number;
   /** Classes in the sampled maps. */
   sampleClasses?: number;
-  /** Farthest-point sample size for the split-wide Rips diagrams. */
+  /**
+   * Farthest-point sample size for the split-wide Rips diagrams. Default: every image of the split when
+   * the exact diagram fits the plan's budget, else the largest sample that does (its bound is reported).
+   */
   ripsPoints?: number;
+  /** Principal angles: centre each class before taking its span (default true). */
+  anglesCenter?: boolean;
+  /** Principal angles: keep exactly this many directions per class (instead of an energy fraction). */
+  anglesRank?: number;
+  /** Principal angles: keep the fewest directions holding this fraction of each class's energy (default 0.9). */
+  anglesEnergy?: number;
   /** Highest homology dimension, 0–2. */
   maxdim?: number;
   /** Seed of every random step. */
@@ -46,7 +55,8 @@ export const ANALYZE_DEFAULTS = {
   split: 'test',
   partition: 1,
   sampleClasses: 15,
-  ripsPoints: 300,
+  anglesCenter: true,
+  anglesEnergy: 0.9,
   maxdim: 1,
   seed: 0,
   cache: true,
@@ -63,7 +73,9 @@ export interface Settings {
   split: string;
   partition: number;
   sampleClasses: number;
-  ripsPoints: number;
+  /** undefined: chosen by the plan. */
+  ripsPoints?: number;
+  angles: { center: boolean; rank?: number; energy?: number };
   maxdim: number;
   seed: number;
   threads?: number;
@@ -77,6 +89,7 @@ const RANGES = {
   partition: [1, 10],
   sampleClasses: [2, 10_000],
   ripsPoints: [3, 100_000],
+  anglesRank: [1, 100_000],
   maxdim: [0, 2],
   seed: [0, 2 ** 32 - 1],
   batchSize: [1, 4096],
@@ -88,6 +101,15 @@ function int(name: keyof typeof RANGES, v: number | undefined, fallback: number)
   const x = v ?? fallback;
   if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`analyze: ${name} must be an integer ${min}–${max}, got ${x}`);
   return x;
+}
+
+function angleSettings(o: AnalyzeOptions): Settings['angles'] {
+  const center = o.anglesCenter ?? ANALYZE_DEFAULTS.anglesCenter;
+  if (o.anglesRank !== undefined && o.anglesEnergy !== undefined) throw new UsageError('analyze: give an angles rank or an energy fraction, not both');
+  if (o.anglesRank !== undefined) return { center, rank: int('anglesRank', o.anglesRank, 1) };
+  const energy = o.anglesEnergy ?? ANALYZE_DEFAULTS.anglesEnergy;
+  if (!(energy > 0 && energy <= 1)) throw new UsageError(`analyze: anglesEnergy must be a fraction in (0, 1], got ${energy}`);
+  return { center, energy };
 }
 
 export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => string): Settings {
@@ -106,7 +128,8 @@ export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => s
     split: o.split ?? d.split,
     partition: int('partition', o.partition, d.partition),
     sampleClasses: int('sampleClasses', o.sampleClasses, d.sampleClasses),
-    ripsPoints: int('ripsPoints', o.ripsPoints, d.ripsPoints),
+    ripsPoints: o.ripsPoints === undefined ? undefined : int('ripsPoints', o.ripsPoints, 3),
+    angles: angleSettings(o),
     maxdim: int('maxdim', o.maxdim, d.maxdim),
     seed: int('seed', o.seed, d.seed),
     threads: o.threads === undefined ? undefined : int('threads', o.threads, 1),

@@ -4,7 +4,7 @@
  * (BENCHMARKS.md), so the estimate is an order of magnitude, not a promise.
  */
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 import * as ort from 'onnxruntime-node';
 
@@ -28,12 +28,62 @@ const NOISE_MS_224 = 2.7;
 /** Memory of one preparation worker (its V8 heap, sharp, the addon, batches in flight), bytes. */
 const WORKER_BYTES = 90 * 2 ** 20;
 
+/** Seconds an exact split-wide Rips run may take per level before the plan falls back to a sample. */
+export const RIPS_SECONDS_BUDGET = 60;
+
+/**
+ * Wall time of an exact H0+H1 Rips run on n CLIP-like points, seconds (2 cores): 1,120 × 128 took 0.7–2.2 s
+ * per level and 2,000 × 512 ~4 s here (BENCHMARKS.md); n² (the edges below the enclosing radius) with
+ * headroom.
+ */
+export function ripsSeconds(n: number): number {
+  return 2.5 * (n / 1120) ** 2;
+}
+
+export interface RipsChoice {
+  /** Points in the split-wide complex. */
+  points: number;
+  sampled: boolean;
+  /** Why, in words (printed by the plan and kept in metrics.json). */
+  reason: string;
+}
+
+/**
+ * The whole split when its exact diagram fits the time and memory budget, else the largest farthest-point
+ * sample that does; an explicit `ripsPoints` is used as asked.
+ */
+export function chooseRipsPoints(n: number, maxdim: number, explicit?: number, memory = totalmem()): RipsChoice {
+  const f = (k: number) => k.toLocaleString('en-US');
+  if (explicit !== undefined) {
+    const points = Math.min(explicit, n);
+    return {
+      points,
+      sampled: points < n,
+      reason: points < n ? `a farthest-point sample of ${f(points)} of ${f(n)} images, as asked (--rips-points)` : `all ${f(n)} images`,
+    };
+  }
+  const fits = (k: number) => ripsSeconds(k) <= RIPS_SECONDS_BUDGET && (maxdim === 0 || ripsMemoryEstimate(k, maxdim) <= memory / 4);
+  if (fits(n)) return { points: n, sampled: false, reason: `all ${f(n)} images (exact)` };
+  let lo = 3;
+  let hi = n;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return {
+    points: lo,
+    sampled: true,
+    reason: `a farthest-point sample of ${f(lo)} of ${f(n)} images: the exact diagram of all of them is estimated above the budget (${RIPS_SECONDS_BUDGET} s per level, a quarter of memory)`,
+  };
+}
+
 export async function estimatePlan(o: {
   card: ModelCard;
   images: number;
   levels: number;
   trainImages: number;
-  ripsPoints: number;
+  rips: RipsChoice;
   maxdim: number;
   classes: number;
   threads?: number;
@@ -63,9 +113,9 @@ export async function estimatePlan(o: {
   const perImage = Math.max(inferenceMs, prepareMs / workers, (inferenceMs * threads + prepareMs) / cores);
   const embedSec = (embedded * perImage) / 1000;
   const mapsSec = 2 * (1 + o.images / 400);
-  const ripsSec = o.levels * (0.5 + (Math.min(o.ripsPoints, o.images) / 300) ** 3 * 2) + o.levels * o.classes * 0.02;
+  const ripsSec = o.levels * (0.5 + ripsSeconds(o.rips.points)) + o.levels * o.classes * 0.02;
   const seconds = embedSec + mapsSec + ripsSec + 2;
-  const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(Math.min(o.ripsPoints, o.images), o.maxdim) : 0;
+  const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(o.rips.points, o.maxdim) : 0;
   // Node, sharp and onnxruntime take ~350 MB before any work (measured: 428 MB peak for the tiny model);
   // each preparation worker adds its own; sessions hold about twice their graph's size; embeddings are
   // kept per level plus a few copies.
@@ -75,7 +125,7 @@ export async function estimatePlan(o: {
   return {
     lines: [
       `plan: ${o.classes} classes; embed ${f(o.images)} images × ${o.levels} levels${o.trainImages ? ` + ${f(o.trainImages)} clean train images` : ''} (${f(embedded)} in all, ${inferenceMs.toFixed(1)} ms/image measured)`,
-      `plan: zero-shot${o.trainImages ? ' + linear probe' : ''} + CLIP loss per level; t-SNE and UMAP maps; principal angles; Rips H0–H${o.maxdim} of ${f(Math.min(o.ripsPoints, o.images))} points and of every class per level; bottleneck/W1 distances`,
+      `plan: zero-shot${o.trainImages ? ' + linear probe' : ''} + CLIP loss per level; t-SNE and UMAP maps; principal angles; Rips H0–H${o.maxdim} of ${o.rips.reason} and of every class per level; bottleneck/W1 distances`,
       `plan: estimate for a cold run ≈ ${Math.ceil(seconds)} s and ${Math.ceil(bytes / 2 ** 20)} MB peak (cached steps are reused and take far less)`,
     ],
     seconds,

@@ -7,7 +7,7 @@ import { bottleneck, wasserstein, type DistanceResult } from '../kernels/diagram
 import { rips, type Diagrams } from '../kernels/rips.js';
 import type { Hooks } from '../native.js';
 import { spearman } from './stats.js';
-import type { BarStats, ClassDistance, Correlation, GlobalDistance, LevelDistance, Matching } from './types.js';
+import type { BarStats, ClassDistance, Correlation, GlobalDistance, LevelDistance, Matching, Saturation } from './types.js';
 
 /** Rows `idx` of an n×d matrix. */
 export function gather(x: Float32Array, d: number, idx: ArrayLike<number>): Float32Array {
@@ -51,10 +51,12 @@ export function barStats(pairs: [number, number][]): BarStats {
 export interface RipsSettings extends Hooks {
   maxdim: number;
   threads?: number;
+  /** Representative cycles of this many of the most persistent H1 bars. */
+  cycles?: number;
 }
 
 export async function ripsOf(x: Float32Array, d: number, s: RipsSettings, sample?: number): Promise<Diagrams> {
-  return rips(x, { d, maxdim: s.maxdim, threads: s.threads, sample, signal: s.signal, onProgress: s.onProgress });
+  return rips(x, { d, maxdim: s.maxdim, threads: s.threads, sample, signal: s.signal, onProgress: s.onProgress, ...(s.cycles ? { cycles: s.cycles } : {}) });
 }
 
 function countEssential(p: [number, number][]): number {
@@ -77,6 +79,45 @@ export async function compare(
   const b = await bottleneck(clean, noisy, { ignoreEssential: finiteOnly, signal: hooks.signal });
   const w = await wasserstein(clean, noisy, { p: 1, delta, ignoreEssential: finiteOnly, signal: hooks.signal });
   return { bottleneck: b, wasserstein1: w, finite_only: finiteOnly, w1_delta: delta };
+}
+
+/** A matching no better than sending everything to the diagonal is "saturated": the distance then says only how big the bars are. */
+const SATURATED = 0.999;
+
+/**
+ * The cost of matching every finite bar of both diagrams to the diagonal (L∞: half its persistence), with
+ * essential bars matched among themselves by sorted birth as the distances do, and the distances' share of it.
+ */
+export function saturation(a: [number, number][], b: [number, number][], finiteOnly: boolean, bottleneckDistance: number, w1: number): Saturation {
+  const half = (p: [number, number][]) => p.filter(([, e]) => Number.isFinite(e)).map(([s, e]) => (e - s) / 2);
+  const h = [...half(a), ...half(b)];
+  let bMax = h.reduce((m, v) => Math.max(m, v), 0);
+  let wSum = h.reduce((m, v) => m + v, 0);
+  if (!finiteOnly) {
+    const ess = (p: [number, number][]) =>
+      p
+        .filter(([, e]) => !Number.isFinite(e))
+        .map(([s]) => s)
+        .sort((x, y) => x - y);
+    const ea = ess(a);
+    const eb = ess(b);
+    for (let k = 0; k < Math.min(ea.length, eb.length); k++) {
+      const c = Math.abs(ea[k] - eb[k]);
+      bMax = Math.max(bMax, c);
+      wSum += c;
+    }
+  }
+  const ratio = (d: number, bound: number) => (bound > 0 ? d / bound : null);
+  const br = ratio(bottleneckDistance, bMax);
+  const wr = ratio(w1, wSum);
+  return {
+    bottleneck_all_to_diagonal: bMax,
+    wasserstein1_all_to_diagonal: wSum,
+    bottleneck_ratio: br,
+    wasserstein1_ratio: wr,
+    bottleneck_saturated: br !== null && br >= SATURATED,
+    wasserstein1_saturated: wr !== null && wr >= SATURATED,
+  };
 }
 
 const pairOf = (p: [number, number] | undefined): [number, number | null] | null => (p ? [p[0], Number.isFinite(p[1]) ? p[1] : null] : null);

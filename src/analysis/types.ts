@@ -58,6 +58,59 @@ export interface LevelDiagrams {
   file: string;
 }
 
+export interface CloudScaleInfo {
+  /** min over points of the largest distance to another point (the Rips threshold). */
+  enclosing_radius: number;
+  /** Median pairwise Euclidean distance. */
+  median_distance: number;
+  /** Rows the median was taken over. */
+  median_rows: number;
+}
+
+export interface CycleImage {
+  /** Row in embeddings/<split>_*.npy and files.csv. */
+  row: number;
+  /** Path relative to the dataset root. */
+  path: string;
+  class: string;
+}
+
+export interface CycleInfo {
+  birth: number;
+  death: number;
+  persistence: number;
+  /** Whether the representative was computed (false: `reason` says why). */
+  computed: boolean;
+  reason?: string;
+  /** Edges of the Z/2 cycle, as pairs of rows. */
+  edges: [number, number][];
+  /** The cycle as closed walks of rows (one walk for a simple loop), in order around the loop. */
+  loops: number[][];
+  /** The images of the first (longest) walk, in order. */
+  images: CycleImage[];
+  /** Images per class along the whole cycle, most first. */
+  classes: { class: string; images: number }[];
+}
+
+export interface GlobalLevelDiagrams extends LevelDiagrams {
+  /** true when the complex holds every image of the split (exact); false for a farthest-point sample. */
+  exact: boolean;
+  /** When sampled: the bottleneck distance to the whole split's diagram is at most this (2 × sample radius). */
+  bottleneck_bound: number | null;
+  /** Scale of the cloud in the complex. */
+  scale: CloudScaleInfo;
+  /** Bar statistics after dividing every filtration value by the enclosing radius. */
+  normalized_stats: BarStats[];
+  /** Mean death of the finite H1 bars (null without any). */
+  h1_mean_death: number | null;
+  /** Median persistence of the finite H1 bars (null without any). */
+  h1_median_persistence: number | null;
+  /** Finite H1 bars living ≥ 5× the median H1 bar and ≥ 10 % of the enclosing radius. */
+  h1_standing_out: number;
+  /** Representative cycles of the most persistent H1 bars (homology representatives, Z/2). */
+  cycles: CycleInfo[];
+}
+
 export interface ClassDiagrams {
   class: string;
   levels: LevelDiagrams[];
@@ -81,9 +134,26 @@ export interface LevelDistance {
   finite_only: boolean;
 }
 
+/** How close a distance is to the cost of matching every bar of both diagrams to the diagonal. */
+export interface Saturation {
+  /** Bottleneck of the all-to-diagonal matching: max over both diagrams of (death − birth)/2. */
+  bottleneck_all_to_diagonal: number;
+  /** W1 of the all-to-diagonal matching: sum over both diagrams of (death − birth)/2. */
+  wasserstein1_all_to_diagonal: number;
+  /** distance / all-to-diagonal cost (1 = saturated). */
+  bottleneck_ratio: number | null;
+  wasserstein1_ratio: number | null;
+  /** The optimal matching is no better than sending everything to the diagonal (ratio ≥ 0.999). */
+  bottleneck_saturated: boolean;
+  wasserstein1_saturated: boolean;
+}
+
 export interface GlobalDistance extends LevelDistance {
   /** The bottleneck matching's most expensive pair (the one attaining the distance). */
   largest?: Matching;
+  saturation: Saturation;
+  /** The same distances between the diagrams after dividing each by its cloud's enclosing radius. */
+  normalized: { bottleneck: number; wasserstein1: number; saturation: Saturation };
 }
 
 export interface ClassDistance extends LevelDistance {
@@ -116,10 +186,61 @@ export interface AnglesSection {
   energy: number | null;
   rank: number | 'full';
   ranks: number[];
-  /** C×C smallest principal angle, degrees (0 on the diagonal). */
-  min_deg: number[][];
+  /** C×C smallest principal angle, degrees (0 on the diagonal; null for a class left out). */
+  min_deg: (number | null)[][];
   closest: AnglePair[];
   warnings: string[];
+  /** The same angles at the degenerate setting where many pairs read 0.0°. */
+  degenerate: AnglesDegenerate | null;
+}
+
+export interface AnglesDegenerate {
+  setting: string;
+  pairs: number;
+  /** Pairs whose smallest angle is below 0.05° (shown as 0.0). */
+  zero_pairs: number;
+  /** Pairs whose ranks add up to more than d: their subspaces meet by dimension count. */
+  zero_by_dimension_count: number;
+  median_min_deg: number;
+  ranks: number[];
+  /** Pairs with as many images each, the only ones an images × dimensions input lets scipy compare. */
+  transposed_pairs: number;
+  /** Of those, pairs whose angles are all 0 when each class is passed as images × dimensions (columns span R^n). */
+  transposed_zero_pairs: number;
+  /** The same counts at the run's own setting. */
+  run_zero_pairs: number;
+  run_median_min_deg: number;
+}
+
+export interface PairedLevel {
+  sigma: number;
+  /** Mean over images of the Jaccard index of its clean and noisy k-NN sets. */
+  knn_jaccard_mean: number;
+  knn_jaccard_median: number;
+  /** Mean Jaccard per class, in dataset.classes order (null for a class with no images). */
+  knn_jaccard_per_class: (number | null)[];
+  /** H1 Representation Topology Divergence clean vs noisy (mean over batches, both directions averaged). */
+  rtd: number;
+  rtd_sd: number;
+}
+
+export interface PairedSection {
+  knn_k: number;
+  /** Jaccard two random k-sets would have: the no-information line. */
+  knn_chance: number;
+  rtd_batches: number;
+  rtd_batch_size: number;
+  levels: PairedLevel[];
+}
+
+export interface Finding {
+  /** Stable id of the study question. */
+  id: string;
+  question: string;
+  /** One sentence with the numbers that support it. */
+  answer: string;
+  /** The numbers the sentence quotes, by name. */
+  numbers: Record<string, number | string | boolean | null>;
 }
 
 export interface MapInfo {
@@ -131,7 +252,7 @@ export interface MapInfo {
   seed: number;
   params: Record<string, number | string>;
   trustworthiness: number | null;
-  /** CSV with x, y, class, image (relative to the output folder). */
+  /** CSV with x, y, class, label, row (relative to the output folder). */
   file: string;
   warnings: string[];
 }
@@ -173,7 +294,15 @@ export interface AnalysisMetrics {
   };
   seeds: { seed: number; noise: number; tsne: number; umap: number; class_sample: number; loss_batches: number };
   conventions: Record<string, string>;
-  noise: { space: 'normalized' | 'pixel'; kind: 'gaussian'; levels: number[] };
+  noise: {
+    space: 'normalized' | 'pixel';
+    kind: 'gaussian';
+    levels: number[];
+    /** Each level as σ in [0,1] pixel units (per channel R, G, B): σ_pixel = σ_normalized × std. */
+    pixel_sigma: number[][];
+    /** The ImageNet-C Gaussian-noise severity (1–5, σ 0.08–0.38 in pixels) each level is nearest to; '>5' beyond. */
+    imagenet_c: string[];
+  };
   accuracy: {
     zeroshot: LevelAccuracy[];
     probe: LevelAccuracy[] | null;
@@ -183,8 +312,21 @@ export interface AnalysisMetrics {
   loss: LevelLoss[];
   maps: MapInfo[];
   angles: AnglesSection;
-  diagrams: { maxdim: number; metric: string; global: LevelDiagrams[]; per_class: ClassDiagrams[] };
+  diagrams: {
+    maxdim: number;
+    metric: string;
+    /** How the split-wide complex was chosen (plan), in words. */
+    global_choice: string;
+    global: GlobalLevelDiagrams[];
+    per_class: ClassDiagrams[];
+  };
   distances: { global: GlobalDistance[]; per_class: ClassDistance[] };
+  /** Clean vs noisy comparisons that use the pairing of images (k-NN preservation, RTD). */
+  paired: PairedSection;
+  /** One answer per question of the study, generated from the numbers above. */
+  findings: Finding[];
+  /** files.csv: row → image (path relative to the dataset, class, split, sha256). */
+  files: string;
   correlation: Correlation[];
   /** Diagram summaries of the global diagrams (issue #10): entropy, Betti numbers, per level and dim. */
   summaries: { sigma: number; dim: number; entropy_log2: number | null; bars: number; mean_persistence: number | null }[];
@@ -201,6 +343,8 @@ export interface MapFigure {
   xy: Float32Array;
   /** Index into dataset.classes per point. */
   labels: Int32Array;
+  /** Row of each point in the clean embeddings (and files.csv). */
+  rows: Uint32Array;
 }
 
 export interface DiagramFigure {

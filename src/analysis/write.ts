@@ -12,7 +12,7 @@ import { sweepTemps, writeAtomic } from '../io/atomic.js';
 import { csvField } from '../io/csv.js';
 import { diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
-import type { StudyDiagrams } from './diagrams.js';
+import { relativePath, type StudyDiagrams } from './diagrams.js';
 import { type LevelEmbeddings, levelTag } from './embeddings.js';
 import type { AnalysisMetrics, MapFigure } from './types.js';
 
@@ -23,6 +23,8 @@ export interface OutputData {
   prompts: Float32Array;
   dim: number;
   split: string;
+  /** Dataset root: files.csv gives paths relative to it. */
+  root: string;
   diagrams: StudyDiagrams;
   maps: MapFigure[];
 }
@@ -83,10 +85,24 @@ export async function writeData(out: string, m: Pick<AnalysisMetrics, 'diagrams'
     files.push(rel);
   }
   for (const f of d.maps) {
-    const rows = ['x,y,class,label'];
-    for (let i = 0; i < f.labels.length; i++) rows.push(`${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvField(d.classes[f.labels[i]])},${f.labels[i]}`);
+    const rows = ['x,y,class,label,row'];
+    for (let i = 0; i < f.labels.length; i++) rows.push(`${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvField(d.classes[f.labels[i]])},${f.labels[i]},${f.rows[i]}`);
     await writeAtomic(join(out, f.info.file), rows.join('\n') + '\n');
     files.push(f.info.file);
   }
+  await writeAtomic(join(out, 'files.csv'), filesCsv(d));
+  files.push('files.csv');
   return files;
+}
+
+/** Row → image of every embeddings file: the join key of the .npy rows, the map CSVs and the cycles. */
+export function filesCsv(d: Pick<OutputData, 'test' | 'train' | 'classes' | 'split' | 'root'>): string {
+  const lines = ['split,row,path,class,label,sha256'];
+  const add = (split: string, l: LevelEmbeddings) => {
+    for (const it of l.run.manifest.items)
+      lines.push([split, it.row, csvField(relativePath(d.root, it.path)), csvField(d.classes[it.label] ?? ''), it.label, it.sha256].join(','));
+  };
+  add(d.split, d.test[0]);
+  if (d.train) add('train', d.train);
+  return lines.join('\n') + '\n';
 }

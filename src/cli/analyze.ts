@@ -2,11 +2,18 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { ANALYZE_DEFAULTS, type AnalyzeOptions, type AnalyzeProgress, analyze } from '../analyze.js';
 import { readTemplates } from '../clip/pipeline.js';
+import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
 
 /** The flags as commander parses them: AnalyzeOptions, with the templates still a file name. */
-type AnalyzeFlags = Omit<AnalyzeOptions, 'templates'> & { templates?: string; json?: boolean };
+type AnalyzeFlags = Omit<AnalyzeOptions, 'templates'> & { templates?: string; json?: boolean; rank?: number; energy?: number; center?: boolean };
+
+function fraction(value: string): number {
+  const n = finiteNumber(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`"${value}" is not a fraction in (0, 1].`);
+  return n;
+}
 
 function levels(value: string): number[] {
   const out = value
@@ -73,19 +80,28 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .option('--split <name>', 'split to analyse', D.split)
     .option('--partition <k>', 'DTD partition 1–10', positiveInt, D.partition)
     .option('--sample-classes <k>', 'classes in the sampled t-SNE/UMAP maps', positiveInt, D.sampleClasses)
-    .option('--rips-points <n>', 'farthest-point sample size for the split-wide Rips diagrams', positiveInt, D.ripsPoints)
+    .option(
+      '--rips-points <n>',
+      'farthest-point sample size for the split-wide Rips diagrams (default: the whole split when its exact diagram fits the plan, else the largest sample that does)',
+      positiveInt,
+    )
     .option('--maxdim <k>', 'highest homology dimension (0–2)', nonNegativeInt, D.maxdim)
     .option('--seed <s>', 'seed of every random step (noise, maps, sampling)', nonNegativeInt, D.seed)
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, D.batchSize)
+    .option('--rank <k>', 'principal angles: directions kept per class (default: the fewest holding --energy of its energy)', positiveInt)
+    .option('--energy <f>', 'principal angles: share of each class’s energy its subspace keeps', fraction, D.anglesEnergy)
+    .option('--no-center', 'principal angles: do not centre each class before taking its span')
     .option('--templates <file>', 'prompt templates, one per line with "{}" for the class (default: the 8 CLIP DTD templates)')
     .option('--no-cache', 'recompute every step (the cache is neither read nor kept)')
     .option('--json', 'print metrics.json to stdout')
     .action(async (flags: AnalyzeFlags) => {
       const bar = stepProgress();
-      const { json, templates, ...rest } = flags;
+      const { json, templates, rank, energy, center, ...rest } = flags;
+      if (rank !== undefined && energy !== undefined && energy !== D.anglesEnergy) throw new UsageError('analyze: give --rank or --energy, not both');
+      const angles = rank !== undefined ? { anglesRank: rank } : { anglesEnergy: energy };
       const result = await analyze(
-        { ...rest, templates: templates ? await readTemplates(templates) : undefined },
+        { ...rest, ...angles, anglesCenter: center, templates: templates ? await readTemplates(templates) : undefined },
         { signal: ctx.signal, onProgress: bar.update, onMessage: bar.line },
       ).finally(() => bar.clear());
       const m = result.metrics;

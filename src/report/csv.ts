@@ -3,7 +3,7 @@
  * quotes doubled). Numbers keep full precision (shortest round-trip form); an empty field means null;
  * "inf" marks an essential bar's death, which numpy and pandas both parse as infinity.
  */
-import type { Matching, ReportInput } from '../analysis/types.js';
+import type { LevelDiagrams, Matching, ReportInput } from '../analysis/types.js';
 import { type CsvValue, csvField, toCsv } from '../io/csv.js';
 
 export interface CsvTable {
@@ -26,7 +26,7 @@ export function reportTables(input: ReportInput): CsvTable[] {
   const classes = m.dataset.classes;
   const acc = [...m.accuracy.zeroshot.map((l) => ['zeroshot', l] as const), ...(m.accuracy.probe ?? []).map((l) => ['probe', l] as const)];
   const largest = (x: Matching | undefined): Value[] => (x ? [...matchPoint(x.clean), ...matchPoint(x.noisy), x.cost] : [null, null, null, null, null]);
-  const statRows = (scope: string, cls: string | null, levels: typeof m.diagrams.global): Value[][] =>
+  const statRows = (scope: string, cls: string | null, levels: LevelDiagrams[]): Value[][] =>
     levels.flatMap((l) =>
       l.stats.map((s, dim) => [
         scope,

@@ -1,9 +1,9 @@
 /** Builds every figure of the report (SVG + caption) from a ReportInput. */
-import type { MapFigure, ReportInput } from '../analysis/types.js';
+import type { GlobalDistance, LevelAccuracy, MapFigure, ReportInput } from '../analysis/types.js';
 import { cleanOf, distanceDims, dropPoints, sortedSigmas } from './levels.js';
 import * as read from './readings.js';
 import { diagramMax, diagramPlot } from './svg/diagram.js';
-import { sigmaText } from './svg/format.js';
+import { num, sigmaText } from './svg/format.js';
 import { heatmap } from './svg/heatmap.js';
 import { lineChart, type LineSeries } from './svg/line.js';
 import { classStyle, HUES, type MarkStyle } from './svg/palette.js';
@@ -24,12 +24,22 @@ export function accuracyFigure(input: ReportInput): Figure {
   const series: LineSeries[] = [];
   const pts = (ls: typeof zeroshot, key: 'acc1' | 'acc5' | 'mean_per_class_recall') =>
     [...ls].sort((a, b) => a.sigma - b.sigma).map((l) => ({ x: l.sigma, y: l[key] }));
+  // Top-5 of five classes or fewer is 1 by construction: only drawn when it can say something.
+  const top5 = input.metrics.dataset.classes.length > 5;
   series.push({ label: 'zero-shot top-1', style: style(0), points: pts(zeroshot, 'acc1') });
-  series.push({ label: 'zero-shot top-5', style: style(0, 'square'), dash: '5 3', points: pts(zeroshot, 'acc5') });
+  if (top5) series.push({ label: 'zero-shot top-5', style: style(0, 'square'), dash: '5 3', points: pts(zeroshot, 'acc5') });
   if (probe?.length) {
     series.push({ label: 'linear probe top-1', style: style(1, 'triangle'), points: pts(probe, 'acc1') });
-    series.push({ label: 'linear probe top-5', style: style(1, 'diamond'), dash: '5 3', points: pts(probe, 'acc5') });
+    if (top5) series.push({ label: 'linear probe top-5', style: style(1, 'diamond'), dash: '5 3', points: pts(probe, 'acc5') });
   }
+  const C = input.metrics.dataset.classes.length;
+  if (C > 0)
+    series.push({
+      label: `chance top-1 (1/${C})`,
+      style: { color: '#888888', shape: 'circle', hollow: true },
+      dash: '2 4',
+      points: sortedSigmas(input).map((x) => ({ x, y: 1 / C })),
+    });
   return {
     id: 'accuracy-vs-sigma',
     svg: lineChart({ title: 'Accuracy vs noise level', xLabel: 'noise σ', yLabel: 'accuracy', series, yDomain: [0, 1], xTicksAt: sortedSigmas(input) }),
@@ -37,9 +47,12 @@ export function accuracyFigure(input: ReportInput): Figure {
   };
 }
 
-export function confusionFigure(input: ReportInput): Figure | null {
-  const level = cleanOf(input.metrics.accuracy.zeroshot);
-  if (!level) return null;
+/** The zero-shot confusion matrix at every level, clean first. */
+export function confusionFigures(input: ReportInput): Figure[] {
+  return [...input.metrics.accuracy.zeroshot].sort((a, b) => a.sigma - b.sigma).map((l) => confusionFigure(input, l));
+}
+
+export function confusionFigure(input: ReportInput, level: LevelAccuracy): Figure {
   const classes = input.metrics.dataset.classes;
   // Row-normalised so classes with fewer images read on the same 0–1 scale.
   const values = level.confusion.map((row) => {
@@ -47,7 +60,7 @@ export function confusionFigure(input: ReportInput): Figure | null {
     return row.map((v) => (s > 0 ? v / s : 0));
   });
   return {
-    id: 'confusion-clean',
+    id: level.sigma === 0 ? 'confusion-clean' : `confusion-sigma-${sigmaText(level.sigma)}`,
     svg: heatmap({
       title: `Zero-shot confusion matrix at σ = ${sigmaText(level.sigma)}`,
       values,
@@ -105,7 +118,7 @@ export function anglesFigure(input: ReportInput): Figure {
   const { min_deg } = input.metrics.angles;
   const classes = input.metrics.dataset.classes;
   const off: number[] = [];
-  min_deg.forEach((row, i) => row.forEach((v, j) => i !== j && off.push(v)));
+  min_deg.forEach((row, i) => row.forEach((v, j) => i !== j && v !== null && off.push(v)));
   const e = extent(off) ?? [0, 90];
   const lo = Math.floor(e[0] / 5) * 5;
   const hi = Math.max(lo + 5, Math.ceil(e[1] / 5) * 5);
@@ -128,43 +141,69 @@ export function anglesFigure(input: ReportInput): Figure {
   };
 }
 
+const dimsText = (pairs: unknown[]) => pairs.map((_, k) => `H${k}`).join(', ');
+
 export function diagramFigures(input: ReportInput): Figure[] {
   const shared = Math.max(0, ...input.diagrams.map((d) => diagramMax(d.pairs)));
   return input.diagrams.map((d, k) => ({
     id: `diagram-${k}`,
-    svg: diagramPlot({ title: `Persistence diagram at σ = ${sigmaText(d.sigma)}`, pairs: d.pairs, maxValue: shared }),
+    svg: diagramPlot({ title: `Rips diagram (${dimsText(d.pairs)}) at σ = ${sigmaText(d.sigma)}`, pairs: d.pairs, maxValue: shared }),
     caption: read.diagramReading(d.sigma, d.pairs),
   }));
 }
 
-export function distanceFigure(input: ReportInput): Figure {
+/** The same diagrams with every value divided by the level's enclosing radius: shape without size. */
+export function normalizedDiagramFigures(input: ReportInput): Figure[] {
+  const radius = (sigma: number) => input.metrics.diagrams.global.find((g) => g.sigma === sigma)?.scale.enclosing_radius ?? 1;
+  const norm = input.diagrams.map((d) => ({
+    sigma: d.sigma,
+    pairs: d.pairs.map((p) => p.map(([b, e]) => [b / radius(d.sigma), e / radius(d.sigma)] as [number, number])),
+  }));
+  const shared = Math.max(0, ...norm.map((d) => diagramMax(d.pairs)));
+  return norm.map((d, k) => ({
+    id: `diagram-normalized-${k}`,
+    svg: diagramPlot({ title: `${dimsText(d.pairs)} at σ = ${sigmaText(d.sigma)}, ÷ enclosing radius`, pairs: d.pairs, maxValue: shared }),
+    caption: `${read.diagramReading(d.sigma, d.pairs)} Values are fractions of the enclosing radius ${num(radius(d.sigma), 3)}.`,
+  }));
+}
+
+/**
+ * One panel per distance (bottleneck, W1) and scale (raw, normalised): W1 is ~1,000× the bottleneck, so one
+ * axis would flatten the bottleneck lines. Each dimension's all-to-diagonal cost is drawn dashed: a distance
+ * on that line is saturated and measures the bars' size, not their change.
+ */
+export function distanceFigures(input: ReportInput): Figure[] {
   const rows = input.metrics.distances.global;
-  const series: LineSeries[] = [];
-  for (const dim of [...new Set(rows.map((r) => r.dim))].sort((a, b) => a - b)) {
-    const mine = rows.filter((r) => r.dim === dim).sort((a, b) => a.sigma - b.sigma);
-    series.push({
-      label: `H${dim} bottleneck`,
-      style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1),
-      points: mine.map((r) => ({ x: r.sigma, y: r.bottleneck })),
-    });
-    series.push({
-      label: `H${dim} 1-Wasserstein`,
-      style: style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1, 'square'),
-      dash: '5 3',
-      points: mine.map((r) => ({ x: r.sigma, y: r.wasserstein1 })),
-    });
+  const dims = [...new Set(rows.map((r) => r.dim))].sort((a, b) => a - b);
+  const xs = [...new Set(rows.map((r) => r.sigma))].sort((a, b) => a - b);
+  const out: Figure[] = [];
+  for (const kind of ['bottleneck', 'wasserstein1'] as const) {
+    for (const normalized of [false, true]) {
+      const series: LineSeries[] = [];
+      for (const dim of dims) {
+        const mine = rows.filter((r) => r.dim === dim).sort((a, b) => a.sigma - b.sigma);
+        const st = style(dim === 0 ? 0 : dim === 1 ? 1 : dim + 1);
+        const pick = (r: GlobalDistance) => (normalized ? r.normalized : r);
+        const bound = (r: GlobalDistance) =>
+          kind === 'bottleneck' ? pick(r).saturation.bottleneck_all_to_diagonal : pick(r).saturation.wasserstein1_all_to_diagonal;
+        series.push({ label: `H${dim}`, style: st, points: mine.map((r) => ({ x: r.sigma, y: pick(r)[kind] })) });
+        series.push({ label: `H${dim} all to diagonal`, style: { ...st, hollow: true }, dash: '4 3', points: mine.map((r) => ({ x: r.sigma, y: bound(r) })) });
+      }
+      const name = kind === 'bottleneck' ? 'Bottleneck' : '1-Wasserstein';
+      out.push({
+        id: `distance-${kind}${normalized ? '-normalized' : ''}`,
+        svg: lineChart({
+          title: `${name} distance to the clean diagram${normalized ? ', ÷ enclosing radius' : ''}`,
+          xLabel: 'noise σ',
+          yLabel: normalized ? `${name} (fraction of radius)` : name,
+          series,
+          xTicksAt: xs,
+        }),
+        caption: normalized ? read.normalizedDistanceReading(rows, kind) : read.distanceReading(rows, kind),
+      });
+    }
   }
-  return {
-    id: 'distance-vs-sigma',
-    svg: lineChart({
-      title: 'Diagram distance to the clean diagram vs noise level',
-      xLabel: 'noise σ',
-      yLabel: 'distance to clean diagram',
-      series,
-      xTicksAt: [...new Set(rows.map((r) => r.sigma))].sort((a, b) => a - b),
-    }),
-    caption: read.distanceReading(rows),
-  };
+  return out;
 }
 
 /** One scatter per homology dimension: per-class bottleneck distance vs recall drop, coloured by σ. */

@@ -9,16 +9,19 @@ import { esc } from './svg/format.js';
 /** Section ids in page order; tests and readers rely on this order. */
 export const SECTIONS = [
   ['summary', 'Summary', s.summarySection],
+  ['findings', "Findings: the study's questions answered", s.findingsSection],
   ['embeddings', '1 Embeddings and skipped files', s.embeddingsSection],
   ['accuracy', '2 Accuracy', s.accuracySection],
   ['loss', '3 CLIP loss', s.lossSection],
   ['maps', '4 t-SNE and UMAP maps', s.mapsSection],
   ['angles', '5 Principal angles between class subspaces', s.anglesSection],
-  ['diagrams', '6 Persistence diagrams', s.diagramsSection],
-  ['distances', '7 Distances between clean and noisy diagrams', s.distancesSection],
-  ['topology', '8 Topology vs accuracy', s.topologySection],
-  ['summaries', '9 Diagram summaries', s.summariesSection],
-  ['timings', '10 Timings', s.timingsSection],
+  ['diagrams', '6 Persistence diagrams and the scale of each cloud', s.diagramsSection],
+  ['cycles', '7 Representative cycles of the top H1 bars', s.cyclesSection],
+  ['distances', '8 Distances between clean and noisy diagrams', s.distancesSection],
+  ['paired', '9 Paired comparison of the same images (k-NN, RTD)', s.pairedSection],
+  ['topology', '10 Topology vs accuracy', s.topologySection],
+  ['summaries', '11 Diagram summaries', s.summariesSection],
+  ['timings', '12 Timings', s.timingsSection],
 ] as const;
 
 const CSS = `

@@ -97,9 +97,9 @@ export function mapReading(map: MapFigure): string {
   return `${method} of ${map.info.points} images from ${map.info.classes.length} classes: ${sep}${tw}.`;
 }
 
-export function anglesReading(minDeg: number[][], classes: string[]): string {
+export function anglesReading(minDeg: (number | null)[][], classes: string[]): string {
   const off: { a: number; b: number; v: number }[] = [];
-  for (let i = 0; i < minDeg.length; i++) for (let j = i + 1; j < minDeg.length; j++) off.push({ a: i, b: j, v: minDeg[i][j] });
+  for (let i = 0; i < minDeg.length; i++) for (let j = i + 1; j < minDeg.length; j++) off.push({ a: i, b: j, v: minDeg[i][j] ?? Number.NaN });
   const finite = off.filter((p) => Number.isFinite(p.v)).sort((p, q) => p.v - q.v);
   if (finite.length === 0) return 'There are fewer than two classes, so there are no angles to compare.';
   const c = finite[0];
@@ -118,13 +118,37 @@ export function diagramReading(sigma: number, pairs: [number, number][][]): stri
   return `At σ = ${sigmaText(sigma)}: ${parts.join('; ') || 'an empty diagram'}.`;
 }
 
-export function distanceReading(rows: { sigma: number; dim: number; bottleneck: number }[]): string {
+type DistanceRow = {
+  sigma: number;
+  dim: number;
+  bottleneck: number;
+  wasserstein1: number;
+  saturation: { bottleneck_saturated: boolean; wasserstein1_saturated: boolean };
+  normalized: { bottleneck: number; wasserstein1: number; saturation: { bottleneck_saturated: boolean; wasserstein1_saturated: boolean } };
+};
+
+function readDistance(rows: DistanceRow[], kind: 'bottleneck' | 'wasserstein1', normalized: boolean): string {
   const dims = [...new Set(rows.map((r) => r.dim))].sort((a, b) => a - b);
   if (dims.length === 0) return 'No noisy level was compared with the clean diagram.';
-  // Read the highest dimension: H1 is the one that says something beyond clustering.
-  const dim = dims[dims.length - 1];
-  const series = rows.filter((r) => r.dim === dim).map((r) => ({ sigma: r.sigma, value: r.bottleneck }));
-  return `${change(`The H${dim} bottleneck distance to the clean diagram`, series, 3)}.`;
+  const name = kind === 'bottleneck' ? 'bottleneck distance' : '1-Wasserstein distance';
+  const parts = dims.map((dim) => {
+    const mine = rows.filter((r) => r.dim === dim).sort((a, b) => a.sigma - b.sigma);
+    const v = (r: DistanceRow) => (normalized ? r.normalized : r);
+    const series = mine.map((r) => ({ sigma: r.sigma, value: v(r)[kind] }));
+    const sat = mine.filter((r) => v(r).saturation[kind === 'bottleneck' ? 'bottleneck_saturated' : 'wasserstein1_saturated']).map((r) => sigmaText(r.sigma));
+    const satText = sat.length ? ` (saturated at σ = ${sat.join(', ')}: no better than matching every bar to the diagonal)` : '';
+    return `${change(`the H${dim} ${name} to the clean diagram`, series, 3)}${satText}`;
+  });
+  const lead = parts.join('; ');
+  return `${lead.charAt(0).toUpperCase()}${lead.slice(1)}${normalized ? ', after dividing each diagram by its enclosing radius' : ''}.`;
+}
+
+export function distanceReading(rows: DistanceRow[], kind: 'bottleneck' | 'wasserstein1' = 'bottleneck'): string {
+  return readDistance(rows, kind, false);
+}
+
+export function normalizedDistanceReading(rows: DistanceRow[], kind: 'bottleneck' | 'wasserstein1'): string {
+  return readDistance(rows, kind, true);
 }
 
 export function correlationReading(dim: number, kind: string, pooled: Correlation | undefined, points: number): string {

@@ -28,6 +28,29 @@ export function allWarnings(input: ReportInput): string[] {
   ];
 }
 
+/** The noise levels in the run's units, in [0,1] pixel units and as the nearest ImageNet-C severity. */
+export function noiseText(m: ReportInput['metrics']): string {
+  const n = m.noise;
+  const levels = n.levels
+    .map((l, k) => ({ l, k }))
+    .filter(({ l }) => l > 0)
+    .map(({ l, k }) => {
+      const p = n.pixel_sigma[k] ?? [l, l, l];
+      const mean = p.reduce((a, b) => a + b, 0) / p.length;
+      return `σ = ${sigmaText(l)}${n.space === 'normalized' ? ` (≈ ${num(mean, 3)} in pixels)` : ''}, ImageNet-C severity ${n.imagenet_c[k]}`;
+    });
+  const space = n.space === 'pixel' ? '[0, 1] pixel space (clipped)' : "CLIP's normalised input space (σ_pixel = σ × std per channel)";
+  return `${n.kind} in ${space}: ${levels.join('; ') || 'none'}`;
+}
+
+export function findingsSection(input: ReportInput): string {
+  const rows: Cell[][] = input.metrics.findings.map((f) => [f.question, f.answer]);
+  return [
+    '<p>Each answer is generated from the numbers in metrics.json (<code>findings</code>, with the numbers each sentence quotes) by a stated rule; where the numbers cannot decide, it says so.</p>',
+    htmlTable(['question', 'answer'], rows, { id: 'findings' }),
+  ].join('\n');
+}
+
 export function summarySection(input: ReportInput): string {
   const m = input.metrics;
   const zs = m.accuracy.zeroshot;
@@ -54,10 +77,7 @@ export function summarySection(input: ReportInput): string {
       'dataset',
       `${m.dataset.format} at ${m.dataset.root}, split ${m.dataset.split}${m.dataset.partition === null ? '' : ` (partition ${m.dataset.partition})`}, ${m.dataset.classes.length} classes, ${m.dataset.counts.reduce((a, b) => a + b, 0)} images`,
     ],
-    [
-      'noise',
-      `${m.noise.kind}, σ ∈ {${m.noise.levels.map(sigmaText).join(', ')}} in ${m.noise.space === 'pixel' ? '[0, 1] pixel space (clipped)' : 'CLIP-normalised input space'}`,
-    ],
+    ['noise', noiseText(m)],
     [
       'seeds',
       Object.entries(m.seeds)
@@ -109,7 +129,7 @@ function accuracyRows(name: string, ls: LevelAccuracy[]): Cell[][] {
 export function accuracySection(input: ReportInput): string {
   const a = input.metrics.accuracy;
   const rows = [...accuracyRows('zero-shot', a.zeroshot), ...accuracyRows('linear probe', a.probe ?? [])];
-  const confusion = fig.confusionFigure(input);
+  const confusion = fig.confusionFigures(input);
   const settings = a.probe_settings
     ? Object.entries(a.probe_settings)
         .map(([k, v]) => `${k} = ${String(v)}`)
@@ -119,7 +139,8 @@ export function accuracySection(input: ReportInput): string {
     figure(fig.accuracyFigure(input)),
     htmlTable(['method', 'σ', 'images', 'top-1', 'top-5', 'mean per-class recall'], rows, { id: 'accuracy' }),
     `<p>Probe: ${esc(settings)}. Prompt templates (${a.templates.length}): ${a.templates.map((t) => `<code>${esc(t)}</code>`).join(', ')}.</p>`,
-    confusion ? figure(confusion) : '<p class="none">No clean level: no confusion matrix.</p>',
+    '<h3>Zero-shot confusion at every level</h3>',
+    confusion.length ? `<div class="grid2">${confusion.map(figure).join('\n')}</div>` : '<p class="none">No levels: no confusion matrix.</p>',
   ].join('\n');
 }
 
@@ -162,11 +183,25 @@ export function anglesSection(input: ReportInput): string {
   return [
     `<p>${esc(`Subspaces of the σ = ${sigmaText(a.sigma)} embeddings, ${a.center ? 'centred per class' : 'not centred'}, rank ${rank}${a.ranks.length ? ` (ranks ${Math.min(...a.ranks)}–${Math.max(...a.ranks)})` : ''}.`)}</p>`,
     figure(fig.anglesFigure(input)),
+    degenerateText(a),
     '<h3>Closest class pairs</h3>',
     htmlTable(['class a', 'class b', 'smallest angle (°)', 'mean angle (°)'], rows, { id: 'angles-closest' }),
     '<h3>Warnings</h3>',
     list(a.warnings, 'warnings'),
   ].join('\n');
+}
+
+function degenerateText(a: ReportInput['metrics']['angles']): string {
+  const d = a.degenerate;
+  if (!d) return '';
+  const parts = [
+    `Where “0.0” comes from. Uncentred, with every direction a class spans, ${d.zero_pairs} of ${d.pairs} pairs have a smallest angle below 0.05° (median ${num(d.median_min_deg, 1)}°)${d.zero_by_dimension_count ? `, ${d.zero_by_dimension_count} because the two ranks add up to more than the embedding dimension` : ''}.`,
+    d.transposed_zero_pairs > 0
+      ? `Passing each class as an images × dimensions matrix to a routine that spans columns (scipy.linalg.subspace_angles) compares subspaces of R^n, n = images per class: ${d.transposed_zero_pairs} of the ${d.transposed_pairs} pairs with equal counts then both span all of R^n, and every angle is 0 by construction.`
+      : '',
+    `At this run's setting ${d.run_zero_pairs} pairs read 0.0° (median smallest angle ${num(d.run_median_min_deg, 1)}°). Choose the setting with --rank, --energy and --no-center.`,
+  ];
+  return `<p>${esc(parts.filter(Boolean).join(' '))}</p>`;
 }
 
 export function diagramsSection(input: ReportInput): string {
@@ -187,14 +222,74 @@ export function diagramsSection(input: ReportInput): string {
       ]),
     );
   }
+  const g = d.global;
+  const scaleRows: Cell[][] = g.map((l) => [
+    sigmaText(l.sigma),
+    String(l.points),
+    l.exact ? 'exact (whole split)' : `sample; bottleneck to the whole split's diagram ≤ ${num(l.bottleneck_bound, 4)}`,
+    num(l.scale.enclosing_radius, 4),
+    num(l.scale.median_distance, 4),
+    ...l.normalized_stats.map((s) => num(s.max_persistence, 4)),
+  ]);
+  const what = g.every((l) => l.exact)
+    ? `every image of the split (${g[0]?.points ?? 0} points, exact)`
+    : `${d.global_choice}; a diagram of a sample is within 2 × its Hausdorff radius (bottleneck) of the whole split's diagram`;
   return [
-    `<p>${esc(`Vietoris–Rips diagrams of all embeddings per level (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class bar statistics are in tables/diagram_stats.csv, the diagrams themselves in diagrams/.`)}</p>`,
+    `<p>${esc(`Vietoris–Rips diagrams per level of ${what} (metric ${d.metric}, up to H${d.maxdim}); one panel per noise level, all on the same axes. Essential bars are drawn on the dashed ∞ line. Per-class bar statistics are in tables/diagram_stats.csv, the diagrams themselves in diagrams/.`)}</p>`,
     '<div class="grid3">',
     ...fig.diagramFigures(input).map(figure),
+    '</div>',
+    '<h3>Scale of each cloud</h3>',
+    `<p>${esc('Noise pulls the embeddings together, and every filtration value shrinks with the cloud. The panels below divide each diagram by its own enclosing radius, so a change of shape can be told from a change of size.')}</p>`,
+    htmlTable(['σ', 'points', 'complex', 'enclosing radius', 'median distance', ...g[0].normalized_stats.map((_, k) => `longest H${k} ÷ radius`)], scaleRows, {
+      id: 'scale',
+    }),
+    '<div class="grid3">',
+    ...fig.normalizedDiagramFigures(input).map(figure),
     '</div>',
     htmlTable(['σ', 'points', 'sample radius', 'dim', 'finite bars', 'essential', 'total persistence', 'max persistence', 'entropy (nats)'], rows, {
       id: 'bar-stats',
     }),
+  ].join('\n');
+}
+
+export function cyclesSection(input: ReportInput): string {
+  const g = input.metrics.diagrams.global;
+  const rows: Cell[][] = [];
+  for (const l of g)
+    l.cycles.forEach((c, k) =>
+      rows.push([
+        sigmaText(l.sigma),
+        String(k + 1),
+        num(c.birth, 4),
+        num(c.death, 4),
+        num(c.persistence, 4),
+        c.computed ? String(new Set(c.loops.flat()).size) : `not computed: ${c.reason ?? ''}`,
+        c.classes
+          .slice(0, 4)
+          .map((x) => `${x.class} (${x.images})`)
+          .join(', '),
+        c.images
+          .slice(0, 6)
+          .map((x) => x.path)
+          .join(' → ') + (c.images.length > 6 ? ' → …' : ''),
+      ]),
+    );
+  if (rows.length === 0) return '<p class="none">No H1 bars, or H1 not computed: no cycles.</p>';
+  return [
+    `<p>${esc('For the most persistent H1 bars of each level, the images that form a representative cycle: the homology representative over Z/2 that the reduction gives (the boundary of the chain of triangles that kills the bar), a loop of images born at the bar’s birth and filled in at its death. It is one representative of the bar, not the only one. Every cycle with its image paths, classes and rows is in metrics.json (diagrams.global[].cycles); rows join files.csv.')}</p>`,
+    htmlTable(['σ', 'bar', 'birth', 'death', 'persistence', 'images', 'classes (most first)', 'images along the loop'], rows, { id: 'cycles' }),
+  ].join('\n');
+}
+
+export function pairedSection(input: ReportInput): string {
+  const p = input.metrics.paired;
+  const rows: Cell[][] = [...p.levels]
+    .sort((a, b) => a.sigma - b.sigma)
+    .map((l) => [sigmaText(l.sigma), num(l.knn_jaccard_mean, 4), num(l.knn_jaccard_median, 4), num(p.knn_chance, 4), num(l.rtd, 3), num(l.rtd_sd, 3)]);
+  return [
+    `<p>${esc(`Clean and noisy embeddings are of the same images; these measures use that pairing, which diagram distances ignore. k-NN preservation: per image, the Jaccard index of its ${p.knn_k} nearest neighbours among the clean embeddings and among the noisy ones (1 = same neighbours, chance ≈ ${num(p.knn_chance, 4)}). RTD (Representation Topology Divergence, Barannikov et al. 2022): total length of the H1 R-Cross-Barcode of the two distance matrices of the same points, each divided by its 0.9 quantile (0 = same distances), mean ± sd over ${p.rtd_batches} seeded batches of ${p.rtd_batch_size} images.`)}</p>`,
+    htmlTable(['σ', 'k-NN Jaccard (mean)', 'k-NN Jaccard (median)', 'chance', 'RTD (H1)', 'RTD sd'], rows, { id: 'paired' }),
   ].join('\n');
 }
 
@@ -206,6 +301,11 @@ function matching(m: Matching | undefined): string {
   return m ? `${point(m.clean)} ↔ ${point(m.noisy)}, cost ${num(m.cost, 4)}` : '—';
 }
 
+function sat(x: { bottleneck_saturated: boolean; wasserstein1_saturated: boolean }): string {
+  const k = [x.bottleneck_saturated ? 'bottleneck' : '', x.wasserstein1_saturated ? 'W1' : ''].filter(Boolean);
+  return k.length ? k.join(', ') : 'no';
+}
+
 export function distancesSection(input: ReportInput): string {
   const g = [...input.metrics.distances.global].sort((a, b) => a.dim - b.dim || a.sigma - b.sigma);
   const rows: Cell[][] = g.map((r: GlobalDistance) => [
@@ -213,6 +313,10 @@ export function distancesSection(input: ReportInput): string {
     `H${r.dim}`,
     num(r.bottleneck, 4),
     num(r.wasserstein1, 4),
+    sat(r.saturation),
+    num(r.normalized.bottleneck, 4),
+    num(r.normalized.wasserstein1, 4),
+    sat(r.normalized.saturation),
     r.finite_only ? 'yes' : 'no',
     matching(r.largest),
   ]);
@@ -230,8 +334,26 @@ export function distancesSection(input: ReportInput): string {
     }),
   ]);
   return [
-    figure(fig.distanceFigure(input)),
-    htmlTable(['σ', 'dim', 'bottleneck', '1-Wasserstein', 'finite part only', 'largest matched pair (clean ↔ noisy)'], rows, { id: 'distances-global' }),
+    `<p>${esc('One panel per distance, raw and after dividing each diagram by its enclosing radius. The dashed line of each dimension is the cost of matching every bar of both diagrams to the diagonal: a distance on it is saturated, and then measures how big the bars are, not how they changed.')}</p>`,
+    '<div class="grid2">',
+    ...fig.distanceFigures(input).map(figure),
+    '</div>',
+    htmlTable(
+      [
+        'σ',
+        'dim',
+        'bottleneck',
+        '1-Wasserstein',
+        'saturated',
+        'bottleneck ÷ radius',
+        'W1 ÷ radius',
+        'saturated ÷ radius',
+        'finite part only',
+        'largest matched pair (clean ↔ noisy)',
+      ],
+      rows,
+      { id: 'distances-global' },
+    ),
     '<h3>Per class (bottleneck / 1-Wasserstein; * = finite part only)</h3>',
     htmlTable(['class', ...keys.map(([dim, s]) => `H${dim} σ = ${sigmaText(s)}`)], pcRows, { id: 'distances-per-class' }),
   ].join('\n');

@@ -11,12 +11,16 @@ import {
   type Correlation,
   type DiagramFigure,
   type GlobalDistance,
+  type GlobalLevelDiagrams,
   type LevelAccuracy,
-  type LevelDiagrams,
   type MapFigure,
   type MapInfo,
   type ReportInput,
 } from '../../src/analysis/types.js';
+import { h1Summary } from '../../src/analysis/diagrams.js';
+import { findings } from '../../src/analysis/findings.js';
+import { imagenetCSeverity } from '../../src/analysis/metrics.js';
+import { saturation } from '../../src/analysis/topology.js';
 import { rng } from './rng.js';
 
 export const SAMPLE_CLASSES = [
@@ -112,13 +116,40 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
   const probe = opts.probe === false ? null : levels.map((s) => accuracy(r, classes, s, 0.8, perClass));
 
   const figures: DiagramFigure[] = levels.map((s) => ({ sigma: s, pairs: diagram(r, s, 60) }));
-  const global: LevelDiagrams[] = figures.map((f, k) => ({
-    sigma: f.sigma,
-    points: 60,
-    sample_radius: round(k === 0 ? 0 : 0.05 * r()),
-    stats: f.pairs.map(stats),
-    file: `diagrams/global-s${f.sigma}.json`,
-  }));
+  const global: GlobalLevelDiagrams[] = figures.map((f, k) => {
+    const radius = round(1.6 / (1 + f.sigma));
+    return {
+      sigma: f.sigma,
+      points: 60,
+      sample_radius: round(k === 0 ? 0 : 0.05 * r()),
+      exact: true,
+      bottleneck_bound: null,
+      scale: { enclosing_radius: radius, median_distance: round(radius * 0.8), median_rows: 60 },
+      stats: f.pairs.map(stats),
+      normalized_stats: f.pairs.map((p) => stats(p.map(([b, d]) => [b / radius, d / radius]))),
+      ...h1Summary(f.pairs[1], radius),
+      cycles:
+        k === 0
+          ? [
+              {
+                birth: 0.2,
+                death: 0.5,
+                persistence: 0.3,
+                computed: true,
+                edges: [
+                  [0, 1],
+                  [1, 2],
+                  [0, 2],
+                ],
+                loops: [[0, 1, 2]],
+                images: [0, 1, 2].map((row) => ({ row, path: `images/${classes[row % c]}/<img ${row}>.jpg`, class: classes[row % c] })),
+                classes: [{ class: classes[0], images: 3 }],
+              },
+            ]
+          : [],
+      file: `diagrams/global-s${f.sigma}.json`,
+    };
+  });
   const perClassDiagrams = classes.map((name) => ({
     class: name,
     levels: levels.map((s) => {
@@ -132,12 +163,17 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
   for (const s of noisy) {
     for (const dim of [0, 1]) {
       const b = round(0.02 + 0.05 * s * (1 + dim) * (0.8 + 0.4 * r()));
+      const w = round(b * (3 + 4 * r()));
+      const a = figures[0].pairs[dim];
+      const z = figures[levels.indexOf(s)].pairs[dim];
       globalDist.push({
         sigma: s,
         dim,
         bottleneck: b,
-        wasserstein1: round(b * (3 + 4 * r())),
+        wasserstein1: w,
         finite_only: false,
+        saturation: saturation(a, z, false, b, w),
+        normalized: { bottleneck: round(b / 2), wasserstein1: round(w / 2), saturation: saturation(a, z, false, b / 2, w / 2) },
         largest: { clean: [0, round(0.4 + 0.1 * r())], noisy: dim === 1 && s === 2 ? null : [0, round(0.4 + b)], cost: b },
       });
       for (const name of classes) {
@@ -196,7 +232,7 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
         warnings: [],
       };
       mapInfos.push(info);
-      maps.push({ info, xy: Float32Array.from(xy), labels: Int32Array.from(labels) });
+      maps.push({ info, xy: Float32Array.from(xy), labels: Int32Array.from(labels), rows: Uint32Array.from(labels.keys()) });
     }
   }
 
@@ -238,7 +274,13 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
       essential_bars: 'matched among themselves by |birth - birth|; finite part only when counts differ',
       noise: 'Gaussian, σ in CLIP-normalised input space',
     },
-    noise: { space: 'normalized', kind: 'gaussian', levels },
+    noise: {
+      space: 'normalized',
+      kind: 'gaussian',
+      levels,
+      pixel_sigma: levels.map((l) => [0.26862954, 0.26130258, 0.27577711].map((v) => l * v)),
+      imagenet_c: levels.map((l) => imagenetCSeverity(l * 0.2686)),
+    },
     accuracy: {
       zeroshot,
       probe,
@@ -259,9 +301,37 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
       min_deg: minDeg,
       closest: pairs.slice(0, 8),
       warnings: ['rank chosen by 90% energy'],
+      degenerate: {
+        setting: 'uncentred, every direction each class spans (energy 1)',
+        pairs: (c * (c - 1)) / 2,
+        zero_pairs: 2,
+        zero_by_dimension_count: 0,
+        median_min_deg: 1,
+        ranks: classes.map(() => perClass),
+        transposed_pairs: (c * (c - 1)) / 2,
+        transposed_zero_pairs: (c * (c - 1)) / 2,
+        run_zero_pairs: 0,
+        run_median_min_deg: 20,
+      },
     },
-    diagrams: { maxdim: 1, metric: 'euclidean', global, per_class: perClassDiagrams },
+    diagrams: { maxdim: 1, metric: 'euclidean', global_choice: 'all 60 images (exact)', global, per_class: perClassDiagrams },
     distances: { global: globalDist, per_class: classDist },
+    paired: {
+      knn_k: 10,
+      knn_chance: 0.004,
+      rtd_batches: 5,
+      rtd_batch_size: 200,
+      levels: noisy.map((s) => ({
+        sigma: s,
+        knn_jaccard_mean: round(0.3 / (1 + s)),
+        knn_jaccard_median: round(0.25 / (1 + s)),
+        knn_jaccard_per_class: classes.map(() => round(0.3 / (1 + s))),
+        rtd: round(10 + 3 * s),
+        rtd_sd: 0.5,
+      })),
+    },
+    findings: [],
+    files: 'files.csv',
     correlation,
     summaries: figures.flatMap((f) =>
       f.pairs.map((p, dim) => {
@@ -279,5 +349,6 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
     timings: { embed: 41.25, zeroshot: 0.31, probe: 3.5, maps: 12.75, angles: 0.8, rips: 20.1, distances: 1.2, total: 80.01 },
     warnings: ['σ = 2 images are mostly noise; accuracy near chance is expected'],
   };
+  metrics.findings = findings(metrics);
   return { metrics, maps, diagrams: figures };
 }

@@ -6,8 +6,8 @@ import { line, svgDoc, text } from './svg.js';
 
 export interface HeatmapOptions {
   title: string;
-  /** Row-major C×C (or R×C) values. */
-  values: number[][];
+  /** Row-major C×C (or R×C) values; null = no value (drawn grey). */
+  values: (number | null)[][];
   rowLabels: string[];
   colLabels: string[];
   xLabel: string;
@@ -45,7 +45,7 @@ export function heatmap(o: HeatmapOptions): string {
   const parts: string[] = ['<g class="cells">'];
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const v = o.values[i][j];
+      const v = o.values[i][j] ?? Number.NaN;
       const masked = (o.maskDiagonal && i === j) || !Number.isFinite(v);
       const fill = masked ? '#d9d9d9' : rampColor(t(v));
       parts.push(`<rect class="mark" x="${px(left + j * cell)}" y="${px(top + i * cell)}" width="${px(cell)}" height="${px(cell)}" fill="${fill}"/>`);
