@@ -51,7 +51,7 @@ describe('analyze', () => {
   it('writes a metrics.json with every section the schema names', () => {
     for (const k of ['schema', 'model', 'dataset', 'noise', 'accuracy', 'loss', 'angles', 'diagrams', 'distances', 'correlation', 'timings'])
       expect(m).toHaveProperty(k);
-    expect(m.schema).toBe('clip-topo/analysis@1');
+    expect(m.schema).toBe('clip-topo/analysis@2');
     expect(m.noise.levels).toEqual([0, 0.5, 2]);
     expect(m.dataset.classes).toEqual(CLASSES);
     expect(m.dataset.counts).toEqual([5, 5, 5, 5, 5, 5]);
@@ -63,6 +63,10 @@ describe('analyze', () => {
     for (const l of m.loss) expect(l.batches).toBe(5);
     expect(m.maps.map((x) => `${x.method}/${x.subset}`)).toEqual(['tsne/all', 'umap/all', 'tsne/sample', 'umap/sample']);
     expect(m.diagrams.global.map((g) => g.points)).toEqual([12, 12, 12]);
+    expect(m.diagrams.global.map((g) => g.exact)).toEqual([false, false, false]);
+    for (const g of m.diagrams.global) expect(g.bottleneck_bound).toBeCloseTo(2 * g.sample_radius, 12);
+    for (const k of ['paired', 'findings', 'files']) expect(m).toHaveProperty(k);
+    expect(m.paired.levels.map((l) => l.sigma)).toEqual([0.5, 2]);
     expect(m.distances.global).toHaveLength(4);
     expect(m.distances.per_class).toHaveLength(2 * 2 * 6);
     expect(m.correlation.length).toBeGreaterThan(0);
@@ -243,6 +247,37 @@ describe('analyze', () => {
     // Every level has the same rows, and every number is a number.
     for (const a of r.metrics.accuracy.zeroshot) expect(a.images).toBe(n);
     expect(JSON.stringify(r.metrics)).not.toMatch(/NaN/);
+  }, 180_000);
+
+  it('a class with a single test image gets warnings and skipped parts, never a lost report (issue 15)', async () => {
+    const copy = join(tempDir(), 'data');
+    cpSync(dataset, copy, { recursive: true });
+    const list = join(copy, 'labels', 'test1.txt');
+    const lines = readFileSync(list, 'utf8').split('\n').filter(Boolean);
+    const dotted = lines.filter((l) => l.startsWith('dotted/'));
+    writeFileSync(list, [...lines.filter((l) => !l.startsWith('dotted/')), dotted[0]].join('\n') + '\n');
+    const out = join(tempDir(), 'report');
+    // No --rips-points: the plan takes the whole split (exact), as by default.
+    const args = ARGS.filter((a, i) => a !== '--rips-points' && ARGS[i - 1] !== '--rips-points');
+    const r = await runCli(['analyze', '--dataset', copy, '--out', out, ...args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Rips H0–H1 of all 26 images \(exact\)/);
+    const one = readMetrics(out);
+    expect(one.diagrams.global.map((g) => [g.points, g.exact])).toEqual([
+      [26, true],
+      [26, true],
+      [26, true],
+    ]);
+    expect(readFileSync(join(out, 'files.csv'), 'utf8').split('\n')[1]).toMatch(/^test,0,images\/banded\/banded_\d+\.jpg,banded,0,[0-9a-f]{64}$/);
+    expect(one.dataset.counts[CLASSES.indexOf('dotted')]).toBe(1);
+    expect(one.angles.warnings.some((w) => /class 'dotted' has 1 image: it needs 2 to span a subspace/.test(w))).toBe(true);
+    const d = CLASSES.indexOf('dotted');
+    expect(one.angles.min_deg[d].filter((v) => v === null)).toHaveLength(CLASSES.length - 1);
+    expect(one.angles.closest.length).toBeGreaterThan(0);
+    expect(one.findings.map((f) => f.id)).toEqual(['accuracy', 'component', 'persistent_h1', 'h1_quicker', 'distance', 'angles', 'neighbours', 'predicts']);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<section id="timings"');
+    expect(html).toContain('class &#39;dotted&#39; has 1 image');
   }, 180_000);
 
   it('bad input gets one clear line', async () => {

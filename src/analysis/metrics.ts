@@ -1,4 +1,4 @@
-/** Assembles metrics.json (schema `clip-topo/analysis@1`, docs/metrics-schema.md) from the steps' results. */
+/** Assembles metrics.json (schema `clip-topo/analysis@2`, docs/metrics-schema.md) from the steps' results. */
 import type { ModelCard } from '../clip/model.js';
 import type { Classification } from './classification.js';
 import type { StudyData } from './dataset.js';

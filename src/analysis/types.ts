@@ -1,10 +1,10 @@
 /**
- * What `analyze` produces. `AnalysisMetrics` is written as metrics.json (schema `clip-topo/analysis@1`,
+ * What `analyze` produces. `AnalysisMetrics` is written as metrics.json (schema `clip-topo/analysis@2`,
  * documented in docs/metrics-schema.md); `ReportInput` adds the bulky figure data (map coordinates,
  * diagram points) that the HTML report draws but metrics.json only references by file.
  */
 
-export const METRICS_SCHEMA = 'clip-topo/analysis@1';
+export const METRICS_SCHEMA = 'clip-topo/analysis@2';
 
 export interface ClassMetrics {
   acc1: number;
