@@ -98,7 +98,8 @@ describe.skipIf(SKIP_BROWSER)('report.html in headless Chromium', () => {
     const dir = tempDir('clip-topo-report-');
     // The 47 DTD classes: the densest legend and heatmap layout the report has to hold.
     await writeReport(dir, sampleReportInput({ classes: [...DTD_CLASSES] }));
-    await checkInBrowser(join(dir, 'report.html'), 15, join(tmpdir(), 'clip-topo-report-sample.png'));
+    // 4 levels, 4 maps, H0–H1: accuracy, 4 confusions, loss, 4 maps, angles, 4 + 4 diagrams (raw, normalised), 4 distance panels, 2 topology-accuracy plots.
+    await checkInBrowser(join(dir, 'report.html'), 25, join(tmpdir(), 'clip-topo-report-sample.png'));
   }, 120_000);
 
   it('the report of a real analyze run loads without errors and draws every figure', async () => {
@@ -136,8 +137,10 @@ describe.skipIf(SKIP_BROWSER)('report.html in headless Chromium', () => {
     }
     const m = JSON.parse(readFileSync(join(html, '..', 'metrics.json'), 'utf8'));
     const levels = m.noise.levels.length;
-    // accuracy, confusion, loss, 4 maps (2 without a class sample), angles, one diagram per level, distances, one topology-accuracy plot per dim.
-    const figures = 3 + m.maps.length + 1 + levels + (levels > 1 ? 1 + (m.diagrams.maxdim + 1) : 0);
+    // accuracy, one confusion per level, loss, 4 maps (2 without a class sample), angles, two diagrams per level
+    // (raw and normalised by the cloud's radius), four distance panels (bottleneck/W1 × raw/normalised) and
+    // one topology-accuracy plot per dim when there is noise.
+    const figures = 1 + levels + 1 + m.maps.length + 1 + 2 * levels + (levels > 1 ? 4 + (m.diagrams.maxdim + 1) : 0);
     await checkInBrowser(html, figures, process.env.REPORT_SCREENSHOT || join(tmpdir(), 'clip-topo-report.png'));
   }, 120_000);
 });
