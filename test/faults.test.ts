@@ -272,7 +272,11 @@ describe('analyze: a rerun with other settings, killed or out of space while it 
       expectOneLine(full, /ENOSPC/);
       // A disk full before the run took the folder (its lock) leaves the old complete set as it was;
       // once it has started writing, there is no report.html until the new set is whole.
-      if (existsSync(join(dir, 'report.html'))) expect(snapshot(dir, (rel) => rel.startsWith('cache')), `${p.plan}: a report.html beside files of another run`).toEqual(oldFiles);
+      if (existsSync(join(dir, 'report.html')))
+        expect(
+          snapshot(dir, (rel) => rel.startsWith('cache')),
+          `${p.plan}: a report.html beside files of another run`,
+        ).toEqual(oldFiles);
       expect(leftovers(dir), p.plan).toEqual([]);
     }
   }, 600_000);
