@@ -4,7 +4,7 @@
  * cache, concurrent runs on one cache both succeed, and an interrupted run resumes.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -288,5 +288,28 @@ describe('analyze', () => {
     const u = await runCli(['analyze', '--noise', '0.5,-1']);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/noise level "-1"/);
+  });
+
+  it('checks every argument before the first heavy step (the synthetic set, the embeddings)', async () => {
+    const out = join(tempDir(), 'x');
+    // A misspelt split on the default (synthetic) set: refused before the set is made.
+    const split = await runCli(['analyze', '--split', 'tset', '--out', out]);
+    expect(split.code).toBe(2);
+    expect(
+      split.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('clip-topo:')),
+    ).toEqual(["clip-topo: analyze: unknown split 'tset' for the synthetic set (DTD layout); use train, val, test, trainval, all"]);
+    expect(existsSync(join(out, 'cache'))).toBe(false);
+    // A missing templates file: one line naming the file, not an internal error.
+    const t = await runCli(['analyze', '--templates', join(tempDir(), 'no-templates.txt'), '--out', out]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/no-templates\.txt: cannot read the prompt templates \(no such file\)/);
+    expect(t.stderr).not.toMatch(/internal error/);
+    expect(existsSync(join(out, 'cache'))).toBe(false);
+    const both = await runCli(['analyze', '--rank', '3', '--energy', '0.5', '--out', out]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give --rank or --energy, not both/);
   });
 });

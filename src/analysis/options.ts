@@ -3,6 +3,7 @@
  * one check of every value, in the library's own names: the CLI only checks the syntax of its flags.
  */
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
+import { SPLITS } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import type { NoiseSpace } from '../noise/gaussian.js';
 
@@ -121,11 +122,15 @@ export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => s
   const templates = o.templates ?? [...d.templates];
   if (templates.length === 0 || templates.some((t) => !t.includes('{}')))
     throw new UsageError('analyze: every prompt template needs a "{}" where the class name goes');
+  const split = o.split ?? d.split;
+  // The synthetic set is in DTD layout: check its split now, not after making it (the longest step before any result).
+  if (o.dataset === undefined && !(SPLITS as readonly string[]).includes(split))
+    throw new UsageError(`analyze: unknown split '${split}' for the synthetic set (DTD layout); use ${SPLITS.join(', ')}`);
   return {
     out: resolvePath(o.out ?? d.out),
     levels: [0, ...[...new Set(noise)].sort((a, b) => a - b)],
     space,
-    split: o.split ?? d.split,
+    split,
     partition: int('partition', o.partition, d.partition),
     sampleClasses: int('sampleClasses', o.sampleClasses, d.sampleClasses),
     ripsPoints: o.ripsPoints === undefined ? undefined : int('ripsPoints', o.ripsPoints, 3),

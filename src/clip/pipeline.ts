@@ -175,7 +175,17 @@ async function finishedRun(out: string, key: string, items: { path: string }[], 
 }
 
 export async function readTemplates(path: string): Promise<string[]> {
-  const lines = (await readFile(path, 'utf8'))
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (err as Error).message);
+    throw new InputError(`${path}: cannot read the prompt templates (${why}); give a text file with one template per line, "{}" for the class`, 'ERR_FILE', {
+      cause: err,
+    });
+  }
+  const lines = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
