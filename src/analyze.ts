@@ -3,7 +3,6 @@
  * analysis/; every step after embedding is cached by a hash of its inputs and of the code computing it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -25,6 +24,7 @@ import { sweepOutput, writeData } from './analysis/write.js';
 import { DEFAULT_MODEL_DIR, readModelCard, resolveModelDir } from './clip/model.js';
 import { UsageError } from './errors.js';
 import { sweepTemps } from './io/atomic.js';
+import { makeOutputFolder } from './io/folder.js';
 import { sha256Hex } from './io/hash.js';
 import { retractReport, writeReport } from './report/write.js';
 import { OUT_LOCK, withLockFile } from './store/lock.js';
@@ -86,7 +86,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const modelDir = resolveModelDir(options.model);
   const card = readModelCard(modelDir);
   for (const w of card.warnings) warnings.push(`model: ${w}`);
-  await mkdir(s.out, { recursive: true });
+  await makeOutputFolder(s.out);
   const tempCache = s.cache ? undefined : mkdtempSync(join(tmpdir(), 'clip-topo-analyze-'));
   const cacheDir = tempCache ?? join(s.out, 'cache');
   try {

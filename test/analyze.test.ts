@@ -308,6 +308,25 @@ describe('analyze', () => {
     expect(t.stderr).toMatch(/no-templates\.txt: cannot read the prompt templates \(no such file\)/);
     expect(t.stderr).not.toMatch(/internal error/);
     expect(existsSync(join(out, 'cache'))).toBe(false);
+    // An --out that is a file, lies under one, or cannot be made: one line before any work (it used to be
+    // an internal error, and a path under /proc made Node's recursive mkdir spin forever).
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    for (const [o, msg] of [
+      [file, /is a file, not a folder/],
+      [join(file, 'sub'), /lies under the file .*a-file, not a folder/],
+      ...(process.platform === 'linux' ? [['/proc/clip-topo-out', /cannot create the folder \/proc\/clip-topo-out/] as const] : []),
+    ] as const) {
+      const r = await runCli(['analyze', '--out', o], { timeout: 20_000 });
+      expect(r.code, `${o}: ${r.stderr}`).toBe(1);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('clip-topo:')),
+      ).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
     const both = await runCli(['analyze', '--rank', '3', '--energy', '0.5', '--out', out]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/give --rank or --energy, not both/);

@@ -1,9 +1,10 @@
 /** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
+import { makeOutputFolder } from '../io/folder.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
 import { cacheKey, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
@@ -49,11 +50,7 @@ export interface EmbeddedDataset {
 
 export async function embedDataset(opts: EmbedDatasetOptions): Promise<EmbeddedDataset> {
   const card = typeof opts.model === 'string' ? readModelCard(opts.model) : opts.model;
-  try {
-    await mkdir(opts.out, { recursive: true });
-  } catch (err) {
-    throw new InputError(`${opts.out}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-  }
+  await makeOutputFolder(opts.out);
   // One run at a time per folder: two runs would interleave batch files and mix their rows.
   return withLockFile(join(opts.out, OUT_LOCK), () => embedLocked(opts, card), {
     ...opts.lock,

@@ -16,10 +16,13 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (dist/) as a user would. */
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** Runs the CLI; `timeout` (ms) kills a run that hangs, which then fails with the signal's exit code. */
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+    const o = { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, maxBuffer: 64 << 20, timeout: opts.timeout ?? 0, killSignal: 'SIGKILL' as const };
+    execFile(process.execPath, [BIN, ...args], o, (err, stdout, stderr) => {
+      // A run killed by the timeout has no exit code: report it as 137 (128 + SIGKILL), never as a clean failure.
+      const code = err ? (typeof err.code === 'number' ? err.code : err.signal ? 137 : 1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
