@@ -385,11 +385,18 @@ fn timing_top5_cycles_1120_points_in_r128() {
         let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
         x.extend(v.iter().map(|a| a / norm));
     }
-    for k in [0, 5, 0, 5, 0, 5] {
+    // and every finite bar's representative, for the cost of many
+    for k in [0, 5, 0, 5, 0, 5, 100_000] {
         let t = std::time::Instant::now();
         let out = run(&x, d, &Options { cycles: k, ..Options::default() });
         let el = t.elapsed();
-        let sizes: Vec<(usize, usize, bool)> = out.cycles.iter().map(|c| (c.edges.len(), c.loops.len(), c.computed)).collect();
+        let mut sizes: Vec<(usize, usize, bool)> = out.cycles.iter().map(|c| (c.edges.len(), c.loops.len(), c.computed)).collect();
+        if sizes.len() > 5 {
+            let done = sizes.iter().filter(|s| s.2).count();
+            let edges: usize = sizes.iter().map(|s| s.0).sum();
+            println!("  all {} bars: {done} computed, {edges} edges in all", sizes.len());
+            sizes.truncate(5);
+        }
         println!(
             "cycles = {k}: {:.3} s, H1 bars {}, cycles (edges, loops, computed) {sizes:?}",
             el.as_secs_f64(),

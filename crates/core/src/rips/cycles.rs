@@ -94,7 +94,17 @@ struct Reps<'e, 'a, C: Complex, F: Field> {
     memo: IndexMap<u32>,
     store: Vec<Vec<Key>>,
     stored: usize,
+    budget: Budget,
 }
+
+/// Limits of the work for representatives (see WORK_BUDGET, MEMO_BUDGET).
+#[derive(Clone, Copy)]
+pub(super) struct Budget {
+    pub work: u64,
+    pub memo: usize,
+}
+
+pub(super) const BUDGET: Budget = Budget { work: WORK_BUDGET, memo: MEMO_BUDGET };
 
 enum Fail {
     Budget(String),
@@ -141,8 +151,8 @@ impl<C: Complex, F: Field> Reps<'_, '_, C, F> {
     }
 
     fn memoise(&mut self, t: Key, col: Vec<Key>) -> std::result::Result<(), Fail> {
-        if self.stored + col.len() > MEMO_BUDGET {
-            return Err(Fail::Budget(format!("budget: the reduced columns kept for reuse exceed {MEMO_BUDGET} edges")));
+        if self.stored + col.len() > self.budget.memo {
+            return Err(Fail::Budget(format!("budget: the reduced columns kept for reuse exceed {} edges", self.budget.memo)));
         }
         self.stored += col.len();
         self.memo.insert(key_idx(t), self.store.len() as u32);
@@ -176,7 +186,7 @@ impl<C: Complex, F: Field> Reps<'_, '_, C, F> {
                 let (t, col) = stack.pop().unwrap();
                 if stack.is_empty() {
                     // kept too: a bar's death triangle can be needed by another bar's column
-                    if self.stored + col.len() <= MEMO_BUDGET {
+                    if self.stored + col.len() <= self.budget.memo {
                         let _ = self.memoise(t, col.clone());
                     }
                     return Ok(Ok(col));
@@ -199,9 +209,10 @@ impl<C: Complex, F: Field> Reps<'_, '_, C, F> {
                     let r = &self.store[s as usize];
                     let col = &mut stack.last_mut().unwrap().1;
                     work += (col.len() + r.len()) as u64;
-                    if work > WORK_BUDGET {
+                    if work > self.budget.work {
                         return Ok(Err(Fail::Budget(format!(
-                            "budget: the representative needs more than {WORK_BUDGET} column-entry operations"
+                            "budget: the representative needs more than {} column-entry operations",
+                            self.budget.work
                         ))));
                     }
                     add_into(col, r, &mut scratch);
@@ -314,8 +325,9 @@ pub(super) fn representatives<C: Complex, F: Field>(
     pivots: &IndexMap<u32>,
     recs: &[Record],
     k: usize,
+    budget: Budget,
 ) -> Result<Vec<Cycle>> {
-    let mut reps = Reps { eng, to_tri: IndexMap::default(), memo: IndexMap::default(), store: Vec::new(), stored: 0 };
+    let mut reps = Reps { eng, to_tri: IndexMap::default(), memo: IndexMap::default(), store: Vec::new(), stored: 0, budget };
     reps.to_tri.reserve(pivots.len());
     // (persistence, birth edge, death triangle)
     let mut bars: Vec<(f64, Key, Key)> = Vec::new();
@@ -377,6 +389,52 @@ pub(super) fn representatives<C: Complex, F: Field>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::control::Control;
+    use crate::rips::complex::Dense;
+    use crate::rips::field::Z2;
+
+    /// Representatives of a noisy circle's bars under a given budget.
+    fn circle_cycles(budget: Budget) -> Vec<Cycle> {
+        let n = 40;
+        let p: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = 1.0 + 0.1 * ((7 * i) as f64).sin();
+                (r * t.cos(), r * t.sin())
+            })
+            .collect();
+        let mut d = Vec::new();
+        for a in 0..n {
+            for c in 0..a {
+                d.push(((p[a].0 - p[c].0).powi(2) + (p[a].1 - p[c].1).powi(2)).sqrt() as f32);
+            }
+        }
+        let cx = Dense { n, d };
+        let b = Binomial::new(n, 3).unwrap();
+        let ctl = Control::none();
+        let eng = Engine { cx: &cx, f: Z2, b: &b, thr: cx.enclosing_radius(), maxdim: 1, ctl: &ctl };
+        let mut edges: Vec<u64> = Vec::new();
+        cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as entry::EdgeKey>::make(x, k)));
+        edges.sort_unstable();
+        let (_, cols) = eng.dim0(&edges).unwrap();
+        let (_, pivots, recs) = eng.reduce(&cols, 1).unwrap();
+        representatives(&eng, &pivots, &recs, 3, budget).unwrap()
+    }
+
+    #[test]
+    fn budgets_give_uncomputed_cycles_with_a_reason() {
+        let full = circle_cycles(BUDGET);
+        assert!(!full.is_empty() && full.iter().all(|c| c.computed && c.reason.is_none()));
+        assert!(full[0].edges.len() > 10);
+        for budget in [Budget { work: 5, memo: MEMO_BUDGET }, Budget { work: WORK_BUDGET, memo: 2 }] {
+            let cut = circle_cycles(budget);
+            assert_eq!(cut.len(), full.len());
+            let top = &cut[0];
+            assert!(!top.computed && top.edges.is_empty() && top.loops.is_empty());
+            assert!(top.reason.as_deref().unwrap().starts_with("budget:"), "{:?}", top.reason);
+            assert_eq!((top.birth, top.death), (full[0].birth, full[0].death));
+        }
+    }
 
     #[test]
     fn loops_of_a_figure_eight_and_canonical_order() {

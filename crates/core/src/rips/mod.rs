@@ -581,7 +581,7 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
         let (pairs, pivots, recs) = eng.reduce(&cols, dim)?;
         out.push(pairs);
         if dim == 1 && n_cycles > 0 {
-            reps = cycles::representatives(&eng, &pivots, &recs, n_cycles)?;
+            reps = cycles::representatives(&eng, &pivots, &recs, n_cycles, cycles::BUDGET)?;
         }
         drop(recs);
         if dim < maxdim {
