@@ -19,6 +19,7 @@ export {
   type Diagrams,
   type RipsOptions,
   type RipsMetric,
+  type RipsCycle,
 } from './kernels/rips.js';
 export {
   trainProbe,

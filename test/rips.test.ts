@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { CancelledError, ClipTopoError, InputError } from '../src/errors.js';
+import { CancelledError, ClipTopoError, InputError, UsageError } from '../src/errors.js';
 import { diagramsToRipserText, formatG } from '../src/io/diagram_file.js';
 import { rips, ripsFromDistances, type Diagrams } from '../src/kernels/rips.js';
 import { BIN, fixture, runCli, tempDir, writeNpy } from './helpers/cli.js';
@@ -293,6 +293,45 @@ describe('guard rails and formats', () => {
     const r = await rips(c.data, { d: 3, approx: 0.2 });
     expect(r.approx?.guarantee).toMatch(/\(1\+ε\)/);
     expect(r.approx!.keptFraction).toBeLessThan(1);
+  });
+
+  it('cycles: the top bar of a circle has a loop winding once; a bad count is a one-line UsageError', async () => {
+    const n = 60;
+    const x = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const t = (2 * Math.PI * i) / n;
+      const r = 1 + 0.05 * Math.sin(7 * i);
+      x[2 * i] = r * Math.cos(t);
+      x[2 * i + 1] = r * Math.sin(t);
+    }
+    const r = await rips(x, { d: 2, cycles: 2 });
+    // one per finite H1 bar, at most the two asked for
+    expect(r.cycles).toHaveLength(Math.min(2, r.diagrams[1].pairs.filter((p) => Number.isFinite(p[1])).length));
+    const top = r.cycles![0];
+    expect(top.computed).toBe(true);
+    expect(r.diagrams[1].pairs).toContainEqual([top.birth, top.death]);
+    let turn = 0;
+    const loop = top.loops[0];
+    for (let k = 0; k < loop.length; k++) {
+      const [a, b] = [loop[k], loop[(k + 1) % loop.length]];
+      let dt = Math.atan2(x[2 * b + 1], x[2 * b]) - Math.atan2(x[2 * a + 1], x[2 * a]);
+      if (dt > Math.PI) dt -= 2 * Math.PI;
+      if (dt <= -Math.PI) dt += 2 * Math.PI;
+      turn += dt;
+    }
+    expect(Math.abs(Math.abs(turn) / (2 * Math.PI) - 1)).toBeLessThan(1e-9);
+    // every edge exists at the birth
+    for (const [a, b] of top.edges)
+      expect(Math.fround(Math.sqrt((x[2 * a] - x[2 * b]) ** 2 + (x[2 * a + 1] - x[2 * b + 1]) ** 2))).toBeLessThanOrEqual(top.birth);
+    expect((await rips(x, { d: 2 })).cycles).toBeUndefined();
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      const err = await rips(x, { d: 2, cycles: bad }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(/^cycles .* is not a non-negative integer$/);
+      expect((err as Error).message.split('\n')).toHaveLength(1);
+    }
+    const z3 = await rips(x, { d: 2, cycles: 1, coeff: 3 }).catch((e: unknown) => e);
+    expect(z3).toBeInstanceOf(UsageError);
   });
 
   it('formats numbers as C++ iostreams do', () => {

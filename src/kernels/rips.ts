@@ -32,6 +32,33 @@ export interface RipsOptions extends Hooks {
   approx?: number;
   /** Refuse runs estimated to need more bytes than this (default: three quarters of physical memory). */
   maxMemory?: number;
+  /**
+   * Representative cycles of this many finite H1 bars of largest persistence (default 0 = none). Needs
+   * coeff 2, maxdim ≥ 1 and no `approx`; see `Diagrams.cycles`.
+   */
+  cycles?: number;
+}
+
+/**
+ * A representative cycle over Z/2 of an H1 bar: R_τ = ∂V_τ, the column of the bar's death triangle τ in the
+ * standard reduction of the boundary matrix (in the engine's filtration order). It exists at the birth
+ * (every edge is at most `birth` long, one exactly) and becomes a boundary exactly at `death`.
+ */
+export interface RipsCycle {
+  dim: 1;
+  /** The bar, equal to its pair in the H1 diagram. */
+  birth: number;
+  death: number;
+  /** Edges [a, b], a < b, sorted; vertices are input rows (also with `sample`). Empty when not computed. */
+  edges: [number, number][];
+  /**
+   * The edges split into simple closed loops; each lists its vertices once (the first is not repeated at the
+   * end), starts at its smallest vertex, and loops are sorted longest first.
+   */
+  loops: number[][];
+  /** False when the work budget ran out (or an internal inconsistency was found); `reason` says which. */
+  computed: boolean;
+  reason?: string;
 }
 
 export interface Diagrams {
@@ -52,6 +79,8 @@ export interface Diagrams {
    * were multiplied by before the float32 computation. Every value above is still in the input's units.
    */
   scale?: number;
+  /** With `cycles` > 0: the representatives of the most persistent finite H1 bars, most persistent first. */
+  cycles?: RipsCycle[];
 }
 
 type NativeOut = Awaited<ReturnType<ReturnType<typeof addon>['ripsPoints']>>;
@@ -66,6 +95,12 @@ function checkOptions(o: RipsOptions): void {
   if (o.sample !== undefined && (!Number.isInteger(o.sample) || o.sample < 1)) throw new UsageError(`sample ${o.sample} is not a positive integer`);
   if (o.approx !== undefined && !(o.approx > 0 && Number.isFinite(o.approx))) throw new UsageError(`approx ε = ${o.approx} is not a positive number`);
   if (o.sample !== undefined && o.approx !== undefined) throw new UsageError('rips: give sample or approx, not both');
+  if (o.cycles !== undefined) {
+    if (!Number.isInteger(o.cycles) || o.cycles < 0 || o.cycles > 0xffffffff) throw new UsageError(`cycles ${o.cycles} is not a non-negative integer`);
+    if (o.cycles > 0 && p !== 2) throw new UsageError(`cycles: representative cycles are computed over Z/2 only, not with coeff ${p}`);
+    if (o.cycles > 0 && maxdim < 1) throw new UsageError('cycles: representative cycles of H1 bars need maxdim ≥ 1');
+    if (o.cycles > 0 && o.approx !== undefined) throw new UsageError('cycles: not available with approx (use sample, or the exact complex)');
+  }
 }
 
 function nativeOptions(o: RipsOptions) {
@@ -78,6 +113,7 @@ function nativeOptions(o: RipsOptions) {
     sample: o.sample,
     approx: o.approx,
     maxMemory: o.maxMemory ?? Math.floor(totalmem() * 0.75),
+    cycles: o.cycles ?? 0,
   };
 }
 
@@ -103,6 +139,20 @@ function convert(out: NativeOut, o: RipsOptions, metric: Diagrams['metric']): Di
     r.approx = { epsilon: out.approxEpsilon ?? 0, edges: out.approxEdges ?? 0, keptFraction: out.approxKeptFraction ?? 1, guarantee: out.guarantee };
   }
   if (out.scale !== 1) r.scale = out.scale;
+  if ((o.cycles ?? 0) > 0) {
+    r.cycles = out.cycles.map((c) => {
+      const cy: RipsCycle = {
+        dim: 1,
+        birth: c.birth,
+        death: c.death,
+        edges: c.edges.map((e) => [e[0], e[1]] as [number, number]),
+        loops: c.loops,
+        computed: c.computed,
+      };
+      if (c.reason !== undefined && c.reason !== null) cy.reason = c.reason;
+      return cy;
+    });
+  }
   return r;
 }
 

@@ -21,6 +21,8 @@ pub struct RipsNativeOptions {
     pub approx: Option<f64>,
     /// Bytes; absent, non-finite or ≤ 0 = no limit.
     pub max_memory: Option<f64>,
+    /// Representative cycles of this many most persistent finite H1 bars (0 = none; coeff 2 only).
+    pub cycles: Option<f64>,
 }
 
 impl RipsNativeOptions {
@@ -36,6 +38,7 @@ impl RipsNativeOptions {
             sample: whole_opt(self.sample, "sample")?.map(usize_of),
             approx: self.approx,
             max_memory: self.max_memory.filter(|m| m.is_finite() && *m > 0.0).map(|m| m as u64),
+            cycles: whole_opt(self.cycles, "cycles")?.map_or(d.cycles, usize_of),
         };
         o.validate()?;
         Ok((o, whole_opt(self.threads, "threads")?))
@@ -54,6 +57,19 @@ pub struct RipsDiagram {
     pub pairs: Float64Array,
 }
 
+/// A representative cycle of an H1 bar over Z/2 (see the core's `Cycle`).
+#[napi(object)]
+pub struct RipsCycle {
+    pub birth: f64,
+    pub death: f64,
+    /// [a, b] with a < b, sorted; input rows.
+    pub edges: Vec<Vec<u32>>,
+    /// Simple closed loops; the first vertex is not repeated at the end.
+    pub loops: Vec<Vec<u32>>,
+    pub computed: bool,
+    pub reason: Option<String>,
+}
+
 #[napi(object)]
 pub struct RipsNativeResult {
     pub diagrams: Vec<RipsDiagram>,
@@ -69,6 +85,8 @@ pub struct RipsNativeResult {
     pub guarantee: Option<String>,
     /// The power of two the distances were multiplied by to fit float32 (1 = none); values are in input units.
     pub scale: f64,
+    /// Empty unless the `cycles` option was > 0; most persistent first.
+    pub cycles: Vec<RipsCycle>,
 }
 
 enum Data {
@@ -126,6 +144,18 @@ impl Task for RipsTask {
             approx_kept_fraction: out.approx.as_ref().map(|a| a.kept_fraction),
             guarantee: out.approx.map(|a| a.guarantee),
             scale: out.scale,
+            cycles: out
+                .cycles
+                .into_iter()
+                .map(|c| RipsCycle {
+                    birth: c.birth,
+                    death: c.death,
+                    edges: c.edges.iter().map(|e| vec![e[0] as u32, e[1] as u32]).collect(),
+                    loops: c.loops.iter().map(|l| l.iter().map(|&v| v as u32).collect()).collect(),
+                    computed: c.computed,
+                    reason: c.reason,
+                })
+                .collect(),
         })
     }
 }

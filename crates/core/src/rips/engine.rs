@@ -18,9 +18,9 @@ const MAX_VERTS: usize = 6;
 
 /// A reduced column: σ, the coefficient of its pivot, and where its extra reduction entries start in the
 /// shared store (they end where the next record's start).
-struct Record {
-    sigma_idx: u64,
-    sigma_diam: f32,
+pub struct Record {
+    pub sigma_idx: u64,
+    pub sigma_diam: f32,
     pivot_coef: u32,
     start: u64,
 }
@@ -45,7 +45,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
 
     /// The cofacet of σ with σ's diameter and the largest index (= the pivot of δσ if it has zero
     /// persistence), with the vertex added.
-    fn zero_pivot_cofacet(&self, verts: &[u32], idx: u64, diam: f32) -> Option<(u64, u32)> {
+    pub(super) fn zero_pivot_cofacet(&self, verts: &[u32], idx: u64, diam: f32) -> Option<(u64, u32)> {
         let mut found = None;
         self.cx.cofacets(self.b, verts, idx, diam, self.thr, false, |ci, cd, _, v| {
             if cd == diam {
@@ -118,7 +118,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     }
 
     /// Whether σ is the facet side of an apparent pair.
-    fn has_apparent_cofacet(&self, verts: &[u32], idx: u64, diam: f32) -> bool {
+    pub(super) fn has_apparent_cofacet(&self, verts: &[u32], idx: u64, diam: f32) -> bool {
         let Some((_, v)) = self.zero_pivot_cofacet(verts, idx, diam) else { return false };
         let tv = insert_vertex(verts, v);
         matches!(self.zero_pivot_facet(&tv[..verts.len() + 1], diam), Some((s, _)) if s == idx)
@@ -247,9 +247,10 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         Ok((cols, next))
     }
 
-    /// Reduces the coboundary columns of dimension `dim` (already in reduction order). Returns the pairs and
-    /// the pivot map (cofacet index → record) used to clear the next dimension.
-    pub fn reduce(&self, cols: &[Entry], dim: usize) -> Result<(Pairs, IndexMap<u32>)> {
+    /// Reduces the coboundary columns of dimension `dim` (already in reduction order). Returns the pairs, the
+    /// pivot map (cofacet index → record) used to clear the next dimension, and the records (σ of each pair
+    /// in the map; the representative cycles invert the map).
+    pub fn reduce(&self, cols: &[Entry], dim: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>)> {
         let f = self.f;
         let mut pairs = Vec::new();
         let mut pivots: IndexMap<u32> = IndexMap::default();
@@ -344,7 +345,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
             }
         }
         self.ctl.report(stage, total, total);
-        Ok((pairs, pivots))
+        Ok((pairs, pivots, recs))
     }
 
     #[inline]

@@ -4,6 +4,7 @@
 
 mod binomial;
 mod complex;
+mod cycles;
 mod distance;
 mod engine;
 mod entry;
@@ -13,6 +14,7 @@ mod heap;
 mod sample;
 mod scale;
 
+pub use cycles::Cycle;
 pub use distance::{Metric, Points};
 
 use binomial::Binomial;
@@ -56,11 +58,14 @@ pub struct Options {
     pub approx: Option<f64>,
     /// Refuse when the memory estimate exceeds this many bytes.
     pub max_memory: Option<u64>,
+    /// Representative cycles of this many finite H1 bars of largest persistence (0 = none; see
+    /// `Output::cycles`). Needs coeff = 2, maxdim ≥ 1, and no approx.
+    pub cycles: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { maxdim: 1, threshold: None, coeff: 2, threads: 0, sample: None, approx: None, max_memory: None }
+        Options { maxdim: 1, threshold: None, coeff: 2, threads: 0, sample: None, approx: None, max_memory: None, cycles: 0 }
     }
 }
 
@@ -97,6 +102,12 @@ pub struct Output {
     /// they lay outside [2^-100, 2^100] (where float32 would overflow or lose precision; see scale.rs).
     /// Births, deaths, threshold and Hausdorff radius are always in the input's units.
     pub scale: f64,
+    /// With `Options::cycles = k`: representatives of the k finite H1 bars of largest persistence (death −
+    /// birth; ties: earlier birth, then the birth edge earlier in the filtration), most persistent first —
+    /// fewer when there are fewer bars. Each is R_τ = ∂V_τ over Z/2, the column of the bar's death triangle τ
+    /// in the standard reduction of the boundary matrix in the engine's filtration order (see cycles.rs), so
+    /// the H1 diagram's pairs are unchanged. Empty when `cycles` = 0.
+    pub cycles: Vec<Cycle>,
 }
 
 fn binom_f(n: u64, k: u64) -> f64 {
@@ -148,6 +159,20 @@ impl Options {
         }
         if o.sample.is_some() && o.approx.is_some() {
             return Err(Error::invalid("sample and approx: choose one of the two"));
+        }
+        if o.cycles > 0 {
+            if o.coeff != 2 {
+                return Err(Error::invalid(format!(
+                    "cycles: representative cycles are computed over Z/2 only, not with coeff = {}",
+                    o.coeff
+                )));
+            }
+            if o.maxdim < 1 {
+                return Err(Error::invalid("cycles: representative cycles of H1 bars need maxdim ≥ 1"));
+            }
+            if o.approx.is_some() {
+                return Err(Error::invalid("cycles: not available with approx (use sample, or the exact complex)"));
+            }
         }
         Ok(())
     }
@@ -311,6 +336,11 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
     if let Some((_, shown)) = given {
         out.threshold = shown;
     }
+    if let Some(info) = &out.sample {
+        for c in &mut out.cycles {
+            cycles::relabel(c, &info.indices);
+        }
+    }
     Ok(out)
 }
 
@@ -334,6 +364,10 @@ fn unscale(mut out: Output, s: Scale) -> Output {
         }
     }
     out.threshold = s.back(out.threshold);
+    for c in &mut out.cycles {
+        c.birth = s.back(c.birth);
+        c.death = s.back(c.death);
+    }
     if let Some(info) = &mut out.sample {
         info.hausdorff_radius = s.back(info.hausdorff_radius);
     }
@@ -492,21 +526,32 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
         }
     }
     let b = Binomial::new(n, opts.maxdim + 2)?;
-    let pairs = if opts.coeff == 2 {
-        run_engine(cx, Z2, &b, thr, opts.maxdim, ctl)?
+    let (pairs, cycles) = if opts.coeff == 2 {
+        run_engine(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
     } else {
-        run_engine(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, ctl)?
+        run_engine(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, opts.cycles, ctl)?
     };
     let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
-    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est, scale: 1.0 })
+    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est, scale: 1.0, cycles })
 }
 
-fn run_engine<C: Complex, F: Field>(cx: &C, f: F, b: &Binomial, thr: f32, maxdim: usize, ctl: &Control<'_>) -> Result<Vec<Vec<[f64; 2]>>> {
+/// The diagrams, and the representative cycles of the `cycles` most persistent H1 bars.
+type Computed = (Vec<Vec<[f64; 2]>>, Vec<Cycle>);
+
+fn run_engine<C: Complex, F: Field>(
+    cx: &C,
+    f: F,
+    b: &Binomial,
+    thr: f32,
+    maxdim: usize,
+    cycles: usize,
+    ctl: &Control<'_>,
+) -> Result<Computed> {
     let n = cx.n() as u64;
     if n * n.saturating_sub(1) / 2 <= u32::MAX as u64 {
-        run_keyed::<C, F, u64>(cx, f, b, thr, maxdim, ctl)
+        run_keyed::<C, F, u64>(cx, f, b, thr, maxdim, cycles, ctl)
     } else {
-        run_keyed::<C, F, u128>(cx, f, b, thr, maxdim, ctl)
+        run_keyed::<C, F, u128>(cx, f, b, thr, maxdim, cycles, ctl)
     }
 }
 
@@ -516,8 +561,9 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
     b: &Binomial,
     thr: f32,
     maxdim: usize,
+    n_cycles: usize,
     ctl: &Control<'_>,
-) -> Result<Vec<Vec<[f64; 2]>>> {
+) -> Result<Computed> {
     use rayon::prelude::*;
     let eng = Engine { cx, f, b, thr, maxdim, ctl };
     let mut edges: Vec<K> = Vec::with_capacity(cx.edges_within(thr) as usize);
@@ -530,9 +576,14 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
     }
     let mut out = vec![p0];
     let mut simplices: Vec<entry::Entry> = Vec::new();
+    let mut reps = Vec::new();
     for dim in 1..=maxdim {
-        let (pairs, pivots) = eng.reduce(&cols, dim)?;
+        let (pairs, pivots, recs) = eng.reduce(&cols, dim)?;
         out.push(pairs);
+        if dim == 1 && n_cycles > 0 {
+            reps = cycles::representatives(&eng, &pivots, &recs, n_cycles, cycles::BUDGET)?;
+        }
+        drop(recs);
         if dim < maxdim {
             let (c, s) = if dim == 1 {
                 let r = eng.assemble(&edges, dim, &pivots, dim + 1 < maxdim)?;
@@ -545,5 +596,5 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
             simplices = s;
         }
     }
-    Ok(out)
+    Ok((out, reps))
 }
