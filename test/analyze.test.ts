@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AnalysisMetrics } from '../src/analysis/types.js';
 import { analyze } from '../src/analyze.js';
+import { parseNpy } from '../src/io/npy.js';
 import { synthSet } from './helpers/synth-set.js';
 import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { bombPng } from './helpers/hostile.js';
@@ -30,6 +31,54 @@ function stable(m: AnalysisMetrics): Record<string, unknown> {
   const { created: _c, timings: _t, cache: _k, inputs, ...rest } = m;
   const { out: _o, cache: _i, ...inp } = inputs as Record<string, unknown>;
   return { ...rest, inputs: inp };
+}
+
+/**
+ * The representative cycles of a run: one per most persistent H1 bar (up to 5, in decreasing persistence), each
+ * a bar of the level's diagram file, a Z/2 cycle (even degrees) whose longest edge is the birth, on split rows
+ * (of the Rips sample when sampled), with its images' paths and classes as files.csv gives them.
+ */
+function expectCycles(out: string, m: AnalysisMetrics) {
+  const files = readFileSync(join(out, 'files.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  const test = files.filter((f) => f[0] === m.dataset.split);
+  const sample = new Set(readNpy1(join(out, 'embeddings', 'rips_sample_indices.npy')));
+  const X = readNpy1(join(out, 'embeddings', `${m.dataset.split}_clean.npy`));
+  let any = 0;
+  for (const g of m.diagrams.global) {
+    const h1 = (JSON.parse(readFileSync(join(out, g.file), 'utf8')).diagrams[1].pairs as [number, number | null][]).filter((p) => p[1] !== null) as [
+      number,
+      number,
+    ][];
+    const top = h1
+      .map(([b, d]) => d - b)
+      .sort((a, b) => b - a)
+      .slice(0, 5);
+    expect(g.cycles.map((c) => c.persistence)).toEqual(top.map((t) => expect.closeTo(t, 6)));
+    for (const c of g.cycles) {
+      any++;
+      expect(c.computed, c.reason).toBe(true);
+      expect(h1.some(([b, d]) => Math.abs(b - c.birth) < 1e-6 && Math.abs(d - c.death) < 1e-6)).toBe(true);
+      const degree = new Map<number, number>();
+      for (const [a, b] of c.edges) for (const v of [a, b]) degree.set(v, (degree.get(v) ?? 0) + 1);
+      expect([...degree.values()].every((k) => k % 2 === 0)).toBe(true);
+      for (const v of degree.keys()) expect(sample.has(v), `row ${v} in the Rips sample`).toBe(true);
+      const dim = m.model.embed_dim;
+      const len = ([a, b]: [number, number]) => Math.hypot(...Array.from({ length: dim }, (_, k) => X[a * dim + k] - X[b * dim + k]));
+      if (g.sigma === 0) expect(Math.max(...c.edges.map(len))).toBeCloseTo(c.birth, 5);
+      expect(c.loops.flat().sort((a, b) => a - b)).toEqual([...degree.keys()].sort((a, b) => a - b));
+      for (const im of c.images) expect(test[im.row].slice(1, 4)).toEqual([String(im.row), im.path, im.class]);
+      expect(c.classes.reduce((s, x) => s + x.images, 0)).toBe(degree.size);
+    }
+  }
+  expect(any, 'some level has an H1 bar').toBeGreaterThan(0);
+}
+
+function readNpy1(path: string): number[] {
+  return Array.from(parseNpy(readFileSync(path), path).data as ArrayLike<number>, Number);
 }
 
 beforeAll(async () => {
@@ -67,6 +116,7 @@ describe('analyze', () => {
     for (const g of m.diagrams.global) expect(g.bottleneck_bound).toBeCloseTo(2 * g.sample_radius, 12);
     for (const k of ['paired', 'findings', 'files']) expect(m).toHaveProperty(k);
     expect(m.paired.levels.map((l) => l.sigma)).toEqual([0.5, 2]);
+    expectCycles(out, m);
     expect(m.distances.global).toHaveLength(4);
     expect(m.distances.per_class).toHaveLength(2 * 2 * 6);
     expect(m.correlation.length).toBeGreaterThan(0);
@@ -268,6 +318,7 @@ describe('analyze', () => {
       [26, true],
       [26, true],
     ]);
+    expectCycles(out, one);
     expect(readFileSync(join(out, 'files.csv'), 'utf8').split('\n')[1]).toMatch(/^test,0,images\/banded\/banded_\d+\.jpg,banded,0,[0-9a-f]{64}$/);
     expect(one.dataset.counts[CLASSES.indexOf('dotted')]).toBe(1);
     expect(one.angles.warnings.some((w) => /class 'dotted' has 1 image: it needs 2 to span a subspace/.test(w))).toBe(true);

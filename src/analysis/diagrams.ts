@@ -7,7 +7,7 @@ import { relative, sep } from 'node:path';
 
 import type { Pair } from '../diagram.js';
 import { sha256Hex } from '../io/hash.js';
-import type { Diagrams } from '../kernels/rips.js';
+import type { RipsCycle } from '../kernels/rips.js';
 import type { ProgressFn } from '../native.js';
 import type { StepCache } from './cache.js';
 import { type LevelEmbeddings, levelTag } from './embeddings.js';
@@ -39,15 +39,8 @@ export function h1Summary(pairs: Pair[] | undefined, radius: number) {
 /** Representative cycles asked for per level (the most persistent H1 bars). */
 export const CYCLES_PER_LEVEL = 5;
 
-/** A representative cycle as the Rips kernel returns it (rows of the complex's input). */
-export interface KernelCycle {
-  birth: number;
-  death: number;
-  edges: [number, number][];
-  loops: number[][];
-  computed: boolean;
-  reason?: string;
-}
+/** A representative cycle as the Rips kernel returns it (rows of the complex's input; loops longest first). */
+export type KernelCycle = Omit<RipsCycle, 'dim'>;
 
 export interface GlobalLevel {
   pairs: LevelPairs;
@@ -131,10 +124,7 @@ export async function studyDiagrams(
   const cycles = maxdim >= 1 ? CYCLES_PER_LEVEL : 0;
   const global = await steps.run('rips-global', { ...key, cycles }, async () => {
     const level = async (x: Float32Array, label: string, k?: number) => {
-      const r = (await ripsOf(x, dim, { maxdim, threads, signal, onProgress: o.progress(`Rips ${o.split} ${label}`), cycles }, k)) as Diagrams & {
-        cycles?: KernelCycle[];
-      };
-      return r;
+      return ripsOf(x, dim, { maxdim, threads, signal, onProgress: o.progress(`Rips ${o.split} ${label}`), cycles }, k);
     };
     const first = await level(clean.embeddings, 'clean', sample);
     const indices = first.sample ? first.sample.indices : Uint32Array.from(clean.labels.keys());
