@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,12 @@ describe('native texture renderer and `clip-topo synth`', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n').length).toBe(1);
     expect(bad.stderr).toMatch(/cannot draw paisley/);
+    // An --out that is a file: one line naming it (it was an internal ENOTDIR), nothing drawn.
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const onFile = await runCli(['synth', '--out', file, '--classes', 'dotted', '--per-class', '3', '--size', '32']);
+    expect(onFile.code).toBe(1);
+    expect(onFile.stderr.trim().split('\n')).toEqual([`clip-topo: --out ${file} is a file, not a folder; give a folder to write into`]);
     const list = await runCli(['synth', '--list-classes']);
     expect(list.stdout.trim().split('\n')).toEqual(synthClasses());
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 
 import { mapLimit } from '../concurrency.js';
+import { makeOutputFolder } from '../io/folder.js';
 import { writeChecked } from '../io/atomic.js';
 import { sha256Bytes } from '../io/hash.js';
 import { DatasetError } from './types.js';
@@ -103,6 +104,7 @@ export async function writeSynthDataset(o: SynthOptions): Promise<SynthResult> {
   if (dupes.length) throw new DatasetError(`synth: class ${dupes[0]} is listed twice`);
   const sorted = [...classes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
+  await makeOutputFolder(o.out);
   await mkdir(join(o.out, 'labels'), { recursive: true });
   for (const c of sorted) await mkdir(join(o.out, 'images', c), { recursive: true });
   const requests: SynthRequest[] = sorted.flatMap((c) => Array.from({ length: perClass }, (_, index) => ({ class: c, index })));
