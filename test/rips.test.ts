@@ -288,6 +288,21 @@ describe('guard rails and formats', () => {
     expect((err as Error).message).toMatch(/^points: positive distances range from 1\.000e-200 \(rows 1 and 2\).*float32/);
   });
 
+  it('a thread count of millions is refused at once (building that pool used to hang)', async () => {
+    const c = cases.find((k) => k.name === 'circle_r3')!;
+    const t0 = Date.now();
+    const err = await rips(c.data, { d: 3, threads: 100_000_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/threads: 100000000 is above the supported maximum 1024/);
+    const dir = tempDir();
+    const csv = join(dir, 'pts.csv');
+    writeFileSync(csv, '0,0\n1,0\n0,1\n');
+    const cli = await runCli(['rips', csv, '--threads', '100000000'], { timeout: 20_000 });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/"100000000" is more than 1024 threads/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it('approx states its (1+ε) guarantee', async () => {
     const c = cases.find((k) => k.name === 'circle_r3')!;
     const r = await rips(c.data, { d: 3, approx: 0.2 });

@@ -4,7 +4,7 @@ import { ANALYZE_DEFAULTS, type AnalyzeOptions, type AnalyzeProgress, analyze } 
 import { readTemplates } from '../clip/pipeline.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
-import { finiteNumber, positiveInt } from './options.js';
+import { finiteNumber, positiveInt, threadCount } from './options.js';
 
 /** The flags as commander parses them: AnalyzeOptions, with the templates still a file name. */
 type AnalyzeFlags = Omit<AnalyzeOptions, 'templates'> & { templates?: string; json?: boolean; rank?: number; energy?: number; center?: boolean };
@@ -87,7 +87,7 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     )
     .option('--maxdim <k>', 'highest homology dimension (0–2)', nonNegativeInt, D.maxdim)
     .option('--seed <s>', 'seed of every random step (noise, maps, sampling)', nonNegativeInt, D.seed)
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, D.batchSize)
     .option('--rank <k>', 'principal angles: directions kept per class (default: the fewest holding --energy of its energy)', positiveInt)
     .option('--energy <f>', 'principal angles: share of each class’s energy its subspace keeps', fraction, D.anglesEnergy)

@@ -6,7 +6,7 @@ import { anglesToCsv, anglesToJson } from '../io/angles_file.js';
 import { classSubspaceAngles } from '../kernels/angles.js';
 import { InputError } from '../errors.js';
 import type { CliContext } from './context.js';
-import { fraction, positiveInt } from './options.js';
+import { fraction, positiveInt, threadCount } from './options.js';
 import { writeOutput } from './output.js';
 
 interface AnglesFlags {
@@ -30,7 +30,7 @@ export function registerAngles(program: Command, ctx: CliContext): void {
     .option('--no-center', 'span the raw embeddings instead of centring each class first')
     .option('--out <file>', 'write the JSON here instead of stdout')
     .option('--csv <file>', 'also write one row per class pair as CSV')
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .action(async (embeddings: string, flags: AnglesFlags) => {
       const x = await readMatrix(embeddings);
       const labels = await readLabels(flags.labels);

@@ -11,7 +11,7 @@ import { loadImageDataset } from '../data/images.js';
 import { ClipTopoError } from '../errors.js';
 import { gaussianNoiseTransform, imageIds } from '../clip/transform.js';
 import type { CliContext } from './context.js';
-import { finiteNumber, positiveInt } from './options.js';
+import { finiteNumber, positiveInt, threadCount } from './options.js';
 import { rateProgress } from './rate.js';
 
 interface CommonFlags {
@@ -46,7 +46,7 @@ function common(cmd: Command): Command {
     .option('--split <name>', 'DTD split (train, val, test, trainval, all); for folders, <dataset>/<name>/ when it exists', 'test')
     .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', threadCount)
     .option('--strict', 'exit 1 when any file had to be skipped')
     .option('--noise <sigma>', 'add seeded Gaussian noise of this σ to every preprocessed image', nonNegative)
     .addOption(

@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../errors.js';
 import { encodeNpy, readMatrix } from '../io/npy.js';
 import { tsne, umap, type MapResult } from '../kernels/maps.js';
 import type { CliContext } from './context.js';
-import { finiteNumber, positiveInt } from './options.js';
+import { finiteNumber, positiveInt, threadCount } from './options.js';
 import { writeOutput } from './output.js';
 
 interface CommonFlags {
@@ -44,7 +44,7 @@ export function registerMaps(program: Command, ctx: CliContext): void {
     .option('--perplexity <p>', 'perplexity (lowered with a warning for small n)', finiteNumber, 30)
     .option('--iterations <n>', 'total iterations, 250 of early exaggeration included', positiveInt, 1000)
     .option('--seed <n>', 'seed of the random steps', nonNegativeInt, 0)
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .option('--trustworthiness', 'also compute trustworthiness (k = 10) of the map')
     .option('--out <file>', 'write the n×2 float32 .npy here (default: stdout if not a terminal)')
     .action(async (input: string, flags: CommonFlags & { perplexity: number; iterations: number }) => {
@@ -78,7 +78,7 @@ export function registerMaps(program: Command, ctx: CliContext): void {
     .option('--min-dist <x>', 'minimum distance between points in the map', finiteNumber, 0.1)
     .option('--epochs <n>', 'SGD epochs (default 500 for n < 10,000, else 200)', positiveInt)
     .option('--seed <n>', 'seed of the random steps', nonNegativeInt, 0)
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .option('--no-trustworthiness', 'skip the trustworthiness (k = 10) of the map')
     .option('--out <file>', 'write the n×2 float32 .npy here (default: stdout if not a terminal)')
     .action(async (input: string, flags: CommonFlags & { neighbors: number; minDist: number; epochs?: number }) => {

@@ -9,6 +9,16 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Most worker threads a kernel takes (the native pools refuse more): a larger count is a typo, and building
+ * a pool of millions of threads would not fail, only never finish. */
+export const MAX_THREADS = 1024;
+
+export function threadCount(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`"${value}" is more than ${MAX_THREADS} threads.`);
+  return n;
+}
+
 export function fraction(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n > 0 && n <= 1)) throw new InvalidArgumentError(`"${value}" is not a fraction in (0, 1].`);

@@ -8,7 +8,7 @@ import { sampleGuarantee } from '../diagram.js';
 import { diagramsToJson, diagramsToRipserText } from '../io/diagram_file.js';
 import { rips, ripsFromDistances, ripsMemoryEstimate, type Diagrams, type RipsMetric } from '../kernels/rips.js';
 import type { CliContext } from './context.js';
-import { finiteNumber, positiveInt } from './options.js';
+import { finiteNumber, positiveInt, threadCount } from './options.js';
 import { writeOutput } from './output.js';
 
 interface RipsFlags {
@@ -70,7 +70,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
     .option('--threshold <t>', 'largest edge length (default: the enclosing radius)', nonNegative)
     .addOption(new Option('--metric <name>', 'distance between points').choices(['euclidean', 'cosine', 'angular']).default('euclidean'))
     .option('--coeff <p>', 'coefficients in Z/p for a prime p', prime, 2)
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .option('--sample <n>', 'keep n points by greedy (farthest-point) permutation', positiveInt)
     .option('--approx <eps>', 'sparse Rips approximation with a (1+ε) guarantee', positive)
     .option('--distance-matrix', 'the input is a distance matrix (full square, or lower triangle) instead of points')

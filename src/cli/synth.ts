@@ -4,7 +4,7 @@ import { writeContactSheet, writeSynthDataset } from '../data/synth.js';
 import { UsageError } from '../errors.js';
 import { nativeRenderer, renderTextures, synthClasses } from '../kernels/synth.js';
 import type { CliContext } from './context.js';
-import { positiveInt } from './options.js';
+import { positiveInt, threadCount } from './options.js';
 
 interface SynthFlags {
   out?: string;
@@ -37,7 +37,7 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .option('--quality <q>', 'JPEG quality 1–100', positiveInt, 90)
     .option('--contact-sheet <file.png>', 'also write one image per class as a labelled PNG grid')
     .option('--list-classes', 'print the drawable classes and exit')
-    .option('--threads <n>', 'worker threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .action(async (flags: SynthFlags) => {
       const available = synthClasses();
       if (flags.listClasses) {

@@ -28,10 +28,23 @@ test -s clip-topo-report/report.html || { echo "pack test: report.html was not w
 node -e '
 const m = JSON.parse(require("fs").readFileSync("clip-topo-report/metrics.json", "utf8"));
 const fail = (s) => { console.error("pack test: " + s); process.exit(1); };
-if (m.schema !== "clip-topo/analysis@1") fail("unexpected schema " + m.schema);
+if (m.schema !== "clip-topo/analysis@2") fail("unexpected schema " + m.schema);
 if (!m.model.default) fail("the default model was not used");
 if (m.dataset.synthetic === null) fail("the synthetic dataset was not used");
 if (m.accuracy.zeroshot.length !== 4) fail("expected 4 noise levels, got " + m.accuracy.zeroshot.length);
+// Issue #15: the default run has exact whole-split diagrams with scale and cycles, saturation-aware distances,
+// paired measures and findings.
+const n = m.dataset.counts.reduce((a, b) => a + b, 0);
+for (const g of m.diagrams.global) {
+  if (!g.exact || g.points !== n) fail("σ=" + g.sigma + ": diagram of " + g.points + " points, not the whole split of " + n);
+  if (!(g.scale.enclosing_radius > 0)) fail("σ=" + g.sigma + ": no scale");
+  if (g.cycles.length === 0 || !g.cycles.every((c) => c.computed && c.images.length > 0)) fail("σ=" + g.sigma + ": no computed cycles");
+}
+if (!m.distances.global.every((d) => d.saturation && d.normalized)) fail("distances without saturation or normalised values");
+if (m.paired.levels.length !== 3) fail("expected paired measures at 3 noisy levels");
+if (m.findings.length !== 8) fail("expected 8 findings, got " + m.findings.length);
+const html = require("fs").readFileSync("clip-topo-report/report.html", "utf8");
+for (const id of ["findings", "cycles", "paired", "scale"]) if (!html.includes("data-table=\"" + id + "\"")) fail("report.html has no " + id + " table");
 console.log("pack test: ok — " + m.model.name + ", zero-shot top-1 clean " + m.accuracy.zeroshot[0].acc1.toFixed(3) + ", " + m.timings.total + " s");
 '
 # The report the main command wrote, opened in headless Chromium (no console errors, every figure drawn).

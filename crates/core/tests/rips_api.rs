@@ -124,6 +124,10 @@ fn bad_inputs_give_clear_errors() {
     assert!(Options { sample: Some(5), approx: Some(0.1), ..Options::default() }.validate().is_err());
     assert!(Options { threshold: Some(f64::NAN), ..Options::default() }.validate().is_err());
     assert!(Options::default().validate().is_ok());
+    // a pool of 10^8 threads would hang while starting; it is refused at once
+    let e = rips(pts(&x, 3), &Options { threads: 100_000_000, ..Options::default() }, &none).unwrap_err();
+    assert!(e.message.contains("threads: 100000000 is above the supported maximum 1024"), "{}", e.message);
+    assert!(Options { threads: 1024, ..Options::default() }.validate().is_ok());
     let e = rips(pts(&x, 3), &Options { coeff: 4, ..Options::default() }, &none).unwrap_err();
     assert!(e.message.contains("not a prime"));
     let mut y = x.clone();

@@ -15,6 +15,9 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
+/// Most worker threads a call takes (as clip_topo_core::rips::Options::validate).
+const MAX_THREADS: usize = 1024;
+
 /// Cancels the call it was passed to. Created by the TS wrapper and tripped by an AbortSignal.
 #[napi]
 pub struct CancelToken {
@@ -71,6 +74,10 @@ impl Hooks {
         let progress: Option<&(dyn Fn(Progress<'_>) + Sync)> = if self.progress.is_some() { Some(&report) } else { None };
         let ctl = Control::new(self.cancel.as_deref(), progress);
         let result = match self.threads {
+            // rayon would try to start every one of millions of threads, and never return: refuse first
+            Some(n) if n > MAX_THREADS => {
+                return Err(Error::from_reason(format!("[ERR_INVALID_INPUT] threads: {n} is above the supported maximum {MAX_THREADS}")));
+            }
             Some(n) => rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build()

@@ -134,6 +134,9 @@ pub fn estimate_memory(n: usize, maxdim: usize, edge_fraction: f64, dense: bool)
     bytes.min(u64::MAX as f64) as u64
 }
 
+/// Most worker threads a run takes.
+pub const MAX_THREADS: usize = 1024;
+
 impl Options {
     /// Checks every option's range (the kernel does too; a binding calls this before it schedules work).
     pub fn validate(&self) -> Result<()> {
@@ -142,6 +145,10 @@ impl Options {
             return Err(Error::invalid(format!("maxdim: {} is above the supported maximum {MAX_DIM}", o.maxdim)));
         }
         field::check_modulus(o.coeff)?;
+        if o.threads > MAX_THREADS {
+            // a pool of millions of threads would not fail, it would only never finish starting
+            return Err(Error::invalid(format!("threads: {} is above the supported maximum {MAX_THREADS}", o.threads)));
+        }
         if let Some(t) = o.threshold {
             if t.is_nan() || t < 0.0 {
                 return Err(Error::invalid(format!("threshold: {t} is not a non-negative number")));
