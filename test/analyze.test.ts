@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AnalysisMetrics } from '../src/analysis/types.js';
 import { analyze } from '../src/analyze.js';
+import { readTemplates } from '../src/clip/pipeline.js';
 import { parseNpy } from '../src/io/npy.js';
 import { synthSet } from './helpers/synth-set.js';
 import { BIN, fixture, ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -358,6 +359,21 @@ describe('analyze', () => {
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/no-templates\.txt: cannot read the prompt templates \(no such file\)/);
     expect(t.stderr).not.toMatch(/internal error/);
+    // Comments and blank lines are skipped; a template without "{}" is named by its line.
+    const tpl = join(tempDir(), 'templates.txt');
+    writeFileSync(tpl, '\uFEFF# DTD prompts\n\na photo of a {} texture.\n  \na {} pattern\n');
+    expect(await readTemplates(tpl)).toEqual(['a photo of a {} texture.', 'a {} pattern']);
+    writeFileSync(tpl, '# DTD prompts\na photo of a {} texture.\na photo of a texture\n');
+    const bad = await runCli(['analyze', '--templates', tpl, '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(
+      bad.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('clip-topo:')),
+    ).toEqual([`clip-topo: ${tpl}:3: the template "a photo of a texture" has no "{}" where the class name goes`]);
+    writeFileSync(tpl, '# only a comment\n\n');
+    await expect(readTemplates(tpl)).rejects.toThrow(/no prompt templates \(only blank or # comment lines\)/);
     expect(existsSync(join(out, 'cache'))).toBe(false);
     // An --out that is a file, lies under one, or cannot be made: one line before any work (it used to be
     // an internal error, and a path under /proc made Node's recursive mkdir spin forever).

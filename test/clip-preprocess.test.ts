@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import sharp from 'sharp';
@@ -167,6 +168,24 @@ describe('clip-topo preprocess', () => {
     const small = await runCli(['preprocess', file, '--size', '32', '--out', join(dir, 's.npy')]);
     expect(small.code).toBe(0);
     expect((await readNpy(join(dir, 's.npy'))).shape).toEqual([3, 32, 32]);
+  });
+
+  it('refuses devices, pipes, folders and a side that cannot be allocated, at once and in one line', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'y.npy');
+    // /dev/zero and a FIFO used to be read forever; --size 100000 (120 GB of float32) aborted the process.
+    const fifo = join(dir, 'pipe');
+    const hasFifo = spawnSync('mkfifo', [fifo]).status === 0;
+    for (const input of ['/dev/zero', dir, ...(hasFifo ? [fifo] : [])]) {
+      const r = await runCli(['preprocess', input, '--out', out], { timeout: 10_000 });
+      expect(r.code, `${input}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim().split('\n')).toEqual([`clip-topo: ${input}: not a regular file (a folder, device or pipe); give an image file`]);
+    }
+    const big = await runCli(['preprocess', fixture('clip', 'tokens.json'), '--size', '100000', '--out', out], { timeout: 10_000 });
+    expect(big.code).toBe(2);
+    expect(big.stderr.trim().split('\n')).toEqual(['clip-topo: preprocess: --size 100000 is more than 4096 pixels']);
+    await expect(preprocessImage(Buffer.alloc(8), { ...DEFAULT_SPEC, size: 100_000 })).rejects.toThrow(/size 100000 is not an integer 1–4096/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('fails with one line on a file that is not an image', async () => {

@@ -171,6 +171,7 @@ async function finishedRun(out: string, key: string, items: { path: string }[], 
   return same ? m : undefined;
 }
 
+/** Prompt templates from a text file: one per line, "{}" for the class name; blank and '#' lines are skipped. */
 export async function readTemplates(path: string): Promise<string[]> {
   let text: string;
   try {
@@ -182,10 +183,19 @@ export async function readTemplates(path: string): Promise<string[]> {
       cause: err,
     });
   }
-  const lines = text
+  // Blank lines and lines starting with '#' are skipped; a template without "{}" is named by its line.
+  const lines: string[] = [];
+  for (const [k, raw] of text
+    .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+    .entries()) {
+    const l = raw.trim();
+    if (l.length === 0 || l.startsWith('#')) continue;
+    if (!l.includes('{}')) throw new InputError(`${path}:${k + 1}: the template "${l}" has no "{}" where the class name goes`, 'ERR_INPUT');
+    lines.push(l);
+  }
+  if (lines.length === 0)
+    throw new InputError(`${path}: no prompt templates (only blank or # comment lines); give one per line, "{}" for the class`, 'ERR_INPUT');
   return lines;
 }
 

@@ -26,7 +26,7 @@
 import sharp from 'sharp';
 
 import { DEFAULT_PIXEL_LIMIT } from '../data/validate.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { decodeJpeg, resampleBicubicCrop } from '../kernels/image.js';
 import { muldiv255, premultiply, unpremultiply } from './alpha.js';
 
@@ -303,7 +303,12 @@ export function normalizeInto(rgb: Uint8Array, spec: PreprocessSpec, out: Float3
 }
 
 /** The 3×S×S float32 tensor CLIP's image tower takes, for one encoded image. */
+/** Largest output side: 3 × 4096² float32 is 200 MB; more is a typo (100000 would ask for 120 GB and abort). */
+export const MAX_SIZE = 4096;
+
 export async function preprocessImage(input: Buffer, spec: PreprocessSpec = DEFAULT_SPEC, where = 'image'): Promise<Float32Array> {
+  if (!Number.isInteger(spec.size) || spec.size < 1 || spec.size > MAX_SIZE)
+    throw new UsageError(`preprocess: size ${spec.size} is not an integer 1–${MAX_SIZE}`);
   const { rgb } = await cropRgb(input, spec.size, where);
   const out = new Float32Array(3 * spec.size * spec.size);
   normalizeInto(rgb, spec, out);
