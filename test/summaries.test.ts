@@ -115,4 +115,18 @@ describe('clip-topo summarize (CLI)', () => {
     expect(missing.stderr).toMatch(/has no diagram\(s\) of dimension 3/);
     expect((await readDiagramFiles(file)).map((d) => d.dim)).toEqual([0, 1]);
   });
+
+  it('sizes that cannot be allocated are one line, not an out-of-memory abort', async () => {
+    for (const [flags, msg] of [
+      [['--levels', '1000000000'], /landscapes: 1000000000 levels is more than 10000/],
+      [['--grid', '1000000000'], /a grid of 1000000000 values is more than 1000000/],
+      [['--levels', '10000', '--grid', '1000000'], /10000 levels × 1000000 grid values is more than 50000000 values/],
+      [['--pixels', '100000'], /an image of 100000 pixels a side is more than 4096/],
+    ] as const) {
+      const r = await runCli(['summarize', file, ...flags], { timeout: 10_000 });
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
 });

@@ -153,3 +153,23 @@ fn summarize_is_the_sequence_of_summaries_and_refuses_bad_options_before_any_bar
         assert_eq!(summarize(&finite, &bad).unwrap_err(), e);
     }
 }
+
+#[test]
+fn sizes_that_cannot_be_allocated_are_refused_before_allocating() {
+    use clip_topo_core::summaries::{summarize, Grid, ImageGrid, SummaryOptions};
+    let d = Diagram::new(1, vec![[0.0, 1.0], [0.5, 2.0]]);
+    let grid = [0.0, 1.0];
+    // each of these used to abort the process on allocation
+    let e = landscapes(&d, &grid, 1_000_000_000, Essential::Exclude).unwrap_err();
+    assert!(e.message.contains("1000000000 levels is more than 10000"), "{}", e.message);
+    for (o, msg) in [
+        (SummaryOptions { grid: Grid::Size(1_000_000_000), ..SummaryOptions::default() }, "more than 1000000"),
+        (SummaryOptions { levels: 10_000, grid: Grid::Size(1_000_000), ..SummaryOptions::default() }, "more than 50000000 values"),
+        (SummaryOptions { image: ImageGrid::Pixels(100_000), ..SummaryOptions::default() }, "more than 4096"),
+    ] {
+        let e = summarize(&d, &o).unwrap_err();
+        assert!(e.message.contains(msg), "{}", e.message);
+        assert_eq!(o.validate().unwrap_err(), e);
+    }
+    assert!(summarize(&d, &SummaryOptions { levels: 10_000, grid: Grid::Size(5_000), ..SummaryOptions::default() }).is_ok());
+}

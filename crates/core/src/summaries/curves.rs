@@ -29,9 +29,18 @@ pub fn betti_curve(d: &Diagram, grid: &[f64], essential: Essential) -> Result<Ve
         .collect())
 }
 
+/// Most grid values, landscape levels, and landscape values (levels × grid, 8 bytes each) a summary makes:
+/// larger counts are typos that would abort on allocation instead of giving a line.
+pub const MAX_GRID: usize = 1_000_000;
+pub const MAX_LEVELS: usize = 10_000;
+pub const MAX_LANDSCAPE_VALUES: usize = 50_000_000;
+
 pub(crate) fn check_levels(levels: usize) -> Result<()> {
     if levels == 0 {
         return Err(Error::invalid("landscapes need at least one level"));
+    }
+    if levels > MAX_LEVELS {
+        return Err(Error::invalid(format!("landscapes: {levels} levels is more than {MAX_LEVELS}")));
     }
     Ok(())
 }
@@ -39,6 +48,18 @@ pub(crate) fn check_levels(levels: usize) -> Result<()> {
 pub(crate) fn check_grid_size(n: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::invalid("a grid needs at least one value"));
+    }
+    if n > MAX_GRID {
+        return Err(Error::invalid(format!("a grid of {n} values is more than {MAX_GRID}")));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_landscape_size(levels: usize, grid: usize) -> Result<()> {
+    if levels.saturating_mul(grid) > MAX_LANDSCAPE_VALUES {
+        return Err(Error::invalid(format!(
+            "landscapes: {levels} levels × {grid} grid values is more than {MAX_LANDSCAPE_VALUES} values; use fewer levels or a coarser grid"
+        )));
     }
     Ok(())
 }
@@ -48,6 +69,7 @@ pub(crate) fn check_grid_size(n: usize) -> Result<()> {
 pub fn landscapes(d: &Diagram, grid: &[f64], levels: usize, essential: Essential) -> Result<Vec<f64>> {
     check_grid(grid)?;
     check_levels(levels)?;
+    check_landscape_size(levels, grid.len())?;
     let bars = finite_bars(d, essential)?;
     let m = grid.len();
     let mut out = vec![0.0; levels * m];

@@ -89,9 +89,15 @@ pub fn persistence_image(d: &Diagram, spec: &ImageSpec, essential: Essential) ->
     Ok((img, nb, np))
 }
 
+/// Most pixels along a side of a persistence image (4096² values of 8 bytes = 134 MB).
+pub const MAX_PIXELS: usize = 4096;
+
 pub(crate) fn check_pixels(pixels: usize) -> Result<()> {
     if pixels == 0 {
         return Err(Error::invalid("an image needs at least one pixel"));
+    }
+    if pixels > MAX_PIXELS {
+        return Err(Error::invalid(format!("an image of {pixels} pixels a side is more than {MAX_PIXELS}")));
     }
     Ok(())
 }

@@ -74,11 +74,18 @@ impl SummaryOptions {
     pub fn validate(&self) -> Result<()> {
         stats::check_power(self.p)?;
         self.essential.validate()?;
-        match &self.grid {
-            Grid::Values(g) => curves::check_grid(g)?,
-            Grid::Size(n) => curves::check_grid_size(*n)?,
-        }
+        let n = match &self.grid {
+            Grid::Values(g) => {
+                curves::check_grid(g)?;
+                g.len()
+            }
+            Grid::Size(n) => {
+                curves::check_grid_size(*n)?;
+                *n
+            }
+        };
         curves::check_levels(self.levels)?;
+        curves::check_landscape_size(self.levels, n)?;
         match &self.image {
             ImageGrid::Spec(s) => s.validate(),
             ImageGrid::Pixels(p) => image::check_pixels(*p),
