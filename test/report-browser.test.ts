@@ -73,7 +73,7 @@ async function checkInBrowser(html: string, figures: number, shot: string): Prom
     const outside = await page.$$eval('[data-figure] svg', (svgs) =>
       svgs.flatMap((svg) => {
         const box = svg.getBoundingClientRect();
-        return Array.from(svg.querySelectorAll('.axis-label'))
+        return Array.from(svg.querySelectorAll('.axis-label, .panel-heading'))
           .filter((t) => {
             const r = t.getBoundingClientRect();
             return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
@@ -82,6 +82,10 @@ async function checkInBrowser(html: string, figures: number, shot: string): Prom
       }),
     );
     expect(outside).toEqual([]);
+    // Every diagram panel names its level inside the drawing (a panel read or exported alone).
+    const headings = await page.$$eval('[data-figure^="diagram-"] .panel-heading', (ts) => ts.map((t) => t.textContent ?? ''));
+    expect(headings.length).toBe(boxes.filter((b) => b.id.startsWith('diagram-')).length);
+    for (const h of headings) expect(h).toMatch(/^σ = [0-9.]+(, ÷ r)?$/);
     expect(problems).toEqual([]);
 
     await page.screenshot({ path: shot, fullPage: true });

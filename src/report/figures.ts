@@ -147,7 +147,12 @@ export function diagramFigures(input: ReportInput): Figure[] {
   const shared = Math.max(0, ...input.diagrams.map((d) => diagramMax(d.pairs)));
   return input.diagrams.map((d, k) => ({
     id: `diagram-${k}`,
-    svg: diagramPlot({ title: `Rips diagram (${dimsText(d.pairs)}) at σ = ${sigmaText(d.sigma)}`, pairs: d.pairs, maxValue: shared }),
+    svg: diagramPlot({
+      title: `Rips diagram (${dimsText(d.pairs)}) at σ = ${sigmaText(d.sigma)}`,
+      heading: `σ = ${sigmaText(d.sigma)}`,
+      pairs: d.pairs,
+      maxValue: shared,
+    }),
     caption: read.diagramReading(d.sigma, d.pairs),
   }));
 }
@@ -162,7 +167,12 @@ export function normalizedDiagramFigures(input: ReportInput): Figure[] {
   const shared = Math.max(0, ...norm.map((d) => diagramMax(d.pairs)));
   return norm.map((d, k) => ({
     id: `diagram-normalized-${k}`,
-    svg: diagramPlot({ title: `${dimsText(d.pairs)} at σ = ${sigmaText(d.sigma)}, ÷ enclosing radius`, pairs: d.pairs, maxValue: shared }),
+    svg: diagramPlot({
+      title: `${dimsText(d.pairs)} at σ = ${sigmaText(d.sigma)}, ÷ enclosing radius`,
+      heading: `σ = ${sigmaText(d.sigma)}, ÷ r`,
+      pairs: d.pairs,
+      maxValue: shared,
+    }),
     caption: `${read.diagramReading(d.sigma, d.pairs)} Values are fractions of the enclosing radius ${num(radius(d.sigma), 3)}.`,
   }));
 }

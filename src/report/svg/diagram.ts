@@ -14,6 +14,8 @@ export interface DiagramPlotOptions {
    * Defaults to this diagram's own maximum.
    */
   maxValue?: number;
+  /** Short heading drawn inside the panel above the legend (e.g. "σ = 0.5"), so a panel read or exported alone says which level it is. */
+  heading?: string;
 }
 
 /** H0 blue discs, H1 orange triangles, H2 green squares: shape and colour both tell the dimension apart. */
@@ -69,6 +71,8 @@ export function diagramPlot(o: DiagramPlotOptions): string {
   parts.push('</g>');
   const items: LegendItem[] = o.pairs.map((dim, k) => ({ label: `H${k} (${dim.length})`, marker: DIM_STYLES[k % DIM_STYLES.length] }));
   items.push({ label: '∞ = essential', lineColor: '#555', dash: '5 4' });
-  parts.push(legend(items, area.x + area.w + MARGIN.gap, area.y, 10, LEGEND_COL));
+  const lx = area.x + area.w + MARGIN.gap;
+  if (o.heading) parts.push(text(lx, area.y + 12, o.heading, 'class="panel-heading" font-size="14" font-weight="600" fill="#222"'));
+  parts.push(legend(items, lx, o.heading ? area.y + 26 : area.y, 10, LEGEND_COL));
   return svgDoc(width, height, o.title, parts.join(''));
 }
