@@ -26,6 +26,7 @@ import { UsageError } from './errors.js';
 import { sweepTemps } from './io/atomic.js';
 import { makeOutputFolder } from './io/folder.js';
 import { sha256Hex } from './io/hash.js';
+import { shownPath } from './io/rawpath.js';
 import { retractReport, writeReport } from './report/write.js';
 import { OUT_LOCK, withLockFile } from './store/lock.js';
 
@@ -140,7 +141,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
         levels: s.levels,
         root: data.root,
         templates: s.templates,
-        onSkipped: (f) => say(`skipped ${f.path}: ${f.reason}`),
+        onSkipped: (f) => say(`skipped ${shownPath(f.path)}: ${f.reason}`),
       },
       steps,
     );

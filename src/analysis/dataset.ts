@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { loadImageDataset } from '../data/images.js';
+import { loadImageDataset, requireImages } from '../data/images.js';
 import { writeSynthDataset } from '../data/synth.js';
 import { ClipTopoError, InputError } from '../errors.js';
 import { errorCode, writeChecked } from '../io/atomic.js';
@@ -85,6 +85,7 @@ export async function studyData(o: {
   const root = o.dataset ?? (await makeSynth(o.cacheDir, o.threads, o.signal, o.onProgress));
   const synthetic = o.dataset ? null : { seed: DEFAULT_SYNTH.seed, per_class: DEFAULT_SYNTH.perClass, size: DEFAULT_SYNTH.size };
   const test = await loadImageDataset(root, { split: o.split, partition: o.partition });
+  requireImages(test, root);
   const warnings = [...test.warnings];
   let train: Dataset | null = null;
   if (o.split === 'train' || o.split === 'trainval' || o.split === 'all') {
@@ -93,6 +94,8 @@ export async function studyData(o: {
     const t = test.format === 'dtd' || existsSync(join(root, 'train')) ? await loadImageDataset(root, { split: 'train', partition: o.partition }) : null;
     if (!t || (t.root === test.root && t.format !== 'dtd')) {
       warnings.push('linear probe skipped: the dataset has no separate train split (DTD labels/train<k>.txt or a train/ folder)');
+    } else if (t.items.length === 0) {
+      warnings.push('linear probe skipped: the train split has no images');
     } else if (t.classes.join('\n') !== test.classes.join('\n')) {
       warnings.push(`linear probe skipped: the train split's classes differ from the ${o.split} split's`);
     } else {

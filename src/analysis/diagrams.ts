@@ -7,6 +7,7 @@ import { relative, sep } from 'node:path';
 
 import type { Pair } from '../diagram.js';
 import { sha256Hex } from '../io/hash.js';
+import { shownPath } from '../io/rawpath.js';
 import type { RipsCycle } from '../kernels/rips.js';
 import type { ProgressFn } from '../native.js';
 import type { StepCache } from './cache.js';
@@ -90,9 +91,10 @@ export function cycleInfo(c: KernelCycle, l: LevelEmbeddings, classes: string[],
 }
 
 /** Path relative to the dataset root, with forward slashes (as files.csv gives it). */
+/** The path files.csv and the report show: relative to the dataset, '/'-separated, raw bytes as \xHH. */
 export function relativePath(root: string, path: string): string {
   const r = relative(root, path);
-  return (r.startsWith('..') || r === '' ? path : r).split(sep).join('/');
+  return shownPath((r.startsWith('..') || r === '' ? path : r).split(sep).join('/'));
 }
 
 const sigmaLabel = (s: number) => (s === 0 ? 'clean' : `σ=${s}`);

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { loadDataset } from '../data/detect.js';
 import { SPLITS, type Dataset, type Split } from '../data/types.js';
+import { shownPath } from '../io/rawpath.js';
 import type { CliContext } from './context.js';
 import { positiveInt } from './options.js';
 import { writeOutput } from './output.js';
@@ -33,7 +34,7 @@ export function datasetToJson(ds: Dataset): Record<string, unknown> {
     classes: ds.classes,
     counts: ds.counts,
     images: ds.format === 'embeddings' ? ds.embeddings!.n : ds.items.length,
-    skipped: ds.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+    skipped: ds.skipped.map((s) => ({ path: shownPath(s.path), reason: s.reason })),
     extra: ds.extra,
     warnings: ds.warnings,
   };
@@ -47,18 +48,20 @@ export function datasetToText(ds: Dataset): string {
   else out.push(`selected: split ${ds.split}${ds.partition ? `, partition ${ds.partition}` : ''}: ${n} images`);
   out.push(`classes: ${ds.classes.length}`);
   const splits = SPLITS.filter((s) => ds.counts[s]);
-  const w = Math.max(5, ...ds.classes.map((c) => c.length));
+  // Classes of other splits (split folders may differ) get rows too, so every column adds up to its total.
+  const rows = [...ds.classes, ...[...new Set(splits.flatMap((s) => Object.keys(ds.counts[s]!)))].filter((c) => !ds.classes.includes(c))];
+  const w = Math.max(5, ...rows.map((c) => c.length));
   const col = (s: string) => s.padStart(Math.max(5, s.length) + 1);
   out.push(`${'class'.padEnd(w)}${splits.map(col).join('')}`);
-  for (const c of ds.classes) out.push(`${c.padEnd(w)}${splits.map((s) => col(String(ds.counts[s]![c] ?? 0)).padStart(Math.max(5, s.length) + 1)).join('')}`);
+  for (const c of rows) out.push(`${c.padEnd(w)}${splits.map((s) => col(String(ds.counts[s]![c] ?? 0)).padStart(Math.max(5, s.length) + 1)).join('')}`);
   out.push(
     `${'total'.padEnd(w)}${splits.map((s) => col(String(Object.values(ds.counts[s]!).reduce((a, b) => a + b, 0))).padStart(Math.max(5, s.length) + 1)).join('')}`,
   );
   out.push(`skipped: ${ds.skipped.length}`);
-  for (const s of ds.skipped) out.push(`  ${s.path}: ${s.reason}`);
+  for (const s of ds.skipped) out.push(`  ${shownPath(s.path)}: ${s.reason}`);
   if (ds.extra.length) {
     out.push(`extra files (on disk, in no split): ${ds.extra.length}`);
-    for (const e of ds.extra) out.push(`  ${e}`);
+    for (const e of ds.extra) out.push(`  ${shownPath(e)}`);
   }
   for (const wmsg of ds.warnings) out.push(`warning: ${wmsg}`);
   return out.join('\n') + '\n';

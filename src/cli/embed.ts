@@ -7,8 +7,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readModelCard, resolveModelDir } from '../clip/model.js';
 import { embedDataset, readTemplates, zeroShotEval } from '../clip/pipeline.js';
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
-import { loadImageDataset } from '../data/images.js';
+import { loadImageDataset, requireImages } from '../data/images.js';
 import { ClipTopoError } from '../errors.js';
+import { shownPath } from '../io/rawpath.js';
 import { gaussianNoiseTransform, imageIds } from '../clip/transform.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt, threadCount } from './options.js';
@@ -62,6 +63,7 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
   const card = readModelCard(modelDir);
   for (const w of card.warnings) process.stderr.write(`clip-topo ${label}: warning: ${w}\n`);
   const dataset = await loadImageDataset(flags.dataset, { split: flags.split, partition: flags.partition });
+  requireImages(dataset, flags.dataset);
   for (const w of dataset.warnings) process.stderr.write(`clip-topo ${label}: warning: ${w}\n`);
   const bar = rateProgress(`clip-topo ${label}`);
   let skipped = 0;
@@ -82,11 +84,11 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
     onWait: (message) => process.stderr.write(`clip-topo ${label}: ${message}\n`),
     onSkip: (path, reason) => {
       skipped++;
-      process.stderr.write(`clip-topo ${label}: skipped ${path}: ${reason}\n`);
+      process.stderr.write(`clip-topo ${label}: skipped ${shownPath(path)}: ${reason}\n`);
     },
   });
   const reusedImages = Math.min(dataset.items.length, result.reusedBatches * flags.batchSize);
-  bar.finish(dataset.items.length, skipped, reusedImages);
+  bar.finish(dataset.items.length, result.manifest.count, dataset.skipped.length, reusedImages);
   return { result, dataset, skipped };
 }
 

@@ -20,13 +20,18 @@ export function rateProgress(label: string) {
       const eta = rate > 0 ? (total - done) / rate : 0;
       process.stderr.write(`\r\x1b[2K${label}: ${done}/${total} images, ${rate.toFixed(1)} images/s, ETA ${eta.toFixed(0)} s`);
     },
-    finish(done: number, skipped: number, reused: number) {
+    /**
+     * `images` are the listed images, `embedded` the rows written (so the line agrees with embeddings.npy),
+     * `ignored` the files the listing left out before any decoding (not images, outside class folders).
+     */
+    finish(images: number, embedded: number, ignored: number, reused: number) {
       const secs = (Date.now() - start) / 1000;
       if (tty) process.stderr.write('\r\x1b[2K');
-      const rate = secs > 0 ? (done - reused) / secs : 0;
+      const rate = secs > 0 ? (images - reused) / secs : 0;
       const extra = reused > 0 ? `, ${reused} reused from an earlier run` : '';
+      const other = ignored > 0 ? `; ${ignored} other file(s) ignored` : '';
       process.stderr.write(
-        `${label}: ${done - skipped} of ${done} images embedded, ${skipped} skipped${extra}; ${secs.toFixed(1)} s, ${rate.toFixed(1)} images/s\n`,
+        `${label}: ${embedded} of ${images} images embedded, ${images - embedded} skipped${extra}${other}; ${secs.toFixed(1)} s, ${rate.toFixed(1)} images/s\n`,
       );
     },
   };

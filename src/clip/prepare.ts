@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { mapLimit } from '../concurrency.js';
 import { ClipTopoError, InputError } from '../errors.js';
 import { sha256Hex } from '../io/hash.js';
+import { diskPath } from '../io/rawpath.js';
 import type { ImageItem, TensorTransform } from './transform.js';
 import { cropRgb, normalizeInto, type PreprocessSpec } from './preprocess.js';
 
@@ -30,7 +31,7 @@ export async function prepareBatch(items: ImageItem[], start: number, end: numbe
   const per = 3 * spec.size * spec.size;
   const crops = await mapLimit(items.slice(start, end), Math.max(2, availableParallelism()), async (item) => {
     try {
-      const bytes = await readFile(item.path);
+      const bytes = await readFile(diskPath(item.path));
       return { rgb: (await cropRgb(bytes, spec.size, item.path)).rgb, sha256: sha256Hex(bytes) };
     } catch (err) {
       const msg =

@@ -2,9 +2,10 @@
  * The Describable Textures Dataset as distributed: `images/<class>/<class>_NNNN.jpg`,
  * `labels/{train,val,test}{1..10}.txt`, `labels/labels_joint_anno.txt` and `imdb/imdb.mat`.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { nameFromBytes, readdirNames, readdirRaw, shownPath, type RawDirent } from '../io/rawpath.js';
 
 import { checkFiles, IMAGE_EXTENSIONS } from './folder.js';
 import { readMat, type MatValue } from './mat.js';
@@ -102,10 +103,12 @@ export async function readLabelFiles(root: string, partition: number, warnings: 
     const file = join(root, 'labels', `${s}${partition}.txt`);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Decoded like file names (src/io/rawpath.ts), so a line naming a folder that is not UTF-8 matches it.
+      text = nameFromBytes(await readFile(file));
     } catch {
       throw new DatasetError(`DTD: ${file} is missing; partitions 1–10 each need train, val and test label files`);
     }
+    if (!text.trim()) warnings.push(`labels/${s}${partition}.txt is empty: its split has no images`);
     for (const [i, raw] of text.split(/\r?\n/).entries()) {
       const line = raw.trim();
       if (!line) continue;
@@ -206,15 +209,15 @@ export async function readJointAnnotations(root: string): Promise<Map<string, st
 
 async function imagesOnDisk(root: string): Promise<string[]> {
   const out: string[] = [];
-  let dirs: Dirent[];
+  let dirs: RawDirent[];
   try {
-    dirs = await readdir(join(root, 'images'), { withFileTypes: true });
+    dirs = await readdirRaw(join(root, 'images'));
   } catch {
     return out;
   }
   for (const d of dirs) {
     if (!d.isDirectory() || d.name.startsWith('.')) continue;
-    for (const f of await readdir(join(root, 'images', d.name))) {
+    for (const f of await readdirNames(join(root, 'images', d.name))) {
       if (f.startsWith('.')) continue;
       if (IMAGE_EXTENSIONS.has(f.slice(f.lastIndexOf('.')).toLowerCase())) out.push(`${d.name}/${f}`);
     }
@@ -245,7 +248,7 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
     // The classes are the folders of images/: a label line naming a class without a folder (a typo, or a
     // class the user removed) must not make a class of its own, with every one of its images "missing".
     const found = new Set<string>();
-    for (const d of await readdir(join(root, 'images'), { withFileTypes: true }).catch(() => [])) {
+    for (const d of await readdirRaw(join(root, 'images')).catch(() => [])) {
       if (d.isDirectory() && !d.name.startsWith('.')) found.add(d.name);
     }
     classes = [...found].sort(byCodePoint);
@@ -255,7 +258,7 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
       if (!found.has(c)) orphans.set(c, (orphans.get(c) ?? 0) + 1);
     }
     for (const [c, n] of [...orphans].sort((a, b) => byCodePoint(a[0], b[0])))
-      warnings.push(`labels/*${partition}.txt: ${n} line(s) name class '${c}', which has no folder in images/; ignored`);
+      warnings.push(`labels/*${partition}.txt: ${n} line(s) name class '${shownPath(c)}', which has no folder in images/; ignored`);
   } else {
     let buf: Buffer;
     try {
@@ -275,8 +278,10 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
     });
   }
   const unknown = classes.filter((c) => !DTD_CLASSES.includes(c));
-  if (unknown.length) warnings.push(`classes not in DTD's 47: ${unknown.join(', ')}`);
+  if (unknown.length) warnings.push(`classes not in DTD's 47: ${unknown.map(shownPath).join(', ')}`);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
+  // Names for people (and prompts): raw bytes of a folder name that is not UTF-8 as \xHH.
+  classes = classes.map(shownPath);
 
   // Missing: listed but not on disk. Extra: on disk but listed in no split of this partition.
   const onDisk = new Set(await imagesOnDisk(root));

@@ -4,21 +4,15 @@
  * Files are only checked to exist: decoding happens once, in the embedding pipeline, which skips
  * undecodable files with their reason.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { detectFormat } from './detect.js';
 import { loadDtd } from './dtd.js';
-import { loadFolder } from './folder.js';
+import { shownPath } from '../io/rawpath.js';
+import { loadSplitFolder } from './folder.js';
 import { DatasetError, SPLITS, type Dataset, type Split } from './types.js';
 
 export interface ImageDatasetOptions {
   split?: string;
   partition?: number;
-}
-
-async function isDir(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 export async function loadImageDataset(path: string, options: ImageDatasetOptions = {}): Promise<Dataset> {
@@ -32,6 +26,21 @@ export async function loadImageDataset(path: string, options: ImageDatasetOption
       throw new DatasetError(`unknown split '${split}' for the DTD layout in ${path}; use ${SPLITS.join(', ')}`);
     return loadDtd(path, { split: split as Split, partition: options.partition ?? 1, check: 'exists' });
   }
-  const base = (await isDir(join(path, split))) ? join(path, split) : path;
-  return loadFolder(base, { check: 'exists' });
+  return loadSplitFolder(path, split as Split, { check: 'exists' });
+}
+
+/**
+ * Refuses a listing with no image to embed: without this, an empty DTD label file or a folder of
+ * non-images gave "0 of 0 images embedded" and exit 0, an empty result passed for a result.
+ */
+export function requireImages(ds: Dataset, path: string): void {
+  if (ds.items.length > 0) return;
+  const where = ds.format === 'dtd' ? `split ${ds.split} of partition ${ds.partition ?? 1}` : `split ${ds.split}`;
+  const first = ds.skipped[0];
+  const why = first
+    ? ` (${ds.skipped.length} file(s) skipped, e.g. ${shownPath(first.path)}: ${first.reason})`
+    : ds.format === 'dtd'
+      ? ` (is labels/${ds.split}${ds.partition ?? 1}.txt empty?)`
+      : '';
+  throw new DatasetError(`${path}: no images to use in ${where}${why}; check the dataset with 'clip-topo dataset ${path}'`);
 }

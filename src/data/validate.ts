@@ -3,8 +3,10 @@
  * empty files, text with an image extension, truncated data, and decompression bombs (refused from
  * the header, before any pixel is decoded).
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
+
+import { diskPath, hasRawBytes } from '../io/rawpath.js';
 
 /**
  * The largest image accepted (pixels): Pillow's own refusal threshold (DecompressionBombError above
@@ -55,7 +57,7 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
   const limit = options.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   let size: number;
   try {
-    const st = await stat(path);
+    const st = await stat(diskPath(path));
     if (!st.isFile()) return { ok: false, reason: 'not a regular file' };
     size = st.size;
   } catch (e) {
@@ -66,7 +68,7 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
 
   const head = Buffer.alloc(Math.min(64, size));
   try {
-    const fh = await open(path, 'r');
+    const fh = await open(diskPath(path), 'r');
     try {
       await fh.read(head, 0, head.length, 0);
     } finally {
@@ -85,8 +87,11 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
   if (kind === 'bmp') return { ok: false, reason: 'BMP images are not supported by the image decoder; convert to PNG' };
 
   let meta: sharp.Metadata;
+  // sharp opens string paths as UTF-8: a name that is not UTF-8 is handed over as the file's bytes.
+  let source: string | Buffer = path;
   try {
-    meta = await sharp(path, { limitInputPixels: false }).metadata();
+    if (hasRawBytes(path)) source = await readFile(diskPath(path));
+    meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (e) {
     return { ok: false, reason: `unreadable ${kind} header: ${oneLine((e as Error).message)}` };
   }
@@ -103,7 +108,7 @@ export async function checkImage(path: string, options: CheckOptions = {}): Prom
   if (mode === 'header') return { ok: true, ...info };
   try {
     // 'truncated' rejects images whose data ends early, which libjpeg/libpng only warn about.
-    await sharp(path, { limitInputPixels: limit, failOn: 'truncated', sequentialRead: true })
+    await sharp(source, { limitInputPixels: limit, failOn: 'truncated', sequentialRead: true })
       .timeout({ seconds: options.timeoutSeconds ?? 30 })
       .raw()
       .toBuffer();

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import { mapLimit } from '../concurrency.js';
+import { diskPath } from './rawpath.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -50,7 +51,7 @@ export function keyOf(parts: unknown): string {
 export async function hashFiles(paths: string[]): Promise<string[]> {
   return mapLimit(paths, 8, async (p) => {
     try {
-      return sha256Hex(await readFile(p));
+      return sha256Hex(await readFile(diskPath(p)));
     } catch {
       return '';
     }

@@ -1,6 +1,6 @@
 /** Builds every figure of the report (SVG + caption) from a ReportInput. */
 import type { GlobalDistance, LevelAccuracy, MapFigure, ReportInput } from '../analysis/types.js';
-import { cleanOf, distanceDims, dropPoints, sortedSigmas } from './levels.js';
+import { distanceDims, dropPoints, sortedSigmas } from './levels.js';
 import * as read from './readings.js';
 import { diagramMax, diagramPlot } from './svg/diagram.js';
 import { num, sigmaText } from './svg/format.js';
