@@ -116,6 +116,20 @@ describe('clip-topo summarize (CLI)', () => {
     expect((await readDiagramFiles(file)).map((d) => d.dim)).toEqual([0, 1]);
   });
 
+  it("--cut at or below an essential bar's birth is refused in one line; above it the bar counts", async () => {
+    const late = join(dir, 'late.txt');
+    writeFileSync(late, '0.5 1\n0.7 inf\n');
+    for (const cut of ['0.1', '0.7']) {
+      const r = await runCli(['summarize', late, '--cut', cut]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`--cut ${cut} is not above the birth of 1 essential bar\\(s\\) \\(latest birth 0\\.7\\)`)),
+      ]);
+    }
+    const ok = JSON.parse((await runCli(['summarize', late, '--cut', '2', '--json'])).stdout).summaries[0];
+    expect(ok.statistics).toMatchObject({ count: 2, essential: 1, max_lifetime: expect.closeTo(1.3, 9) });
+  });
+
   it('sizes that cannot be allocated are one line, not an out-of-memory abort', async () => {
     for (const [flags, msg] of [
       [['--levels', '1000000000'], /landscapes: 1000000000 levels is more than 10000/],

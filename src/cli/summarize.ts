@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
-import { readDiagramFile, readDiagramFiles } from '../io/diagram_file.js';
+import { UsageError } from '../errors.js';
+import { type DiagramFile, readDiagramFile, readDiagramFiles } from '../io/diagram_file.js';
 import { summarize, summaryToJson, type DiagramSummary } from '../kernels/summaries.js';
 import type { CliContext } from './context.js';
 import { finiteNumber, positiveInt } from './options.js';
@@ -41,6 +42,26 @@ function table(summaries: DiagramSummary[]): string {
   return [header, ...body].map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ')).join('\n') + '\n';
 }
 
+/**
+ * A cut at or below an essential bar's birth would give that bar no length (or a negative one): the
+ * summaries then silently left it out, the opposite of what --cut asks for. Refuse it, naming the birth.
+ */
+function checkCut(cut: number, diagrams: DiagramFile[]): void {
+  for (const d of diagrams) {
+    let late = 0;
+    let latest = -Infinity;
+    for (let i = 0; i < d.pairs.length; i += 2) {
+      if (d.pairs[i + 1] !== Infinity || d.pairs[i] < cut) continue;
+      late++;
+      latest = Math.max(latest, d.pairs[i]);
+    }
+    if (late > 0)
+      throw new UsageError(
+        `--cut ${cut} is not above the birth of ${late} essential bar(s)${d.dim === null ? '' : ` of H${d.dim}`} (latest birth ${latest}); choose a cut above ${latest}, or leave --cut out to leave essential bars out`,
+      );
+  }
+}
+
 export function registerSummarize(program: Command, ctx: CliContext): void {
   program
     .command('summarize')
@@ -56,6 +77,7 @@ export function registerSummarize(program: Command, ctx: CliContext): void {
     .option('--out <file>', 'write the output there instead of stdout')
     .action(async (path: string, flags: SummarizeFlags) => {
       const chosen = flags.dim === undefined ? await readDiagramFiles(path) : [await readDiagramFile(path, flags.dim)];
+      if (flags.cut !== undefined) checkCut(flags.cut, chosen);
       const summaries: DiagramSummary[] = [];
       for (const d of chosen) {
         summaries.push(
