@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { parseNpy } from '../src/io/npy.js';
 import { diskPath, nameFromBytes, shownPath } from '../src/io/rawpath.js';
-import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { ROOT, runCli, tempDir, writeNpy } from './helpers/cli.js';
 import { synthSet } from './helpers/synth-set.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
@@ -160,4 +160,39 @@ describe('embed: the summary line agrees with the rows written', () => {
     expect(rows).toBe(12);
     expect(r.stderr).toContain(`${rows} of 13 images embedded, 1 skipped; 2 other file(s) ignored`);
   }, 60_000);
+});
+
+describe('text inputs that start with a UTF-8 byte-order mark (Excel and Notepad write one)', () => {
+  it('rips CSV, diagram text and label files read exactly as without it', async () => {
+    const dir = tempDir('clip-topo-byte-order-');
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const pair = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      writeFileSync(join(dir, `bom-${name}`), Buffer.concat([bom, Buffer.from(text)]));
+      return [join(dir, name), join(dir, `bom-${name}`)];
+    };
+    const [pts, bomPts] = pair('points.csv', '0,0\n1,0\n0,1\n1,1.5\n');
+    const [dgm, bomDgm] = pair('diagram.txt', '0.5 1\n0.7 inf\n');
+    const [lab, bomLab] = pair('labels.txt', 'lined\ndotted\nlined\ndotted\n');
+    const emb = writeNpy(dir, 'e.npy', new Float32Array([1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1]), [4, 3]);
+    for (const [args, bomArgs] of [
+      [
+        ['rips', pts],
+        ['rips', bomPts],
+      ],
+      [
+        ['summarize', dgm, '--json'],
+        ['summarize', bomDgm, '--json'],
+      ],
+      [
+        ['angles', emb, '--labels', lab],
+        ['angles', emb, '--labels', bomLab],
+      ],
+    ]) {
+      const [a, b] = await Promise.all([runCli(args), runCli(bomArgs)]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stdout.replaceAll('bom-', '')).toBe(a.stdout);
+    }
+  });
 });
