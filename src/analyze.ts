@@ -24,6 +24,7 @@ import { sweepOutput, writeData } from './analysis/write.js';
 import { DEFAULT_MODEL_DIR, readModelCard, resolveModelDir } from './clip/model.js';
 import { UsageError } from './errors.js';
 import { sweepTemps } from './io/atomic.js';
+import { faultPoint } from './io/faults.js';
 import { makeOutputFolder } from './io/folder.js';
 import { sha256Hex } from './io/hash.js';
 import { shownPath } from './io/rawpath.js';
@@ -270,6 +271,8 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
         });
         clock.lap('write');
         clock.total();
+        // Between the data files and the page: a crash here leaves a folder with no report.html.
+        faultPoint('step', s.out);
         written.push(...(await writeReport(s.out, input)).files);
         return written;
       },

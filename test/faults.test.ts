@@ -260,6 +260,53 @@ describe('analyze: a rerun with other settings, killed or out of space while it 
     }
   }, 900_000);
 
+  it('killed in the middle of every step and right after it, in one chain of reruns, it ends with the uninterrupted run byte for byte', async () => {
+    // A chain of kills, not one: each run resumes what the dead ones left. For every step in turn (an
+    // embedding set, a cached step, the data files) one run dies half-way through it and the next right after
+    // its commit, so every boundary, and the inside of every step, is crossed by a resumed run. Starts from
+    // the other settings' folder, as a user rerunning into it would.
+    const dir = join(tempDir('clip-topo-faults-chain-'), 'out');
+    cpSync(old, dir, { recursive: true });
+    const killedAt: string[] = [];
+    const where = () => killedAt.join('\n');
+    for (let link = 0; ; link++) {
+      expect(link, where()).toBeLessThan(40);
+      // The points the next run passes, from a logged run on a copy (runs are deterministic).
+      const probe = join(tempDir(), `chain-probe-${link}`);
+      cpSync(dir, probe, { recursive: true });
+      const pts = plans(await points(args(probe, 2), join(tempDir(), `chain-${link}.log`)));
+      const first = pts.findIndex((p) => p.plan.startsWith('step:'));
+      expect(first, 'a run that crosses no step boundary').toBeGreaterThanOrEqual(0);
+      const here = join(dir, relative(probe, pts[first].path));
+      // The writes of the step the next run starts with (after the output folder's lock is taken, the
+      // locks are re-taken each run and are covered above).
+      const inside = pts.slice(0, first).filter((p) => !p.plan.startsWith('step:') && !p.path.includes('.lock'));
+      if (inside.length > 0) {
+        const mid = inside[Math.floor(inside.length / 2)];
+        const r = await run(args(dir, 2), `${mid.plan}:kill`);
+        killedAt.push(`inside, at ${mid.plan} ${relative(probe, mid.path)}`);
+        expect(r.signal, `${where()}: ${r.stderr}`).toBe('SIGKILL');
+      }
+      const r = await run(args(dir, 2), 'step:1:kill');
+      killedAt.push(`after ${relative(probe, pts[first].path) || 'the data files'}`);
+      expect(r.signal, `${where()}: ${r.stderr}`).toBe('SIGKILL');
+      // That run got exactly to the boundary the probe named: its unit is committed.
+      expect(existsSync(here), where()).toBe(true);
+      if (here === dir) break;
+    }
+    const last = await run(args(dir, 2));
+    expect(last.code, last.stderr).toBe(0);
+    // The embedding sets (clean, σ = 1, train), prompts, probe, maps, angles, Rips (split, classes),
+    // distances, paired measures and the data files are each a boundary.
+    expect(killedAt.filter((k) => k.startsWith('after')).length, where()).toBeGreaterThanOrEqual(12);
+    expect(
+      snapshot(dir, (rel) => volatile(rel) || rel.startsWith('cache')),
+      where(),
+    ).toEqual(ref);
+    expect(stableMetrics(dir), where()).toEqual(refMetrics);
+    expect(leftovers(dir), where()).toEqual([]);
+  }, 900_000);
+
   it('a full disk while writing the folder stops with one line, no temporaries, and no report.html unless the old run is untouched', async () => {
     const oldFiles = snapshot(old, (rel) => rel.startsWith('cache'));
     const cases = chosen().filter((p) => !p.plan.startsWith('remove') && !p.path.includes('/cache/'));

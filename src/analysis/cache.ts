@@ -6,6 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { writeAtomic } from '../io/atomic.js';
+import { faultPoint } from '../io/faults.js';
 import { keyOf } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
 
@@ -56,6 +57,7 @@ export class StepCache {
     const value = await compute();
     await mkdir(this.dir, { recursive: true });
     await writeAtomic(file, JSON.stringify(value, encode));
+    faultPoint('step', file);
     return { value, cached: false };
   }
 }

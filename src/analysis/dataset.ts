@@ -10,6 +10,7 @@ import { loadImageDataset, requireImages } from '../data/images.js';
 import { writeSynthDataset } from '../data/synth.js';
 import { ClipTopoError, InputError } from '../errors.js';
 import { errorCode, writeChecked } from '../io/atomic.js';
+import { faultPoint } from '../io/faults.js';
 import type { Dataset } from '../data/types.js';
 import { nativeRenderer, synthClasses } from '../kernels/synth.js';
 import { codeVersion } from '../store/code-version.js';
@@ -60,6 +61,7 @@ async function makeSynth(
         await writeChecked(join(tmp, 'made-by.txt'), codeVersion());
         await rm(dir, { recursive: true, force: true });
         await rename(tmp, dir);
+        faultPoint('step', dir);
       } catch (err) {
         await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
         // Cancelling, or a renderer's error, as they are; a file error names the folder that failed, not a file just removed.

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { makeOutputFolder } from '../io/folder.js';
 import { hashFiles } from '../io/hash.js';
 import { codeVersion } from '../store/code-version.js';
-import { cacheKey, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
+import { cacheKey, dropParts, EmbeddingStore, type Manifest, readRun } from '../store/embeddings.js';
 import { type LockOptions, OUT_LOCK, withLockFile } from '../store/lock.js';
 import { embedImages, embedTexts, type TensorTransform } from './embed.js';
 import { BatchPreparer } from './prepare.js';
@@ -95,6 +95,7 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   // Reused only when the arrays are the very ones the manifest vouches for (a commit cut short leaves others).
   const arrays = finished && (await readRun(opts.out, finished));
   if (finished && arrays) {
+    await dropParts(opts.out);
     tower.then((t) => t.session.release()).catch(() => undefined);
     for (const s of finished.skipped) opts.onSkip?.(s.path, s.reason);
     opts.onProgress?.(items.length, items.length, items.length);

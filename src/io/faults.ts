@@ -7,11 +7,14 @@
  *   CLIP_TOPO_FAULT=OP:N:kill      SIGKILL this process at the N-th point of kind OP (1-based), as a crash would
  *   CLIP_TOPO_FAULT=OP:N:enospc    fail the N-th point of kind OP as a full disk does (writes land half, then ENOSPC)
  *
- * OP is write, rename or remove. Counts are per process; worker threads never write.
+ * OP is write, rename or remove, or step: the moment just after a unit of work was committed (an analysis
+ * step's cached result, an embedding set's manifest, the synthetic set), where a crash between two steps
+ * lands. `step:1:kill` run again and again therefore kills a resumed analysis once at every step boundary.
+ * Counts are per process; worker threads never write.
  */
 import { appendFileSync } from 'node:fs';
 
-export type FaultOp = 'write' | 'rename' | 'remove';
+export type FaultOp = 'write' | 'rename' | 'remove' | 'step';
 
 interface Plan {
   log?: string;
@@ -23,14 +26,14 @@ interface Plan {
 function parse(spec: string | undefined): Plan | undefined {
   if (!spec) return undefined;
   if (spec.startsWith('log:')) return { log: spec.slice(4) };
-  const m = /^(write|rename|remove):(\d+):(kill|enospc)$/.exec(spec);
+  const m = /^(write|rename|remove|step):(\d+):(kill|enospc)$/.exec(spec);
   // A misspelt plan must not pass for a run without faults: the suite would test nothing.
-  if (!m) throw new Error(`CLIP_TOPO_FAULT=${spec}: expected log:FILE or write|rename|remove:N:kill|enospc`);
+  if (!m) throw new Error(`CLIP_TOPO_FAULT=${spec}: expected log:FILE or write|rename|remove|step:N:kill|enospc`);
   return { op: m[1] as FaultOp, at: Number(m[2]), action: m[3] as 'kill' | 'enospc' };
 }
 
 const plan = parse(process.env.CLIP_TOPO_FAULT);
-const seen: Record<FaultOp, number> = { write: 0, rename: 0, remove: 0 };
+const seen: Record<FaultOp, number> = { write: 0, rename: 0, remove: 0, step: 0 };
 
 /**
  * Marks a point where the disk changes. Kills the process when the plan says so; returns true when this

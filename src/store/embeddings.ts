@@ -16,6 +16,7 @@ import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
 import { removeFile, sweepTemps, writeAtomic, writeChecked } from '../io/atomic.js';
+import { faultPoint } from '../io/faults.js';
 import { keyOf, sha256Hex } from '../io/hash.js';
 import { encodeNpy, parseNpy } from '../io/npy.js';
 
@@ -75,6 +76,20 @@ export interface Manifest {
   skipped: { path: string; reason: string }[];
 }
 
+/**
+ * Removes the working folder of `dir`: only the files a run writes there, then the folder if nothing else
+ * is left. Also for a run whose manifest is committed: one that died between its commit and this cleanup
+ * leaves its batches, and a run reusing that manifest never opens a store. The caller holds the lock.
+ */
+export async function dropParts(dir: string): Promise<void> {
+  const parts = join(dir, PARTS_DIR);
+  const names = await readdir(parts).catch(() => [] as string[]);
+  if (!names.includes(PARTS_MARKER)) return;
+  await Promise.all(names.filter((n) => PART_FILE.test(n)).map((n) => rm(join(parts, n), { force: true })));
+  await rm(join(parts, PARTS_MARKER), { force: true });
+  await rmdir(parts).catch(() => undefined);
+}
+
 export class EmbeddingStore {
   readonly parts: string;
   constructor(
@@ -103,15 +118,6 @@ export class EmbeddingStore {
       if (err instanceof InputError) throw err;
       throw new InputError(`${this.dir}: cannot create (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
     }
-  }
-
-  /** Removes the working folder: only the files a run writes there, then the folder if nothing else is left. */
-  private async dropParts(): Promise<void> {
-    const names = await readdir(this.parts).catch(() => [] as string[]);
-    if (!names.includes(PARTS_MARKER)) return;
-    await Promise.all(names.filter((n) => PART_FILE.test(n)).map((n) => rm(join(this.parts, n), { force: true })));
-    await rm(join(this.parts, PARTS_MARKER), { force: true });
-    await rmdir(this.parts).catch(() => undefined);
   }
 
   private base(k: number): string {
@@ -217,7 +223,8 @@ export class EmbeddingStore {
       skipped,
     };
     await writeAtomic(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-    await this.dropParts();
+    faultPoint('step', join(this.dir, 'manifest.json'));
+    await dropParts(this.dir);
     return { manifest, embeddings: all, labels };
   }
 }
