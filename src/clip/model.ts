@@ -6,13 +6,14 @@
  * and what was found.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as ort from 'onnxruntime-node';
 
 import { InputError, UsageError } from '../errors.js';
 import { sha256File, sha256Hex } from '../io/hash.js';
+import { externalDataFiles } from './onnx-files.js';
 import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from './preprocess.js';
 import { ClipTokenizer, CONTEXT_LENGTH, DEFAULT_VOCAB } from './tokenizer.js';
 
@@ -252,14 +253,27 @@ export interface SessionOptions {
   spin?: boolean;
 }
 
-/** sha256 of a graph file, checked against the pin in model.json when there is one. */
+/**
+ * The digest caches key a graph on: the sha256 of the graph file (checked against the pin in model.json
+ * when there is one), or, when its tensors live in external data files beside it (onnx-files.ts), the
+ * sha256 of the graph's and every such file's sha256 — new weights in `model.onnx.data` under an unchanged
+ * `model.onnx` must not reuse old embeddings. A graph without external data keeps its plain sha256.
+ */
 export async function checkedSha256(path: string, expectSha?: string): Promise<string> {
   if (!existsSync(path)) throw new InputError(`${path}: graph file not found`, 'ERR_MODEL');
   const sha256 = await sha256File(path);
   if (expectSha && sha256 !== expectSha) {
     throw new InputError(`${path}: sha256 is ${sha256}, model.json says ${expectSha}: the file is damaged or was replaced`, 'ERR_MODEL');
   }
-  return sha256;
+  const external = await externalDataFiles(path);
+  if (external.length === 0) return sha256;
+  const data: Record<string, string> = {};
+  for (const loc of external) {
+    const file = join(dirname(path), loc);
+    if (!existsSync(file)) throw new InputError(`${path}: its weights are in ${loc}, which is not beside it; copy ${loc} into ${dirname(path)}`, 'ERR_MODEL');
+    data[loc] = await sha256File(file);
+  }
+  return sha256Hex(JSON.stringify({ graph: sha256, external: data }));
 }
 
 async function openSession(path: string, opts: SessionOptions, expectSha?: string): Promise<{ session: ort.InferenceSession; sha256: string }> {
