@@ -103,7 +103,7 @@ describe('DTD loader', () => {
       await unlink(join(tmp, 'dtd', 'images', test1));
       await writeFile(join(tmp, 'dtd', 'images', 'banded', 'banded_0099.jpg'), await readFile(join(DTD, 'images', 'banded', 'banded_0002.jpg')));
       const ds = await loadDtd(tmp, { split: 'test' });
-      expect(ds.skipped).toEqual([{ path: join(tmp, 'dtd', 'images', test1), reason: 'listed in labels/test1.txt but missing from images/' }]);
+      expect(ds.skipped).toEqual([{ path: join(tmp, 'dtd', 'images', test1), reason: 'listed in labels/test1.txt but missing from images/', image: true }]);
       expect(ds.extra).toEqual(['banded/banded_0099.jpg']);
       expect(ds.items.length).toBe(5);
       expect(Object.values(ds.counts.test!).reduce((a, b) => a + b)).toBe(5);

@@ -84,6 +84,39 @@ describe('names that are not UTF-8 (surrogateescape)', () => {
     expect(files).toMatch(/test,\d+,images\/gr\\xE9d\/lined_\d+\.jpg,gr\\xE9d,1,[0-9a-f]{64}/);
     expect(files).not.toContain('\ufffd');
   }, 120_000);
+
+  it('an embeddings folder whose .npy is named in Latin-1 bytes loads; messages show the name as \\xHH', async () => {
+    const dir = tempDir('clip-topo-latin1-emb-');
+    const name = Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9]), Buffer.from('.npy')]);
+    writeFileSync(
+      name,
+      readFileSync(
+        writeNpy(
+          dir,
+          'tmp.npy',
+          Float32Array.from({ length: 12 }, (_, i) => i / 12),
+          [4, 3],
+        ),
+      ),
+    );
+    rmSync(join(dir, 'tmp.npy'));
+    writeFileSync(join(dir, 'labels.txt'), 'a\nb\na\nb\n');
+    const ok = await runCli(['dataset', dir, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ format: 'embeddings', classes: ['a', 'b'] });
+    // A second .npy makes the choice ambiguous: the line names both, the raw one as \xHH.
+    writeNpy(dir, 'other.npy', new Float32Array(6), [2, 3]);
+    const two = await runCli(['dataset', dir]);
+    expect(two.code).toBe(1);
+    expect(oneLine(two.stderr)).toEqual([expect.stringMatching(/holds several \.npy files \(caf\\xE9\.npy, other\.npy\)/)]);
+    // A broken one is named the same way, never with U+FFFD.
+    rmSync(join(dir, 'other.npy'));
+    writeFileSync(name, Buffer.from('not an npy file'));
+    const bad = await runCli(['dataset', dir]);
+    expect(bad.code).toBe(1);
+    expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/caf\\xE9\.npy: /)]);
+    expect(bad.stderr).not.toContain('\ufffd');
+  });
 });
 
 describe('DTD folders missing their split lists', () => {

@@ -10,7 +10,7 @@ import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { jsonPairs } from '../diagram.js';
 import { sweepTemps, writeAtomic } from '../io/atomic.js';
 import { csvField } from '../io/csv.js';
-import { diagramsDocument } from '../io/diagram_file.js';
+import { CLASS_DIAGRAMS_FORMAT, diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
 import { relativePath, type StudyDiagrams } from './diagrams.js';
 import { type LevelEmbeddings, levelTag } from './embeddings.js';
@@ -73,7 +73,7 @@ export async function writeData(out: string, m: Pick<AnalysisMetrics, 'diagrams'
   }
   for (const [k, l] of d.test.entries()) {
     const doc = {
-      format: 'clip-topo/class-diagrams@1',
+      format: CLASS_DIAGRAMS_FORMAT,
       sigma: l.sigma,
       maxdim: m.diagrams.maxdim,
       metric: m.diagrams.metric,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { readLabels } from '../io/labels.js';
+import { readClassNames, readLabels, withClassNames } from '../io/labels.js';
 import { readMatrix } from '../io/npy.js';
 import { anglesToCsv, anglesToJson } from '../io/angles_file.js';
 import { classSubspaceAngles } from '../kernels/angles.js';
@@ -11,6 +11,7 @@ import { writeOutput } from './output.js';
 
 interface AnglesFlags {
   labels: string;
+  classes?: string;
   rank?: number;
   energy?: number;
   center: boolean;
@@ -25,6 +26,7 @@ export function registerAngles(program: Command, ctx: CliContext): void {
     .description('principal angles between the subspaces spanned by each class of embeddings')
     .argument('<embeddings.npy>', 'n×d float32/float64 embeddings, one per row')
     .requiredOption('--labels <file>', 'class of each row: .npy integers, or a text file with one name or integer per line')
+    .option('--classes <file>', "class names by label, one per line (analyze's embeddings/classes.txt); default: the labels themselves")
     .option('--rank <k>', 'keep k dimensions per class', positiveInt)
     .option('--energy <fraction>', "keep the smallest rank holding this fraction of each class's energy", fraction)
     .option('--no-center', 'span the raw embeddings instead of centring each class first')
@@ -33,7 +35,8 @@ export function registerAngles(program: Command, ctx: CliContext): void {
     .option('--threads <n>', 'worker threads (default: all cores)', threadCount)
     .action(async (embeddings: string, flags: AnglesFlags) => {
       const x = await readMatrix(embeddings);
-      const labels = await readLabels(flags.labels);
+      const read = await readLabels(flags.labels);
+      const labels = flags.classes ? withClassNames(read, await readClassNames(flags.classes), flags.labels, flags.classes) : read;
       if (labels.indices.length !== x.rows) {
         throw new InputError(`${flags.labels}: ${labels.indices.length} labels for ${x.rows} embeddings in ${embeddings}: give one label per row`);
       }

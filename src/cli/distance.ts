@@ -1,12 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-import { readDiagramFile } from '../io/diagram_file.js';
+import { diagramFromFile } from './diagram-input.js';
 import { bottleneck, wasserstein, type DistanceResult, type MatchedPair } from '../kernels/diagram_distance.js';
 import type { CliContext } from './context.js';
 import { writeOutput } from './output.js';
 
 interface DistanceFlags {
   dim?: number;
+  class?: string;
   metric: 'bottleneck' | 'wasserstein';
   p: number;
   delta?: number;
@@ -51,6 +52,7 @@ export function registerDistance(program: Command, ctx: CliContext): void {
     .argument('<a>', 'diagram: clip-topo diagram JSON, or a text file of "birth death" lines (inf allowed)')
     .argument('<b>', 'the other diagram, same formats')
     .option('--dim <k>', 'homology dimension to take from diagram JSON files holding several', nonNegativeInt)
+    .option('--class <name>', "the class to take from per-class diagram files (analyze's diagrams/classes/*.json)")
     .addOption(new Option('--metric <name>', 'distance').choices(['bottleneck', 'wasserstein']).default('bottleneck'))
     .option('--p <p>', 'Wasserstein order (>= 1)', order, 1)
     .option('--delta <d>', 'relative error; 0 = exact (default: 0 for bottleneck, 0.01 for Wasserstein)', relError)
@@ -59,7 +61,7 @@ export function registerDistance(program: Command, ctx: CliContext): void {
     .option('--matching', 'also print the optimal matching')
     .option('--json', 'print a JSON object instead of the number alone')
     .action(async (aPath: string, bPath: string, flags: DistanceFlags) => {
-      const [a, b] = await Promise.all([readDiagramFile(aPath, flags.dim), readDiagramFile(bPath, flags.dim)]);
+      const [a, b] = await Promise.all([diagramFromFile(aPath, flags.dim, flags.class), diagramFromFile(bPath, flags.dim, flags.class)]);
       const bar = ctx.progress('distance');
       const common = {
         matching: flags.matching === true,

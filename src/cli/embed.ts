@@ -88,7 +88,9 @@ async function run(flags: CommonFlags, out: string, ctx: CliContext, label: stri
     },
   });
   const reusedImages = Math.min(dataset.items.length, result.reusedBatches * flags.batchSize);
-  bar.finish(dataset.items.length, result.manifest.count, dataset.skipped.length, reusedImages);
+  // Images refused while listing (e.g. a decompression bomb, from its header) are images skipped, not other files.
+  const refused = dataset.skipped.filter((s) => s.image).length;
+  bar.finish(dataset.items.length + refused, result.manifest.count, dataset.skipped.length - refused, reusedImages);
   return { result, dataset, skipped };
 }
 

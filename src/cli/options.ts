@@ -30,3 +30,12 @@ export function finiteNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a finite number.`);
   return n;
 }
+
+/** A positive integer of at most `max`: counts past it are typos that would run for hours or exhaust memory. */
+export function boundedInt(max: number, what: string): (value: string) => number {
+  return (value: string) => {
+    const n = positiveInt(value);
+    if (n > max) throw new InvalidArgumentError(`"${value}" is more than ${max} ${what}.`);
+    return n;
+  };
+}

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 
 import { UsageError } from '../errors.js';
-import { type DiagramFile, readDiagramFile, readDiagramFiles } from '../io/diagram_file.js';
+import type { DiagramFile } from '../io/diagram_file.js';
+import { diagramFromFile, diagramsFromFile } from './diagram-input.js';
 import { summarize, summaryToJson, type DiagramSummary } from '../kernels/summaries.js';
 import type { CliContext } from './context.js';
-import { finiteNumber, positiveInt } from './options.js';
+import { boundedInt, finiteNumber, positiveInt } from './options.js';
 import { writeOutput } from './output.js';
 
 interface SummarizeFlags {
   dim?: number;
+  class?: string;
   grid: number;
   levels: number;
   cut?: number;
@@ -17,6 +19,12 @@ interface SummarizeFlags {
   json?: boolean;
   out?: string;
 }
+
+/** The summaries kernel's limits (crates/core/src/summaries): past them it refuses rather than allocate. */
+const MAX_GRID = 1_000_000;
+const MAX_LEVELS = 10_000;
+const MAX_PIXELS = 4096;
+const MAX_CURVE_VALUES = 50_000_000;
 
 function nonNegativeInt(value: string): number {
   return positiveInt(String(Number(value) + 1)) - 1;
@@ -68,15 +76,19 @@ export function registerSummarize(program: Command, ctx: CliContext): void {
     .description('statistics, entropy, Betti curves, landscapes and persistence images of persistence diagrams')
     .argument('<diagrams>', 'clip-topo diagram JSON, or a two-column "birth death" text file')
     .option('--dim <k>', 'only this homology dimension (default: every one in the file)', nonNegativeInt)
-    .option('--grid <n>', 'number of curve samples from the smallest birth to the largest death', positiveInt, 100)
-    .option('--levels <k>', 'landscape levels', positiveInt, 3)
-    .option('--pixels <n>', 'persistence image resolution (about n × n)', positiveInt, 20)
+    .option('--class <name>', "the class to take from per-class diagram files (analyze's diagrams/classes/*.json)")
+    // The kernel's own limits, checked here so that a huge value is a usage error naming its flag.
+    .option('--grid <n>', 'number of curve samples from the smallest birth to the largest death', boundedInt(MAX_GRID, 'grid values'), 100)
+    .option('--levels <k>', 'landscape levels', boundedInt(MAX_LEVELS, 'levels'), 3)
+    .option('--pixels <n>', 'persistence image resolution (about n × n)', boundedInt(MAX_PIXELS, 'pixels a side'), 20)
     .option('--cut <value>', 'cut essential bars at this value instead of leaving them out', finiteNumber)
     .option('--p <power>', 'power of the total persistence Σ lifetime^p', finiteNumber, 1)
     .option('--json', 'print JSON with the curves and images')
     .option('--out <file>', 'write the output there instead of stdout')
     .action(async (path: string, flags: SummarizeFlags) => {
-      const chosen = flags.dim === undefined ? await readDiagramFiles(path) : [await readDiagramFile(path, flags.dim)];
+      if (flags.levels * flags.grid > MAX_CURVE_VALUES)
+        throw new UsageError(`--levels ${flags.levels} × --grid ${flags.grid} is more than ${MAX_CURVE_VALUES} landscape values; lower one of them`);
+      const chosen = flags.dim === undefined ? await diagramsFromFile(path, flags.class) : [await diagramFromFile(path, flags.dim, flags.class)];
       if (flags.cut !== undefined) checkCut(flags.cut, chosen);
       const summaries: DiagramSummary[] = [];
       for (const d of chosen) {
@@ -92,7 +104,12 @@ export function registerSummarize(program: Command, ctx: CliContext): void {
         );
       }
       const text = flags.json
-        ? JSON.stringify({ format: 'clip-topo/summaries@1', source: path, summaries: summaries.map((s) => summaryToJson(s)) }) + '\n'
+        ? JSON.stringify({
+            format: 'clip-topo/summaries@1',
+            source: path,
+            ...(flags.class === undefined ? {} : { class: flags.class }),
+            summaries: summaries.map((s) => summaryToJson(s)),
+          }) + '\n'
         : table(summaries);
       await writeOutput(flags.out, text);
     });

@@ -1,10 +1,23 @@
-import { Option, type Command } from 'commander';
+import { dirname } from 'node:path';
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { writeContactSheet, writeSynthDataset } from '../data/synth.js';
-import { UsageError } from '../errors.js';
+import { ClipTopoError, InputError, UsageError } from '../errors.js';
+import { makeOutputFolder } from '../io/folder.js';
 import { nativeRenderer, renderTextures, synthClasses } from '../kernels/synth.js';
 import type { CliContext } from './context.js';
-import { positiveInt, threadCount } from './options.js';
+import { boundedInt, positiveInt, threadCount } from './options.js';
+
+/** Images per class: DTD has 120; a count past this is a typo that would render for days. */
+const MAX_PER_CLASS = 100_000;
+
+/** The renderer's sizes (data/synth.ts), checked here so that a wrong one is a usage error naming the flag. */
+function imageSize(value: string): number {
+  const n = positiveInt(value);
+  if (n < 16 || n > 4096) throw new InvalidArgumentError(`"${value}" is not a size of 16–4096 pixels.`);
+  return n;
+}
 
 interface SynthFlags {
   out?: string;
@@ -30,8 +43,8 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .description('write a synthetic labelled texture dataset in DTD layout, with captions')
     .option('--out <dir>', 'output folder (created)')
     .option('--classes <a,b,...>', 'classes to draw (default: all; see --list-classes)')
-    .option('--per-class <n>', 'images per class (split train/val/test in turn)', positiveInt, 40)
-    .option('--size <px>', 'image width and height', positiveInt, 256)
+    .option('--per-class <n>', 'images per class (split train/val/test in turn)', boundedInt(MAX_PER_CLASS, 'images per class'), 40)
+    .option('--size <px>', 'image width and height', imageSize, 256)
     .option('--seed <s>', 'random seed; the same seed gives byte-identical files', nonNegativeInt, 0)
     .addOption(new Option('--image-format <fmt>', 'image file format').choices(['jpeg', 'png']).default('jpeg'))
     .option('--quality <q>', 'JPEG quality 1–100', positiveInt, 90)
@@ -46,6 +59,8 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       }
       if (!flags.out) throw new UsageError('synth: --out <dir> is required');
       if (flags.quality > 100) throw new UsageError('synth: --quality must be 1–100');
+      // The sheet is written after the whole set: a folder it cannot go in must fail before the work, not after.
+      if (flags.contactSheet) await makeOutputFolder(dirname(flags.contactSheet), '--contact-sheet');
       const classes = flags.classes
         ?.split(',')
         .map((s) => s.trim())
@@ -73,7 +88,12 @@ export function registerSynth(program: Command, ctx: CliContext): void {
           flags.seed,
           { signal: ctx.signal },
         );
-        await writeContactSheet(firsts, flags.contactSheet);
+        const sheet = flags.contactSheet;
+        // sharp's write errors are not ours (an "internal error" of several lines): one line naming the flag and path.
+        await writeContactSheet(firsts, sheet).catch((err: unknown) => {
+          if (err instanceof ClipTopoError || !(err instanceof Error)) throw err;
+          throw new InputError(`--contact-sheet ${sheet}: cannot write (${err.message.split('\n')[0]})`, 'ERR_FILE', { cause: err });
+        });
       }
       process.stderr.write(
         `clip-topo synth: wrote ${result.images} images (${result.classes.length} classes × ${flags.perClass}) to ${result.root} in ${secs.toFixed(2)} s\n`,

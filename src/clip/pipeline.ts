@@ -1,6 +1,6 @@
 /** Library entry points behind `embed` and `zeroshot`: a labelled image list in, stored embeddings out. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InputError } from '../errors.js';
@@ -143,7 +143,8 @@ async function embedWith(opts: EmbedDatasetOptions, card: ModelCard, preparer: B
   }
   for (const s of opts.listingSkipped ?? []) opts.onSkip?.(s.path, s.reason);
   const run = await store.finish({
-    listingSkipped: opts.listingSkipped,
+    // The manifest keeps path and reason only (its format is clip-topo/embeddings@1).
+    listingSkipped: opts.listingSkipped?.map((s) => ({ path: s.path, reason: s.reason })),
     model: { name: card.name, dir: card.dir, layout: card.layout, image_sha256: modelSha, logit_scale: card.logitScale },
     preprocess: {
       ...card.preprocess,
@@ -176,10 +177,20 @@ async function finishedRun(out: string, key: string, items: { path: string }[], 
 export async function readTemplates(path: string): Promise<string[]> {
   let text: string;
   try {
+    // A FIFO or a device would block the read for ever (or never end): only regular files are read.
+    const st = await stat(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'ENOTREG' });
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a folder, not a file'
+          : code === 'ENOTREG'
+            ? 'a device or pipe, not a file'
+            : (code ?? (err as Error).message);
     throw new InputError(`${path}: cannot read the prompt templates (${why}); give a text file with one template per line, "{}" for the class`, 'ERR_FILE', {
       cause: err,
     });

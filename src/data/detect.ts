@@ -16,6 +16,10 @@ export async function detectFormat(path: string): Promise<DatasetFormat> {
     if (path.toLowerCase().endsWith('.npy')) return 'embeddings';
     throw new DatasetError(`${path} is a file; a dataset is a DTD folder, an image folder (root/<class>/<images>) or an .npy embeddings file`);
   }
+  if (!st.isDirectory())
+    throw new DatasetError(
+      `${path} is not a file or folder (a device, pipe or socket); a dataset is a DTD folder, an image folder (root/<class>/<images>) or an .npy embeddings file`,
+    );
   if (await findDtdRoot(path)) return 'dtd';
   const entries = await readdirRaw(path);
   if (entries.some((e) => e.isFile() && e.name.toLowerCase().endsWith('.npy'))) return 'embeddings';

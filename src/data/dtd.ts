@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { nameFromBytes, readdirNames, readdirRaw, shownPath, type RawDirent } from '../io/rawpath.js';
+import { UsageError } from '../errors.js';
 
 import { checkFiles, IMAGE_EXTENSIONS } from './folder.js';
 import { readMat, type MatValue } from './mat.js';
@@ -232,8 +233,8 @@ function inSplit(s: BaseSplit, want: Split): boolean {
 export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Dataset> {
   const split = options.split ?? 'test';
   const partition = options.partition ?? 1;
-  if (!SPLITS.includes(split)) throw new DatasetError(`DTD: unknown split '${split}'; use one of ${SPLITS.join(', ')}`);
-  if (!Number.isInteger(partition) || partition < 1 || partition > 10) throw new DatasetError(`DTD: partition must be an integer 1–10, got ${partition}`);
+  if (!SPLITS.includes(split)) throw new UsageError(`DTD: unknown split '${split}'; use one of ${SPLITS.join(', ')}`);
+  if (!Number.isInteger(partition) || partition < 1 || partition > 10) throw new UsageError(`DTD: partition must be an integer 1–10, got ${partition}`);
   const root = await findDtdRoot(dir);
   if (!root) throw new DatasetError(`${dir} does not look like DTD: expected images/ with labels/ or imdb/ (or a dtd/ folder holding them)`);
   const warnings: string[] = [];
@@ -296,6 +297,7 @@ export async function loadDtd(dir: string, options: DtdOptions = {}): Promise<Da
         skipped.push({
           path: join(root, 'images', rel),
           reason: `listed in ${source === 'labels' ? `labels/${s}${partition}.txt` : 'imdb.mat'} but missing from images/`,
+          image: true,
         });
       continue;
     }

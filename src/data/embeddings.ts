@@ -2,10 +2,11 @@
  * Embeddings computed elsewhere (e.g. clip-retrieval on a cluster): an `.npy` matrix (n × d) plus
  * labels as `.npy` (integers or strings), CSV or plain text (one per line).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
 import { parseNpy, readNpy } from '../io/npy.js';
+import { diskPath, readdirNames, shownPath } from '../io/rawpath.js';
 import { byCodePoint, DatasetError, type Dataset } from './types.js';
 
 export interface EmbeddingsOptions {
@@ -19,13 +20,15 @@ const LABEL_NAMES = ['labels.npy', 'labels.csv', 'labels.txt', 'labels.tsv'];
 
 /** In a folder: the one .npy that is not a labels file. */
 async function findEmbeddingsFile(path: string): Promise<string> {
-  const st = await stat(path).catch(() => undefined);
-  if (!st) throw new DatasetError(`${path} does not exist`);
+  const st = await stat(diskPath(path)).catch(() => undefined);
+  if (!st) throw new DatasetError(`${shownPath(path)} does not exist`);
   if (st.isFile()) return path;
-  const npys = (await readdir(path)).filter((f) => f.toLowerCase().endsWith('.npy') && !LABEL_NAMES.includes(f.toLowerCase())).sort(byCodePoint);
-  if (npys.length === 0) throw new DatasetError(`${path} holds no .npy embeddings file`);
+  // Names that are not UTF-8 keep their bytes (io/rawpath.ts).
+  const npys = (await readdirNames(path)).filter((f) => f.toLowerCase().endsWith('.npy') && !LABEL_NAMES.includes(f.toLowerCase())).sort(byCodePoint);
+  if (npys.length === 0) throw new DatasetError(`${shownPath(path)} holds no .npy embeddings file`);
   const pick = npys.find((f) => /^(embeddings?|features|img_emb.*)\.npy$/i.test(f)) ?? (npys.length === 1 ? npys[0] : undefined);
-  if (!pick) throw new DatasetError(`${path} holds several .npy files (${npys.join(', ')}); name one embeddings.npy or pass the file`);
+  if (!pick)
+    throw new DatasetError(`${shownPath(path)} holds several .npy files (${npys.map(shownPath).join(', ')}); name one embeddings.npy or pass the file`);
   return join(path, pick);
 }
 
@@ -54,15 +57,15 @@ function parseCsvLine(line: string): string[] {
 /** Raw labels as strings, from .npy, .csv (a column named label/class/y, else the last) or text. */
 export async function readLabels(file: string): Promise<string[]> {
   const ext = extname(file).toLowerCase();
-  const buf = await readFile(file).catch(() => {
-    throw new DatasetError(`cannot read labels file ${file}`);
+  const buf = await readFile(diskPath(file)).catch(() => {
+    throw new DatasetError(`cannot read labels file ${shownPath(file)}`);
   });
   if (ext === '.npy') {
-    const a = parseNpy(buf, file);
+    const a = parseNpy(buf, shownPath(file));
     if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1))
-      throw new DatasetError(`${file}: labels must be a vector, got shape (${a.shape.join(', ')})`);
+      throw new DatasetError(`${shownPath(file)}: labels must be a vector, got shape (${a.shape.join(', ')})`);
     return Array.from(a.data as ArrayLike<number | bigint>, (v) => {
-      if (typeof v === 'number' && !Number.isInteger(v)) throw new DatasetError(`${file}: label ${v} is not an integer; save labels as integers`);
+      if (typeof v === 'number' && !Number.isInteger(v)) throw new DatasetError(`${shownPath(file)}: label ${v} is not an integer; save labels as integers`);
       return String(v);
     });
   }
@@ -77,7 +80,7 @@ export async function readLabels(file: string): Promise<string[]> {
     // A header row is recognised by a known column name; otherwise every row is data.
     const data = named >= 0 ? rows.slice(1) : rows;
     return data.map((r, i) => {
-      if (r.length <= col) throw new DatasetError(`${file} row ${i + (named >= 0 ? 2 : 1)} has no column ${col + 1}`);
+      if (r.length <= col) throw new DatasetError(`${shownPath(file)} row ${i + (named >= 0 ? 2 : 1)} has no column ${col + 1}`);
       return r[col];
     });
   }
@@ -87,20 +90,20 @@ export async function readLabels(file: string): Promise<string[]> {
 export async function loadEmbeddings(path: string, options: EmbeddingsOptions = {}): Promise<Dataset> {
   const file = await findEmbeddingsFile(path);
   const arr = await readNpy(file);
-  if (arr.shape.length !== 2) throw new DatasetError(`${file}: embeddings must be a 2-D array (n × d), got shape (${arr.shape.join(', ')})`);
+  if (arr.shape.length !== 2) throw new DatasetError(`${shownPath(file)}: embeddings must be a 2-D array (n × d), got shape (${arr.shape.join(', ')})`);
   const [n, d] = arr.shape;
   if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array))
-    throw new DatasetError(`${file}: embeddings must be float32 or float64, got ${arr.dtype}`);
+    throw new DatasetError(`${shownPath(file)}: embeddings must be float32 or float64, got ${arr.dtype}`);
   const data = Float32Array.from(arr.data);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new DatasetError(`${file}: row ${Math.floor(i / d)} holds a non-finite value`);
+    if (!Number.isFinite(data[i])) throw new DatasetError(`${shownPath(file)}: row ${Math.floor(i / d)} holds a non-finite value`);
   }
   const dir = dirname(file);
   let labelsFile = options.labels;
   if (!labelsFile) {
     for (const name of LABEL_NAMES) {
       if (
-        await stat(join(dir, name)).then(
+        await stat(diskPath(join(dir, name))).then(
           () => true,
           () => false,
         )
@@ -110,18 +113,18 @@ export async function loadEmbeddings(path: string, options: EmbeddingsOptions = 
       }
     }
   }
-  if (!labelsFile) throw new DatasetError(`${file}: no labels found; put labels.npy, labels.csv or labels.txt next to it or pass a labels file`);
+  if (!labelsFile) throw new DatasetError(`${shownPath(file)}: no labels found; put labels.npy, labels.csv or labels.txt next to it or pass a labels file`);
   const raw = await readLabels(labelsFile);
-  if (raw.length !== n) throw new DatasetError(`${basename(labelsFile)} has ${raw.length} labels but ${basename(file)} has ${n} rows`);
+  if (raw.length !== n) throw new DatasetError(`${shownPath(basename(labelsFile))} has ${raw.length} labels but ${shownPath(basename(file))} has ${n} rows`);
   const empty = raw.indexOf('');
-  if (empty >= 0) throw new DatasetError(`${labelsFile}: label ${empty + 1} is empty`);
+  if (empty >= 0) throw new DatasetError(`${shownPath(labelsFile)}: label ${empty + 1} is empty`);
 
   let classes: string[];
   const allInts = raw.every((r) => /^-?\d+$/.test(r));
   let classesFile = options.classes;
   if (
     !classesFile &&
-    (await stat(join(dir, 'classes.txt')).then(
+    (await stat(diskPath(join(dir, 'classes.txt'))).then(
       () => true,
       () => false,
     ))
@@ -130,15 +133,17 @@ export async function loadEmbeddings(path: string, options: EmbeddingsOptions = 
   let labels: Int32Array;
   if (allInts) {
     const ints = raw.map(Number);
-    if (ints.some((v) => v < 0)) throw new DatasetError(`${labelsFile}: integer labels must be ≥ 0`);
-    const k = Math.max(...ints) + 1;
+    if (ints.some((v) => v < 0)) throw new DatasetError(`${shownPath(labelsFile)}: integer labels must be ≥ 0`);
+    // A loop, not Math.max(...ints): spreading millions of labels overflows the call stack.
+    let k = 0;
+    for (const v of ints) if (v >= k) k = v + 1;
     classes = classesFile
-      ? (await readFile(classesFile, 'utf8'))
+      ? (await readFile(diskPath(classesFile), 'utf8'))
           .split(/\r?\n/)
           .map((s) => s.trim())
           .filter(Boolean)
       : Array.from({ length: k }, (_, i) => String(i));
-    if (classes.length < k) throw new DatasetError(`${classesFile}: ${classes.length} class names but labels go up to ${k - 1}`);
+    if (classes.length < k) throw new DatasetError(`${shownPath(classesFile ?? '')}: ${classes.length} class names but labels go up to ${k - 1}`);
     labels = Int32Array.from(ints);
   } else {
     classes = [...new Set(raw)].sort(byCodePoint);

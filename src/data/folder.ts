@@ -53,7 +53,7 @@ export async function checkFiles(
   candidates.forEach((c, i) => {
     const r = results[i];
     if (r.ok) items.push({ path: c.path, rel: toRel(root, c.path), label: c.label });
-    else skipped.push({ path: c.path, reason: r.reason });
+    else skipped.push({ path: c.path, reason: r.reason, image: true });
   });
   return { items, skipped };
 }

@@ -7,6 +7,7 @@
 import { detectFormat } from './detect.js';
 import { loadDtd } from './dtd.js';
 import { shownPath } from '../io/rawpath.js';
+import { UsageError } from '../errors.js';
 import { loadSplitFolder } from './folder.js';
 import { DatasetError, SPLITS, type Dataset, type Split } from './types.js';
 
@@ -23,7 +24,8 @@ export async function loadImageDataset(path: string, options: ImageDatasetOption
   }
   if (format === 'dtd') {
     if (!(SPLITS as readonly string[]).includes(split))
-      throw new DatasetError(`unknown split '${split}' for the DTD layout in ${path}; use ${SPLITS.join(', ')}`);
+      // A misspelt split is a wrong argument, not a bad dataset (exit 2, as for the synthetic set).
+      throw new UsageError(`unknown split '${split}' for the DTD layout in ${path}; use ${SPLITS.join(', ')}`);
     return loadDtd(path, { split: split as Split, partition: options.partition ?? 1, check: 'exists' });
   }
   return loadSplitFolder(path, split as Split, { check: 'exists' });

@@ -10,7 +10,8 @@ import { InputError } from '../errors.js';
 
 export class MatError extends InputError {
   constructor(message: string) {
-    super(message, 'ERR_MAT_FORMAT');
+    // Messages quote variable and field names, which are the file's own bytes: keep them to one line.
+    super(message.replace(/[\r\n\u2028\u2029]+/g, ' '), 'ERR_MAT_FORMAT');
     this.name = 'MatError';
   }
 }
@@ -64,6 +65,12 @@ const MI = {
   UTF32: 18,
 } as const;
 const ELEMENT_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
+
+/**
+ * Elements that carry no bytes (those of a struct array without fields, the empty rows of an N×0 char
+ * array): nothing in the file bounds their count, so this does, against corrupt dimensions.
+ */
+const MAX_EMPTY_ELEMENTS = 1 << 20;
 
 export interface ReadMatOptions {
   /** Upper bound on the size of one decompressed variable, against zlib bombs. Default 1 GiB. */
@@ -198,6 +205,7 @@ class Reader {
     const dimsEl = this.element(d, off, `${where}: dimensions`);
     off = dimsEl.next;
     const dims = Array.from(this.numbers(dimsEl, `${where} dimensions`));
+    if (dims.some((x) => !Number.isInteger(x) || x < 0)) throw new MatError(`${this.src}: malformed dimensions ${dims.join('×')} in ${where}`);
     const nameEl = this.element(d, off, `${where}: array name`);
     off = nameEl.next;
     const name = nameEl.data.toString('latin1');
@@ -211,14 +219,20 @@ class Reader {
       let imag: Float64Array | undefined;
       if (complex) imag = this.numbers(this.element(d, re.next, `${label}: imaginary part`), label);
       if (real.length !== count) throw new MatError(`${this.src}: ${label} has ${real.length} values but dimensions ${dims.join('×')}`);
+      if (imag && imag.length !== count) throw new MatError(`${this.src}: ${label} has ${imag.length} imaginary values but dimensions ${dims.join('×')}`);
       return { name, value: { kind: 'numeric', class: numeric, dims, logical, real, imag } };
     }
     if (cls === 4) {
       const codes = count === 0 ? [] : this.chars(this.element(d, off, `${label}: characters`));
       if (codes.length !== count) throw new MatError(`${this.src}: char array ${label} has ${codes.length} characters but dimensions ${dims.join('×')}`);
+      // Numeric char data can hold anything (-1, 1.5): String.fromCodePoint would throw a RangeError on it.
+      const bad = codes.find((c) => !Number.isInteger(c) || c < 0 || c > 0x10ffff);
+      if (bad !== undefined) throw new MatError(`${this.src}: char array ${label} holds ${bad}, which is not a character code`);
       // Column-major: row r is codes[r], codes[r + rows], ...
       const rowsN = dims[0] ?? 0;
       const colsN = rowsN === 0 ? 0 : count / rowsN;
+      if (colsN === 0 && rowsN > MAX_EMPTY_ELEMENTS)
+        throw new MatError(`${this.src}: char array ${label} claims ${rowsN} empty rows (dimensions ${dims.join('×')})`);
       const rows: string[] = [];
       for (let r = 0; r < rowsN; r++) {
         let s = '';
@@ -249,6 +263,10 @@ class Reader {
         const raw = namesEl.data.subarray(i * fieldLen, (i + 1) * fieldLen);
         const z = raw.indexOf(0);
         fields.push(raw.subarray(0, z < 0 ? raw.length : z).toString('latin1'));
+      }
+      // With no fields the elements hold no data, so nothing else bounds a (corrupt) huge count.
+      if (fields.length === 0 && count > MAX_EMPTY_ELEMENTS) {
+        throw new MatError(`${this.src}: struct array ${label} without fields claims ${count} elements (dimensions ${dims.join('×')})`);
       }
       const elements: Array<Record<string, MatValue>> = [];
       for (let i = 0; i < count; i++) {

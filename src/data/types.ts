@@ -20,6 +20,11 @@ export interface ImageItem {
 export interface SkippedFile {
   path: string;
   reason: string;
+  /**
+   * True for an image of the dataset that could not be used (refused by its check, or listed by the
+   * split but missing); absent for other files the listing left out (not an image, outside the class folders).
+   */
+  image?: boolean;
 }
 
 export interface Dataset {

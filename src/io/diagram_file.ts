@@ -4,10 +4,11 @@
  * (`{ "diagrams": [ { "dim": k, "pairs": [[birth, death | null], …] } ] }`, or one `{ "dim", "pairs" }`)
  * or a two-column text file ("birth death" per line, `inf` allowed, `#` comments), as hera and persim read.
  */
-import { readFile } from 'node:fs/promises';
 
 import { jsonPairs, type PersistenceDiagram, sampleGuarantee } from '../diagram.js';
 import { InputError, UsageError } from '../errors.js';
+import { shownPath } from './rawpath.js';
+import { readInput } from './read.js';
 
 export interface DiagramFile {
   /** Flat (birth, death) pairs; death = Infinity for essential bars. */
@@ -119,7 +120,8 @@ export function parseDiagramText(text: string, name: string): DiagramFile {
     if (line === '') return;
     const where = `${name} line ${i + 1}`;
     const parts = line.split(/[\s,]+/);
-    if (parts.length !== 2) throw new InputError(`${where}: expected two numbers "birth death", got "${raw.trim()}"`);
+    // The line as one line of message: a lone CR or U+2028 inside it would break the message in two.
+    if (parts.length !== 2) throw new InputError(`${where}: expected two numbers "birth death", got "${line.replace(/\s+/g, ' ')}"`);
     const b = token(parts[0], where);
     const d = token(parts[1], where);
     checkPair(b, d, where);
@@ -133,17 +135,60 @@ interface JsonDiagram {
   pairs?: unknown;
 }
 
-/** Picks one diagram from clip-topo diagram JSON; `dim` is required when it holds several. */
-export function parseDiagramJson(text: string, name: string, dim?: number): DiagramFile {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${name}: not valid JSON (${(err as Error).message})`);
+export const CLASS_DIAGRAMS_FORMAT = 'clip-topo/class-diagrams@1';
+
+/** Names shown in a message: the first few, then how many more. */
+function someNames(names: string[]): string {
+  const shown = names.slice(0, 8).map((n) => JSON.stringify(n));
+  return names.length > 8 ? `${shown.join(', ')} and ${names.length - 8} more` : shown.join(', ');
+}
+
+/**
+ * The diagrams of a parsed document: its `diagrams`, a lone `{ dim, pairs }`, or — in analyze's per-class
+ * files (`clip-topo/class-diagrams@1`, diagrams/classes/*.json) — those of the class `cls`.
+ */
+function diagramList(doc: unknown, name: string, cls?: string): JsonDiagram[] {
+  const obj = doc as { diagrams?: unknown; classes?: unknown; format?: unknown } & JsonDiagram;
+  const isObject = obj !== null && typeof obj === 'object';
+  let list: unknown[];
+  if (isObject && (obj.format === CLASS_DIAGRAMS_FORMAT || Array.isArray(obj.classes))) {
+    const entries = (Array.isArray(obj.classes) ? obj.classes : []) as { class?: unknown; diagrams?: unknown }[];
+    // A class folder named in bytes that are not UTF-8 is shown as \xHH: either spelling picks it.
+    const names = entries.map((e) => shownPath(String(e?.class)));
+    if (cls === undefined) throw new UsageError(`${name} holds the diagrams of ${entries.length} classes (${someNames(names)}): choose one class`);
+    const found = entries.find((e, i) => e?.class === cls || names[i] === cls);
+    if (!found) throw new UsageError(`${name} has no class ${JSON.stringify(cls)} (classes: ${someNames(names)})`);
+    if (!Array.isArray(found.diagrams)) throw new InputError(`${name}: class ${JSON.stringify(cls)} has no "diagrams" array`);
+    list = found.diagrams;
+  } else {
+    if (cls !== undefined) throw new UsageError(`${name} is not a per-class diagram file (${CLASS_DIAGRAMS_FORMAT}): there is no class to choose`);
+    list = isObject && Array.isArray(obj.diagrams) ? obj.diagrams : isObject && 'pairs' in obj ? [obj] : [];
+    if (list.length === 0) throw new InputError(`${name}: expected { "diagrams": [ { "dim", "pairs" } ] } or { "dim", "pairs" }`);
   }
-  const obj = doc as { diagrams?: unknown } & JsonDiagram;
-  const list: JsonDiagram[] = Array.isArray(obj?.diagrams) ? (obj.diagrams as JsonDiagram[]) : obj && 'pairs' in obj ? [obj] : [];
-  if (list.length === 0) throw new InputError(`${name}: expected { "diagrams": [ { "dim", "pairs" } ] } or { "dim", "pairs" }`);
+  const odd = list.findIndex((d) => d === null || typeof d !== 'object' || Array.isArray(d));
+  if (odd >= 0) {
+    const v = list[odd];
+    const what = v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+    throw new InputError(`${name}: diagram ${odd} is ${what}, not an object { "dim", "pairs" }`);
+  }
+  return list as JsonDiagram[];
+}
+
+function parseJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // V8 quotes the source around the error, line breaks included: folded to one line.
+    throw new InputError(`${name}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
+  }
+}
+
+/**
+ * Picks one diagram from clip-topo diagram JSON; `dim` is required when it holds several, `cls` (a class
+ * name) when it is a per-class file.
+ */
+export function parseDiagramJson(text: string, name: string, dim?: number, cls?: string): DiagramFile {
+  const list = diagramList(parseJson(text, name), name, cls);
   const dims = list.map((d) => d?.dim);
   let chosen: JsonDiagram;
   if (dim === undefined) {
@@ -176,25 +221,22 @@ export function parseDiagramJson(text: string, name: string, dim?: number): Diag
 }
 
 /** Reads a diagram file; JSON when the content starts with "{", two-column text otherwise. */
-export async function readDiagramFile(path: string, dim?: number): Promise<DiagramFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-  }
-  return text.trimStart().startsWith('{') ? parseDiagramJson(text, path, dim) : parseDiagramText(text, path);
+export async function readDiagramFile(path: string, dim?: number, cls?: string): Promise<DiagramFile> {
+  const text = await readInput(path, 'utf8');
+  if (text.trimStart().startsWith('{')) return parseDiagramJson(text, path, dim, cls);
+  if (cls !== undefined)
+    throw new UsageError(`${path} is a text diagram, not a per-class diagram file (${CLASS_DIAGRAMS_FORMAT}): there is no class to choose`);
+  return parseDiagramText(text, path);
 }
 
-/** Every diagram in a file: each dimension of clip-topo diagram JSON, or the one diagram of a text file. */
-export async function readDiagramFiles(path: string): Promise<DiagramFile[]> {
-  const first = await readDiagramFile(path).catch((err: unknown) => {
+/** Every diagram in a file (of class `cls` in a per-class file): each dimension of diagram JSON, or the one diagram of a text file. */
+export async function readDiagramFiles(path: string, cls?: string): Promise<DiagramFile[]> {
+  const first = await readDiagramFile(path, undefined, cls).catch((err: unknown) => {
     // Several dimensions: read each one by its dimension instead.
-    if (err instanceof UsageError) return null;
+    if (err instanceof UsageError && / choose one dimension$/.test(err.message)) return null;
     throw err;
   });
   if (first) return [first];
-  const text = await readFile(path, 'utf8');
-  const list = (JSON.parse(text) as { diagrams: JsonDiagram[] }).diagrams;
-  return list.map((d) => parseDiagramJson(text, path, d.dim as number));
+  const text = await readInput(path, 'utf8');
+  return diagramList(parseJson(text, path), path, cls).map((d) => parseDiagramJson(text, path, d.dim as number, cls));
 }

@@ -3,9 +3,10 @@
  * arrays that `numpy.load` reads back. Only C-order little-endian data is accepted; anything else is
  * refused with a message that says how to convert it.
  */
-import { readFile } from 'node:fs/promises';
 
 import { InputError } from '../errors.js';
+import { shownPath } from './rawpath.js';
+import { readInput } from './read.js';
 
 export type NpyData = Float32Array | Float64Array | Int32Array | Uint32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 
@@ -28,6 +29,9 @@ const DTYPES: Record<string, { bytes: number; make: (buf: ArrayBuffer, off: numb
   '|u1': { bytes: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
   '|i1': { bytes: 1, make: (b, o, n) => new Int8Array(b, o, n) },
 };
+
+/** Header text is the file's own bytes: fold its line breaks so that a message quoting it stays one line. */
+const oneLine = (s: string) => s.replace(/\s+/g, ' ');
 
 /** Parses the bytes of a .npy file; `where` names it in error messages. */
 export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
@@ -54,7 +58,7 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) {
-    throw new InputError(`${where}: malformed .npy header: ${header.trim()}`);
+    throw new InputError(`${where}: malformed .npy header: ${oneLine(header.trim())}`);
   }
   if (fortran === 'True') {
     throw new InputError(`${where}: array is stored in Fortran order; save numpy.ascontiguousarray(x) instead`);
@@ -67,14 +71,14 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
       : descr.startsWith('|O')
         ? ' (object arrays, e.g. ragged lists, cannot be read)'
         : '';
-    throw new InputError(`${where}: dtype ${descr} is not supported${hint}; use float32, float64 or integers`);
+    throw new InputError(`${where}: dtype ${oneLine(descr)} is not supported${hint}; use float32, float64 or integers`);
   }
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
-  if (shape.some((s) => !Number.isInteger(s) || s < 0)) throw new InputError(`${where}: bad shape (${shapeText})`);
+  if (shape.some((s) => !Number.isInteger(s) || s < 0)) throw new InputError(`${where}: bad shape (${oneLine(shapeText)})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   const need = count * dt.bytes;
@@ -90,13 +94,7 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(await readInput(path), shownPath(path));
 }
 
 /** A 2-D float matrix (n×d) from a .npy file; refuses other shapes and dtypes. */

@@ -2,20 +2,11 @@
  * Ripser's text inputs: a point cloud (one point per line, values separated by commas and/or whitespace) and
  * distance matrices (full square, or the strict lower triangle, one row per line). Errors name the line.
  */
-import { readFile } from 'node:fs/promises';
-
 import { InputError } from '../errors.js';
+import { readInput } from './read.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NONFINITE = /^[+-]?(nan|inf|infinity)$/i;
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'ERR_FILE');
-  }
-}
 
 /** Rows of numbers with their 1-based line numbers; blank lines and `#` comments are skipped. */
 export function parseRows(text: string, where: string): { rows: number[][]; lines: number[] } {
@@ -29,7 +20,9 @@ export function parseRows(text: string, where: string): { rows: number[][]; line
     const row = toks.map((t) => {
       if (NONFINITE.test(t)) throw new InputError(`${where}:${k + 1}: value "${t}" is not finite (NaN/Inf); remove or impute it`);
       if (!NUMBER.test(t)) throw new InputError(`${where}:${k + 1}: "${t}" is not a number`);
-      return Number(t);
+      const v = Number(t);
+      if (!Number.isFinite(v)) throw new InputError(`${where}:${k + 1}: value "${t}" overflows to infinity`);
+      return v;
     });
     rows.push(row);
     lines.push(k + 1);
@@ -40,7 +33,7 @@ export function parseRows(text: string, where: string): { rows: number[][]; line
 /** A point cloud: every line the same number of coordinates. Parsed straight into one growing array
  * (no per-row arrays), so large files cost little more than their float64 values. */
 export async function readPointCloudCsv(path: string): Promise<{ data: Float64Array; rows: number; cols: number }> {
-  const text = await readText(path);
+  const text = await readInput(path, 'utf8');
   let data = new Float64Array(1024);
   let len = 0;
   let rows = 0;
@@ -61,12 +54,15 @@ export async function readPointCloudCsv(path: string): Promise<{ data: Float64Ar
       if (t === '') continue;
       if (NONFINITE.test(t)) throw new InputError(`${path}:${lineNo}: value "${t}" is not finite (NaN/Inf); remove or impute it`);
       if (!NUMBER.test(t)) throw new InputError(`${path}:${lineNo}: "${t}" is not a number`);
+      const v = Number(t);
+      // NUMBER admits 1e400, which Number() turns into Infinity: as non-finite as "inf" itself.
+      if (!Number.isFinite(v)) throw new InputError(`${path}:${lineNo}: value "${t}" overflows to infinity`);
       if (len === data.length) {
         const grown = new Float64Array(data.length * 2);
         grown.set(data);
         data = grown;
       }
-      data[len++] = Number(t);
+      data[len++] = v;
       k++;
     }
     if (cols < 0) {
@@ -83,7 +79,7 @@ export async function readPointCloudCsv(path: string): Promise<{ data: Float64Ar
 
 /** A distance matrix: n lines of n values (full), or lines of 1, 2, …, n−1 values (lower triangle). */
 export async function readDistanceCsv(path: string): Promise<{ values: Float64Array; n: number }> {
-  const { rows } = parseRows(await readText(path), path);
+  const { rows } = parseRows(await readInput(path, 'utf8'), path);
   if (rows.length === 0) throw new InputError(`${path}: empty file: no distances`);
   if (rows.every((r) => r.length === rows.length)) return { values: Float64Array.from(rows.flat()), n: rows.length };
   const flat = rows.flat();
