@@ -20,6 +20,9 @@ function stats(a: Float32Array | number[]): { mean: number; std: number } {
   return { mean: m, std: Math.sqrt(s / a.length) };
 }
 
+/** standardNormal({ seed: 1, imageId: 'grid/a.jpg', level: 1 })[0] as computed before ids kept raw bytes. */
+const REF_GRID_A = -0.6940990686416626;
+
 describe('Gaussian noise', () => {
   for (const sigma of [0.5, 1, 2]) {
     it(`mean and std of the noise match σ = ${sigma} within 1% over 224×224×3`, () => {
@@ -66,6 +69,15 @@ describe('Gaussian noise', () => {
     expect(standardNormal({ seed: 1, imageId: 'b', level: 1 }, 64)).not.toEqual(base);
     expect(standardNormal({ seed: 1, imageId: 'a', level: 2 }, 64)).not.toEqual(base);
     expect(standardNormal({ seed: 1, imageId: 1, level: 1 }, 64)).not.toEqual(standardNormal({ seed: 1, imageId: '1', level: 1 }, 64));
+  });
+
+  it('ids of files named in bytes that are not UTF-8 get noise of their own', () => {
+    // "gr\xE9d/a.jpg" and "gr\xE8d/a.jpg" as io/rawpath.ts keeps them: both would be "gr\uFFFDd/a.jpg" in UTF-8.
+    const e9 = standardNormal({ seed: 1, imageId: 'gr\udce9d/a.jpg', level: 1 }, 64);
+    expect(standardNormal({ seed: 1, imageId: 'gr\udce8d/a.jpg', level: 1 }, 64)).not.toEqual(e9);
+    expect(standardNormal({ seed: 1, imageId: 'gr\ufffdd/a.jpg', level: 1 }, 64)).not.toEqual(e9);
+    // Valid UTF-8 ids keep the noise they always had: this value is from before the change.
+    expect(standardNormal({ seed: 1, imageId: 'grid/a.jpg', level: 1 }, 1)[0]).toBe(REF_GRID_A);
   });
 
   it('pixel space adds σ to [0,1] pixels and clips', () => {

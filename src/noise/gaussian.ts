@@ -4,6 +4,7 @@
  * index) replaces a sequential PRNG, so results are the same whatever the batching or thread layout.
  */
 import { InputError } from '../errors.js';
+import { diskPath } from '../io/rawpath.js';
 
 /** 'normalized': σ is in CLIP's normalised input space (the study's 0.5, 1, 2); 'pixel': σ is in
  * [0, 1] pixel units and the noisy pixels are clipped to [0, 1] (ImageNet-C's convention). */
@@ -45,7 +46,9 @@ function fmix32(h: number): number {
 
 function fnv1a(s: string, basis: number): number {
   let h = basis >>> 0;
-  const bytes = Buffer.from(s, 'utf8');
+  // Ids of files named in bytes that are not UTF-8 hold those bytes as escapes (io/rawpath.ts): hashed as the
+  // bytes, since UTF-8 would turn every such byte into U+FFFD and give two different files the same noise.
+  const bytes = Buffer.from(diskPath(s));
   for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return fmix32(h);
 }
