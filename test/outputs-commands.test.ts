@@ -3,7 +3,7 @@
  * embeddings/classes.txt, `distance` and `summarize` read the per-class diagram files with --class, and
  * their numbers are the ones analyze reported for the same class.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { synthSet } from './helpers/synth-set.js';
 
 const TINY = join(ROOT, 'models', 'tiny-random');
 let out: string;
+let data: string;
 let classes: string[];
 
 /** A failed run: exit code, exactly one line of stderr, no stack. */
@@ -25,7 +26,7 @@ function oneLine(r: { code: number; stderr: string }, code: number, what: RegExp
 }
 
 beforeAll(async () => {
-  const data = await synthSet({ prefix: 'clip-topo-outputs-data-', classes: ['banded', 'dotted', 'grid', 'striped'], perClass: 6, size: 48, seed: 3 });
+  data = await synthSet({ prefix: 'clip-topo-outputs-data-', classes: ['banded', 'dotted', 'grid', 'striped'], perClass: 6, size: 48, seed: 3 });
   out = join(tempDir(), 'out');
   const r = await runCli([
     'analyze',
@@ -159,4 +160,56 @@ describe('distance and summarize --class on diagrams/classes/*.json', () => {
       /choose one dimension with --dim <k>$/,
     );
   });
+});
+
+describe('a rerun with other settings into the same folder', () => {
+  it("leaves none of the earlier run's files beside its own, keeps the user's, and draws the same figures byte for byte", async () => {
+    const dir = join(tempDir(), 'again');
+    cpSync(out, dir, { recursive: true });
+    writeFileSync(join(dir, 'embeddings', 'mine.npy'), 'a file of the user');
+    writeFileSync(join(dir, 'figures', 'my-plot.png'), 'a figure of the user');
+    const args = (to: string) => [
+      'analyze',
+      '--dataset',
+      data,
+      '--model',
+      TINY,
+      '--out',
+      to,
+      '--rips-points',
+      '8',
+      '--sample-classes',
+      '2',
+      '--noise',
+      '0.5',
+      '--threads',
+      '1',
+    ];
+    const r = await runCli(args(dir));
+    expect(r.code, r.stderr).toBe(0);
+    const has = (rel: string) => existsSync(join(dir, rel));
+    for (const gone of [
+      'embeddings/test_sigma1.npy',
+      'embeddings/test_sigma1_labels.npy',
+      'diagrams/test_sigma1.json',
+      'diagrams/classes/sigma1.json',
+      'figures/confusion-sigma-1.svg',
+      'figures/confusion-sigma-1.png',
+    ])
+      expect(has(gone), gone).toBe(false);
+    for (const now of ['embeddings/test_sigma0.5.npy', 'diagrams/classes/sigma0.5.json', 'figures/confusion-sigma-0.5.svg', 'figures/confusion-sigma-0.5.png'])
+      expect(has(now), now).toBe(true);
+    expect(readFileSync(join(dir, 'embeddings', 'mine.npy'), 'utf8')).toBe('a file of the user');
+    expect(readFileSync(join(dir, 'figures', 'my-plot.png'), 'utf8')).toBe('a figure of the user');
+    // The same settings from scratch: the same figure files, byte for byte (the PNGs included).
+    const fresh = join(tempDir(), 'fresh');
+    expect((await runCli(args(fresh))).code).toBe(0);
+    const figs = readdirSync(join(fresh, 'figures')).sort();
+    expect(
+      readdirSync(join(dir, 'figures'))
+        .filter((n) => n !== 'my-plot.png')
+        .sort(),
+    ).toEqual(figs);
+    for (const f of figs) expect(readFileSync(join(dir, 'figures', f)).equals(readFileSync(join(fresh, 'figures', f))), f).toBe(true);
+  }, 120_000);
 });

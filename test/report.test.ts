@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
 import { DTD_CLASSES } from '../src/data/dtd.js';
@@ -301,6 +302,34 @@ describe('writeReport', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(renderReport(input));
     const all = [...readdirSync(dir), ...readdirSync(join(dir, 'tables'))];
     expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes every figure of the page as figures/<id>.svg with its title inside, and a PNG of twice its size', async () => {
+    const dir = tempDir();
+    const input = sampleReportInput();
+    await writeReport(dir, input);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const ids = [...html.matchAll(/data-figure="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(10);
+    const names = readdirSync(join(dir, 'figures')).sort();
+    expect(names).toEqual(ids.flatMap((id) => [`${id}.png`, `${id}.svg`]).sort());
+    for (const id of ids) {
+      const svg = readFileSync(join(dir, 'figures', `${id}.svg`), 'utf8');
+      // The figure's own title, drawn (a <text>), not only the <title> screen readers get.
+      const title = /<title>([^<]*)<\/title>/.exec(svg)?.[1];
+      expect(title, id).toBeTruthy();
+      expect(svg, id).toContain(`<text class="figure-title" x=`);
+      expect(svg, id).toContain(`>${title}</text>`);
+      // A standalone document: no CSS of the page needed, nothing outside the file.
+      expect(svg, id).not.toMatch(/href=|url\(/);
+      const w = Number(/^<\?xml[^>]*>\n<svg[^>]* width="([\d.]+)"/.exec(svg)?.[1]);
+      const h = Number(/^<\?xml[^>]*>\n<svg[^>]* height="([\d.]+)"/.exec(svg)?.[1]);
+      const png = await sharp(join(dir, 'figures', `${id}.png`)).metadata();
+      expect([png.format, png.width, png.height], id).toEqual(['png', Math.round(2 * w), Math.round(2 * h)]);
+    }
+    // The PNG shows the drawing: far from one flat colour.
+    const stats = await sharp(join(dir, 'figures', 'accuracy-vs-sigma.png')).stats();
+    expect(stats.channels[0].stdev).toBeGreaterThan(10);
   });
 
   it('refuses NaN or Infinity in metrics.json, naming the field, and writes nothing', async () => {

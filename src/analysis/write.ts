@@ -3,12 +3,12 @@
  * diagrams/*.json and maps/*.csv, each file atomically. metrics.json, report.html and the tables are the
  * report layer's, written after these by analyze.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { jsonPairs } from '../diagram.js';
-import { sweepTemps, writeAtomic } from '../io/atomic.js';
+import { removeFile, sweepTemps, writeAtomic } from '../io/atomic.js';
 import { csvField } from '../io/csv.js';
 import { CLASS_DIAGRAMS_FORMAT, diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
@@ -35,11 +35,39 @@ async function npy(path: string, run: EmbeddedDataset): Promise<void> {
 }
 
 /** The folders of an output folder that runs write into (temporaries of dead runs are swept there). */
-export const OUTPUT_DIRS = ['.', 'embeddings', 'diagrams', 'diagrams/classes', 'maps', 'tables'];
+export const OUTPUT_DIRS = ['.', 'embeddings', 'diagrams', 'diagrams/classes', 'maps', 'tables', 'figures'];
 
-/** Removes what runs that died left half-written in `out` (the caller holds the folder's lock). */
+const SPLIT = '(train|val|test|trainval|all)';
+const LEVEL = '(clean|sigma[0-9.e+-]+)';
+/**
+ * Files runs write whose names depend on their settings (the levels, whether a probe or a map ran): a run
+ * of other settings would leave them beside its own. Only these names, so a user's own files stay.
+ */
+const OWN_FILES = new RegExp(
+  [
+    `embeddings/${SPLIT}_${LEVEL}(_labels)?\\.npy`,
+    'embeddings/(class_prompts|rips_sample_indices)\\.npy',
+    'embeddings/classes\\.txt',
+    `diagrams/${SPLIT}_${LEVEL}\\.json`,
+    `diagrams/classes/${LEVEL}\\.json`,
+    'maps/(tsne|umap)_(all|sample)\\.csv',
+    'figures/(accuracy-vs-sigma|loss-vs-sigma|angles-heatmap|confusion-[a-z0-9._-]+|map-(tsne|umap)-(all|sample)|diagram-(normalized-)?\\d+|distance-[a-z0-9-]+|topology-accuracy-h\\d+)\\.(svg|png)',
+  ]
+    .map((p) => `^${p}$`)
+    .join('|'),
+);
+
+/**
+ * Before a run writes `out` (the caller holds the folder's lock and has retracted report.html): removes
+ * what runs that died left half-written, and every file an earlier run wrote under a settings-dependent
+ * name, so the finished folder holds one run's files only.
+ */
 export async function sweepOutput(out: string): Promise<void> {
-  for (const d of OUTPUT_DIRS) await sweepTemps(join(out, d));
+  for (const d of OUTPUT_DIRS) {
+    await sweepTemps(join(out, d));
+    const names = await readdir(join(out, d)).catch(() => [] as string[]);
+    for (const n of names) if (OWN_FILES.test(d === '.' ? n : `${d}/${n}`)) await removeFile(join(out, d, n));
+  }
 }
 
 /** Writes the data files; returns their paths relative to `out`, in the order written. */

@@ -245,3 +245,19 @@ export function topologyFigures(input: ReportInput): Figure[] {
   }
   return out;
 }
+
+/** Every figure of the report, in page order (sections.ts draws the same ones). */
+export function allFigures(input: ReportInput): Figure[] {
+  const rank = (m: MapFigure) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
+  return [
+    accuracyFigure(input),
+    ...confusionFigures(input),
+    lossFigure(input),
+    ...[...input.maps].sort((a, b) => rank(a) - rank(b)).map((m) => mapFigure(input, m)),
+    anglesFigure(input),
+    ...diagramFigures(input),
+    ...normalizedDiagramFigures(input),
+    ...distanceFigures(input),
+    ...topologyFigures(input),
+  ];
+}

@@ -1,11 +1,14 @@
-/** Writes the report folder: report.html, metrics.json and tables/*.csv, each file atomically. */
+/** Writes the report folder: report.html, metrics.json, tables/*.csv and figures/*.{svg,png}, each file atomically. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { AnalysisMetrics, ReportInput } from '../analysis/types.js';
+import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
 import { removeFile, writeAtomic } from '../io/atomic.js';
 import { reportTables } from './csv.js';
+import { figureFileName, figurePng, standaloneSvg } from './figure-files.js';
+import { allFigures } from './figures.js';
 import { renderReport } from './html.js';
 
 /**
@@ -51,11 +54,20 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<W
   const json = metricsJson(input.metrics);
   const html = renderReport(input);
   const tables = reportTables(input);
+  const figures = allFigures(input).map((f) => ({ name: figureFileName(f.id), svg: standaloneSvg(f) }));
+  // Rendered on sharp's threads, a few at a time; written one after another (in order: the fault suite counts writes).
+  const pngs = await mapLimit(figures, 4, (f) => figurePng(f.svg));
   await mkdir(join(outDir, 'tables'), { recursive: true });
+  await mkdir(join(outDir, 'figures'), { recursive: true });
   const files: string[] = [];
   for (const t of tables) {
     await writeAtomic(join(outDir, 'tables', t.name), t.text);
     files.push(`tables/${t.name}`);
+  }
+  for (const [k, f] of figures.entries()) {
+    await writeAtomic(join(outDir, 'figures', `${f.name}.svg`), f.svg);
+    await writeAtomic(join(outDir, 'figures', `${f.name}.png`), pngs[k]);
+    files.push(`figures/${f.name}.svg`, `figures/${f.name}.png`);
   }
   await writeAtomic(join(outDir, 'metrics.json'), json);
   files.push('metrics.json');
