@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-import { readModelCard, resolveModelDir } from '../clip/model.js';
+import { MODEL_VARIANTS, type ModelVariant, readModelCard, resolveModelDir } from '../clip/model.js';
 import { embedDataset, readTemplates, zeroShotEval } from '../clip/pipeline.js';
 import { DTD_TEMPLATES } from '../clip/zeroshot.js';
 import { loadImageDataset, requireImages } from '../data/images.js';
@@ -18,6 +18,7 @@ import { rateProgress } from './rate.js';
 interface CommonFlags {
   dataset: string;
   model?: string;
+  variant?: ModelVariant;
   split?: string;
   batchSize: number;
   threads?: number;
@@ -44,6 +45,12 @@ function common(cmd: Command): Command {
   return cmd
     .requiredOption('--dataset <dir>', 'DTD folder (images/ + labels/), or image folder <dir>/<class>/<images> (or <dir>/<split>/<class>/<images>)')
     .option('--model <dir>', 'CLIP model directory (models/README.md); default: $CLIP_TOPO_MODEL, else the packaged models/clip-topo-mini')
+    .addOption(
+      new Option(
+        '--variant <name>',
+        'which graphs of a Hugging Face layout: onnx/vision_model_<name>.onnx (fp32: onnx/vision_model.onnx, the default)',
+      ).choices([...MODEL_VARIANTS]),
+    )
     .option('--split <name>', 'DTD split (train, val, test, trainval, all); for folders, <dataset>/<name>/ when it exists', 'test')
     .option('--partition <k>', 'DTD partition 1–10', positiveInt, 1)
     .option('--batch-size <n>', 'images per inference batch', positiveInt, 32)
@@ -60,7 +67,7 @@ function common(cmd: Command): Command {
 
 async function run(flags: CommonFlags, out: string, ctx: CliContext, label: string) {
   const modelDir = resolveModelDir(flags.model);
-  const card = readModelCard(modelDir);
+  const card = readModelCard(modelDir, { variant: flags.variant });
   for (const w of card.warnings) process.stderr.write(`clip-topo ${label}: warning: ${w}\n`);
   const dataset = await loadImageDataset(flags.dataset, { split: flags.split, partition: flags.partition });
   requireImages(dataset, flags.dataset);

@@ -5,7 +5,7 @@
  * and output names are read from the graphs; anything unexpected is an error naming what was expected
  * and what was found.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,24 @@ import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from './preprocess.js';
 import { ClipTokenizer, CONTEXT_LENGTH, DEFAULT_VOCAB } from './tokenizer.js';
 
 export type ModelLayout = 'clip-topo' | 'huggingface' | 'onnx-pair';
+
+/**
+ * The graph files of a Hugging Face layout, as transformers.js names them: onnx/vision_model.onnx (fp32),
+ * onnx/vision_model_<variant>.onnx otherwise (the same for text_model).
+ */
+export const MODEL_VARIANTS = ['fp32', 'fp16', 'quantized', 'int8', 'uint8', 'q4', 'bnb4'] as const;
+export type ModelVariant = (typeof MODEL_VARIANTS)[number];
+
+export interface ReadModelOptions {
+  /** Which graphs of a Hugging Face layout (default fp32: onnx/vision_model.onnx, onnx/text_model.onnx). */
+  variant?: ModelVariant;
+}
+
+const towerFile = (tower: 'vision' | 'text', variant: ModelVariant) => `${tower}_model${variant === 'fp32' ? '' : `_${variant}`}.onnx`;
+const TOWER_FILE = /^(vision|text)_model(?:_([A-Za-z0-9]+))?\.onnx$/;
+
+const COMBINED_HINT =
+  "export the vision and text towers as separate graphs (onnx/vision_model.onnx taking pixel_values, onnx/text_model.onnx taking input_ids; e.g. torch.onnx.export of transformers' CLIPVisionModelWithProjection and CLIPTextModelWithProjection), or use `clip-topo model fetch`";
 
 export interface GraphNames {
   input: string;
@@ -45,6 +63,8 @@ export interface ModelCard {
   text: Partial<GraphNames>;
   tokenizer: () => ClipTokenizer;
   warnings: string[];
+  /** Hugging Face layout: the graph files found in onnx/ and the variant chosen (for the message when one is missing). */
+  variants?: { found: string[]; chosen: ModelVariant };
 }
 
 /** The model used when neither --model nor CLIP_TOPO_MODEL is given: clip-topo's own small CLIP (models/clip-topo-mini). */
@@ -114,26 +134,68 @@ function loadOwn(dir: string): ModelCard {
   };
 }
 
-function loadHuggingFace(dir: string): ModelCard {
-  const warnings: string[] = [];
-  const pre = existsSync(join(dir, 'preprocessor_config.json')) ? readJson(join(dir, 'preprocessor_config.json')) : {};
-  const cfg = existsSync(join(dir, 'config.json')) ? readJson(join(dir, 'config.json')) : {};
-  const sizeOf = (v: unknown): number | undefined => {
-    if (typeof v === 'number') return v;
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, number>;
-      return o.shortest_edge ?? o.height ?? o.width;
-    }
-    return undefined;
-  };
-  const crop = sizeOf(pre.crop_size) ?? 224;
-  const short = sizeOf(pre.size) ?? crop;
-  if (short !== crop) {
+/**
+ * The side S of a preprocessor_config.json that describes CLIP's transform (resize the short side to S,
+ * centre crop S×S); anything else (an exact height×width resize, no crop, no resize, a non-square crop)
+ * is refused in one line rather than silently run as that transform.
+ */
+function huggingFaceCrop(pre: Record<string, unknown>, where: string): number {
+  const refuse = (why: string) =>
+    new InputError(
+      `${where}: ${why}; clip-topo only does CLIP's transform (short side resized to S, centre crop S×S: size {"shortest_edge": S}, crop_size S, do_center_crop true)`,
+      'ERR_MODEL',
+    );
+  const noCrop = pre.do_center_crop === false;
+  if (pre.do_resize === false) throw refuse('do_resize is false (images are not resized)');
+  let short: number | undefined;
+  const size = pre.size;
+  if (typeof size === 'number')
+    short = size; // the old integer form means the shortest edge
+  else if (size && typeof size === 'object') {
+    const o = size as Record<string, unknown>;
+    if (typeof o.shortest_edge === 'number') short = o.shortest_edge;
+    else if (typeof o.height === 'number' || typeof o.width === 'number')
+      throw refuse(
+        `size ${JSON.stringify(size)} resizes every image to exactly ${String(o.height)}×${String(o.width)} (height×width, aspect ratio not kept)${noCrop ? ' and do_center_crop is false' : ''}`,
+      );
+    else throw refuse(`size ${JSON.stringify(size)} is not a form clip-topo knows`);
+  } else if (size !== undefined) throw refuse(`size ${JSON.stringify(size)} is not a form clip-topo knows`);
+  if (noCrop) throw refuse('do_center_crop is false (the resized image is not cropped)');
+  let crop: number | undefined;
+  const cs = pre.crop_size;
+  if (typeof cs === 'number') crop = cs;
+  else if (cs && typeof cs === 'object') {
+    const o = cs as Record<string, unknown>;
+    if (typeof o.height !== 'number' || o.height !== o.width) throw refuse(`crop_size ${JSON.stringify(cs)} is not a square`);
+    crop = o.height;
+  } else if (cs !== undefined) throw refuse(`crop_size ${JSON.stringify(cs)} is not a form clip-topo knows`);
+  crop ??= 224;
+  short ??= crop;
+  if (short !== crop) throw new InputError(`${where}: resize to ${short} then crop ${crop} is not CLIP's transform (both equal); not supported`, 'ERR_MODEL');
+  return crop;
+}
+
+function loadHuggingFace(dir: string, found: string[], variant: ModelVariant | undefined): ModelCard {
+  const chosen = variant ?? 'fp32';
+  const has = (f: string) => found.includes(f);
+  // Every command embeds images: a missing vision graph is reported here, naming the graphs that are there,
+  // unless the folder has no vision graph at all but this variant's text graph (a text-only use).
+  const otherVision = MODEL_VARIANTS.filter((v) => v !== chosen && has(towerFile('vision', v)));
+  if (!has(towerFile('vision', chosen)) && (otherVision.length > 0 || !has(towerFile('text', chosen)))) {
+    const others = MODEL_VARIANTS.filter((v) => v !== chosen && (has(towerFile('vision', v)) || has(towerFile('text', v))));
+    const use =
+      others.length > 0
+        ? `: pass --variant ${others.join(' or --variant ')} (or name the graphs onnx/vision_model.onnx and onnx/text_model.onnx)`
+        : ` (none of them a variant clip-topo knows: ${MODEL_VARIANTS.map((v) => towerFile('vision', v)).join(', ')})`;
     throw new InputError(
-      `${dir}/preprocessor_config.json: resize to ${short} then crop ${crop} is not CLIP's transform (both equal); not supported`,
+      `${dir}: no onnx/${towerFile('vision', chosen)} (${chosen === 'fp32' ? 'the fp32 graph' : `--variant ${chosen}`}); found ${found.map((f) => `onnx/${f}`).join(', ')}${use}`,
       'ERR_MODEL',
     );
   }
+  const warnings: string[] = [];
+  const pre = existsSync(join(dir, 'preprocessor_config.json')) ? readJson(join(dir, 'preprocessor_config.json')) : {};
+  const cfg = existsSync(join(dir, 'config.json')) ? readJson(join(dir, 'config.json')) : {};
+  const crop = huggingFaceCrop(pre, join(dir, 'preprocessor_config.json'));
   if (pre.resample !== undefined && pre.resample !== 3) {
     throw new InputError(`${dir}/preprocessor_config.json: resample ${String(pre.resample)} is not bicubic (3); not supported`, 'ERR_MODEL');
   }
@@ -171,25 +233,57 @@ function loadHuggingFace(dir: string): ModelCard {
     interpolation: 'bicubic',
     contextLength: Number(textCfg.max_position_embeddings ?? CONTEXT_LENGTH),
     logitScale: 100,
-    imagePath: join(dir, 'onnx', 'vision_model.onnx'),
-    textPath: join(dir, 'onnx', 'text_model.onnx'),
+    imagePath: join(dir, 'onnx', towerFile('vision', chosen)),
+    textPath: join(dir, 'onnx', towerFile('text', chosen)),
     image: {},
     text: {},
     tokenizer,
     warnings,
+    variants: { found, chosen },
   };
 }
 
+/** The Hugging Face tower graphs in <dir>/onnx (vision_model*.onnx, text_model*.onnx), sorted. */
+function towerFiles(dir: string): string[] {
+  try {
+    return readdirSync(join(dir, 'onnx'))
+      .filter((f) => TOWER_FILE.test(f))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Reads a model directory's description (no graph is loaded yet). */
-export function readModelCard(dir: string): ModelCard {
+export function readModelCard(dir: string, opts: ReadModelOptions = {}): ModelCard {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new InputError(`${dir}: model directory not found`, 'ERR_MODEL');
-  if (existsSync(join(abs, 'model.json'))) return loadOwn(abs);
-  if (existsSync(join(abs, 'onnx', 'vision_model.onnx')) || existsSync(join(abs, 'onnx', 'text_model.onnx'))) return loadHuggingFace(abs);
+  if (opts.variant !== undefined && !MODEL_VARIANTS.includes(opts.variant))
+    throw new UsageError(`variant "${String(opts.variant)}" is not one of ${MODEL_VARIANTS.join(', ')}`);
+  const variantOnlyHf = () => {
+    if (opts.variant && opts.variant !== 'fp32')
+      throw new UsageError(
+        `${dir}: --variant ${opts.variant} picks onnx/vision_model_${opts.variant}.onnx of a Hugging Face layout; this directory is not one`,
+      );
+  };
+  if (existsSync(join(abs, 'model.json'))) {
+    variantOnlyHf();
+    return loadOwn(abs);
+  }
+  const found = towerFiles(abs);
+  if (found.length > 0) return loadHuggingFace(abs, found, opts.variant);
   if (existsSync(join(abs, 'image.onnx')) && existsSync(join(abs, 'text.onnx'))) {
+    variantOnlyHf();
     const card = loadOwn0(abs);
     card.warnings.push('no model.json: assuming OpenAI CLIP conventions (224 px, CLIP mean/std, 77 tokens, logit scale 100)');
     return card;
+  }
+  for (const combined of [join('onnx', 'model.onnx'), 'model.onnx']) {
+    if (existsSync(join(abs, combined)))
+      throw new InputError(
+        `${dir}: ${combined} looks like optimum's combined CLIP graph (both towers in one), which clip-topo does not run: ${COMBINED_HINT}`,
+        'ERR_MODEL',
+      );
   }
   throw new InputError(
     `${dir}: not a CLIP model directory: expected model.json + image.onnx + text.onnx, or onnx/vision_model.onnx + onnx/text_model.onnx (Hugging Face export); see models/README.md`,
@@ -265,7 +359,8 @@ export async function checkedSha256(path: string, expectSha?: string): Promise<s
   if (expectSha && sha256 !== expectSha) {
     throw new InputError(`${path}: sha256 is ${sha256}, model.json says ${expectSha}: the file is damaged or was replaced`, 'ERR_MODEL');
   }
-  const external = await externalDataFiles(path);
+  // A file that is no graph at all is onnxruntime's to report (it names what it could not load).
+  const external = await externalDataFiles(path).catch(() => [] as string[]);
   if (external.length === 0) return sha256;
   const data: Record<string, string> = {};
   for (const loc of external) {
@@ -309,55 +404,124 @@ async function createSession(path: string, opts: SessionOptions): Promise<ort.In
   }
 }
 
+/** A graph's fixed batch size: the first dimension of its input when that is a number, not a symbol. */
+function fixedBatch(meta: ort.InferenceSession.ValueMetadata | undefined): number | undefined {
+  if (!meta?.isTensor) return undefined;
+  const b = meta.shape[0];
+  return typeof b === 'number' && Number.isInteger(b) && b > 0 ? b : undefined;
+}
+
+/** A missing tower graph of a Hugging Face layout: one line naming the graphs that are there. */
+function requireTower(card: ModelCard, path: string): void {
+  if (!card.variants || existsSync(path)) return;
+  const { found, chosen } = card.variants;
+  const tower = path === card.imagePath ? 'vision' : 'text';
+  const same = MODEL_VARIANTS.filter((v) => v !== chosen && found.includes(towerFile(tower, v)));
+  const use = same.length > 0 ? `: pass --variant ${same.join(' or --variant ')}` : '';
+  throw new InputError(`${path}: graph file not found (--variant ${chosen}); ${card.dir}/onnx holds ${found.join(', ')}${use}`, 'ERR_MODEL');
+}
+
+/** optimum's combined export (one graph, both towers): refused in one line. */
+function refuseCombined(s: ort.InferenceSession, path: string): void {
+  if (s.inputNames.includes('pixel_values') && s.inputNames.includes('input_ids'))
+    throw new InputError(`${path}: a combined CLIP graph (inputs ${s.inputNames.join(', ')}), which clip-topo does not run: ${COMBINED_HINT}`, 'ERR_MODEL');
+}
+
+/** Runs `check` on a new session; the session is released if it throws. */
+async function checked<T>(session: ort.InferenceSession, check: () => T): Promise<T> {
+  try {
+    return check();
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    throw err;
+  }
+}
+
 export interface ImageTower {
   session: ort.InferenceSession;
   sha256: string;
   names: GraphNames;
+  /** The batch size the graph was exported with, when fixed (undefined: any batch). */
+  batch?: number;
+  /** Element type of the pixel input (fp16 exports take float16). */
+  pixelType: 'float32' | 'float16';
 }
 
 export async function openImageTower(card: ModelCard, opts: SessionOptions = {}): Promise<ImageTower> {
+  requireTower(card, card.imagePath);
   const { session, sha256 } = await openSession(card.imagePath, opts, card.imageSha256);
-  const all = describeGraph(session);
-  const input = pick(session.inputNames, card.image.input, ['pixel_values', 'image', 'images', 'input'], 'an image input', card.imagePath, all);
-  const output = pick(
-    session.outputNames,
-    card.image.output,
-    ['image_embeds', 'image_features', 'embeds', 'output'],
-    'an embedding output',
-    card.imagePath,
-    all,
-  );
-  if (session.inputNames.length !== 1) {
-    throw new InputError(`${card.imagePath}: expected one input (the image batch), found ${all}`, 'ERR_MODEL');
-  }
-  return { session, sha256, names: { input, output } };
+  return checked(session, () => {
+    const all = describeGraph(session);
+    refuseCombined(session, card.imagePath);
+    const input = pick(session.inputNames, card.image.input, ['pixel_values', 'image', 'images', 'input'], 'an image input', card.imagePath, all);
+    const output = pick(
+      session.outputNames,
+      card.image.output,
+      ['image_embeds', 'image_features', 'embeds', 'output'],
+      'an embedding output',
+      card.imagePath,
+      all,
+    );
+    if (session.inputNames.length !== 1) {
+      throw new InputError(`${card.imagePath}: expected one input (the image batch), found ${all}`, 'ERR_MODEL');
+    }
+    const meta = session.inputMetadata.find((m) => m.name === input);
+    let pixelType: ImageTower['pixelType'] = 'float32';
+    if (meta?.isTensor) {
+      if (meta.type !== 'float32' && meta.type !== 'float16')
+        throw new InputError(`${card.imagePath}: input ${input} takes ${meta.type}; clip-topo feeds float32 or float16 pixels`, 'ERR_MODEL');
+      pixelType = meta.type;
+      const [, c, h, w] = meta.shape;
+      const S = card.preprocess.size;
+      if (meta.shape.length === 4 && ((typeof c === 'number' && c !== 3) || (typeof h === 'number' && h !== S) || (typeof w === 'number' && w !== S)))
+        throw new InputError(
+          `${card.imagePath}: input ${input} has shape [${meta.shape.join(', ')}], but the model directory describes ${S}×${S} RGB images [batch, 3, ${S}, ${S}]`,
+          'ERR_MODEL',
+        );
+    }
+    return { session, sha256, names: { input, output }, batch: fixedBatch(meta), pixelType };
+  });
 }
 
 export interface TextTower {
   session: ort.InferenceSession;
   sha256: string;
   names: GraphNames;
+  /** The batch size the graph was exported with, when fixed (undefined: any batch). */
+  batch?: number;
 }
 
 export async function openTextTower(card: ModelCard, opts: SessionOptions = {}): Promise<TextTower> {
+  requireTower(card, card.textPath);
   const { session, sha256 } = await openSession(card.textPath, opts, card.textSha256);
-  const all = describeGraph(session);
-  const input = pick(
-    session.inputNames.filter((n) => n !== 'attention_mask'),
-    card.text.input,
-    ['input_ids', 'text', 'tokens', 'input'],
-    'a token input',
-    card.textPath,
-    all,
-  );
-  const output = pick(session.outputNames, card.text.output, ['text_embeds', 'text_features', 'embeds', 'output'], 'an embedding output', card.textPath, all);
-  const extra = session.inputNames.filter((n) => n !== input && n !== 'attention_mask');
-  if (extra.length > 0)
-    throw new InputError(
-      `${card.textPath}: unexpected inputs [${extra.join(', ')}]: expected ${input} (and optionally attention_mask), found ${all}`,
-      'ERR_MODEL',
+  return checked(session, () => {
+    const all = describeGraph(session);
+    refuseCombined(session, card.textPath);
+    const input = pick(
+      session.inputNames.filter((n) => n !== 'attention_mask'),
+      card.text.input,
+      ['input_ids', 'text', 'tokens', 'input'],
+      'a token input',
+      card.textPath,
+      all,
     );
-  const meta = session.inputMetadata.find((m) => m.name === input);
-  const idType = meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
-  return { session, sha256, names: { input, output, mask: session.inputNames.includes('attention_mask') ? 'attention_mask' : undefined, idType } };
+    const output = pick(session.outputNames, card.text.output, ['text_embeds', 'text_features', 'embeds', 'output'], 'an embedding output', card.textPath, all);
+    const extra = session.inputNames.filter((n) => n !== input && n !== 'attention_mask');
+    if (extra.length > 0)
+      throw new InputError(
+        `${card.textPath}: unexpected inputs [${extra.join(', ')}]: expected ${input} (and optionally attention_mask), found ${all}`,
+        'ERR_MODEL',
+      );
+    const meta = session.inputMetadata.find((m) => m.name === input);
+    const idType = meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
+    const ctx = meta?.isTensor ? meta.shape[1] : undefined;
+    if (typeof ctx === 'number' && ctx !== card.contextLength)
+      throw new InputError(`${card.textPath}: input ${input} takes ${ctx} tokens, the model directory says ${card.contextLength}`, 'ERR_MODEL');
+    return {
+      session,
+      sha256,
+      names: { input, output, mask: session.inputNames.includes('attention_mask') ? 'attention_mask' : undefined, idType },
+      batch: fixedBatch(meta),
+    };
+  });
 }
