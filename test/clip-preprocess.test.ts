@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CLIP_MEAN, CLIP_STD, cropOffsets, cropRgb, DEFAULT_SPEC, jpegFrame, normalizeInto, preprocessImage, resizedSize } from '../src/clip/preprocess.js';
 import { readNpy } from '../src/io/npy.js';
 import { fixture, runCli, tempDir } from './helpers/cli.js';
+import { compareBytes, pilFile, pilFixtures } from './helpers/resample-reference.js';
 
 interface Case {
   name: string;
@@ -41,6 +42,29 @@ describe('image preprocessing vs PIL (make_images.py): mean |Δ| ≤ 0.5/255, an
       // Beyond the tolerance the issue asks for: decoding as PIL decodes (libjpeg-turbo for JPEGs), PIL's
       // fixed-point bicubic and PIL's NEAREST positions leave nothing to differ on these fixtures.
       expect(Buffer.from(rgb).equals(Buffer.from(ref)), `${c.file} bit-identical to PIL`).toBe(true);
+    });
+  }
+});
+
+describe('tall and wide images vs Pillow, whose pass order depends on the shape (resample/make_pil.py)', () => {
+  const pil = pilFixtures();
+  const clipCases = pil.cases.filter((k) => k.kind === 'clip');
+  it('has CLIP cases in both orders', () => {
+    expect(clipCases.filter((k) => k.order === 'vertical first').length).toBeGreaterThanOrEqual(3);
+    expect(clipCases.some((k) => k.order === 'horizontal first')).toBe(true);
+  });
+  for (const k of clipCases) {
+    it(`${k.name}: ${k.order}`, async () => {
+      const im = pil.images[k.image];
+      const size = k.window[2];
+      const { rgb, info } = await cropRgb(pilFile(im.file), size, im.file);
+      expect([info.width, info.height, info.mode]).toEqual([...im.size, im.mode]);
+      const bands = im.mode === 'L' ? 1 : 3;
+      const out = new Uint8Array(pilFile(k.out));
+      expect(out.length).toBe(size * size * bands);
+      // The reference is Pillow's L or RGB crop; preprocessing gives RGB (gray copied to all three bands).
+      const want = Uint8Array.from({ length: size * size * 3 }, (_, i) => (bands === 1 ? out[Math.floor(i / 3)] : out[i]));
+      expect(compareBytes(rgb, want)).toEqual({ maxDiff: 0, first: -1 });
     });
   }
 });

@@ -2,8 +2,9 @@
 import { callNativeSync } from '../native.js';
 
 /**
- * Resizes a w×h×c interleaved 8-bit image to outW×outH with PIL's bicubic (fixed point, horizontal
- * then vertical pass, bit-identical to Pillow) and returns the cropW×cropH window at (left, top) of the
+ * Resizes a w×h×c interleaved 8-bit image to outW×outH with PIL's bicubic (fixed point, two passes in
+ * Pillow's order — vertical first when the height loses more than twice the pixels the width does —
+ * bit-identical to Pillow) and returns the cropW×cropH window at (left, top) of the
  * result. Synchronous: meant for the preprocessing worker thread, where blocking is the point.
  */
 export function resampleBicubicCrop(
