@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 import * as ort from 'onnxruntime-node';
 
+// onnxruntime 1.30 on Linux sends usage telemetry (to mobile.events.data.microsoft.com) once a session has
+// run; seen refused in test/pack/run.sh's registry-only sandbox. A study tool runs offline and quiet: off
+// unless the user says otherwise (ORT_DISABLE_TELEMETRY=0). Read by the native library when it starts.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 import { InputError, UsageError } from '../errors.js';
 import { sha256File, sha256Hex } from '../io/hash.js';
 import { externalDataFiles } from './onnx-files.js';

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Packaging check (CI runs it after `npm test`): pack the package, install the tarball into an empty
-# folder as a user would, and run the main job there with no arguments. Needs the npm registry for the
-# dependencies and a built addon in native/ (what `npm install`/`npm ci` leaves).
+# folder as a user would, with the npm registry as the only host that can be reached, type-check a small
+# TypeScript consumer against the installed types (skipLibCheck off), and run the main job there with no
+# arguments in the same sandbox. Needs the npm registry for the dependencies and a built addon in native/ (what
+# `npm install`/`npm ci` leaves).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/clip-topo-pack-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-export ONNXRUNTIME_NODE_INSTALL=skip
+# The settings that would skip onnxruntime-node's download are set only where the README says to set them.
+unset ONNXRUNTIME_NODE_INSTALL ONNXRUNTIME_NODE_INSTALL_CUDA npm_config_onnxruntime_node_install npm_config_onnxruntime_node_install_cuda
+registry_host="$(node -e 'const u = new URL(process.argv[1]); console.log(u.hostname + ":" + (u.port || (u.protocol === "http:" ? 80 : 443)))' "$(npm config get registry)")"
+# Runs a command that can reach the npm registry and nothing else (see registry-only.mjs); hosts it was
+# refused are appended to $work/denied.log.
+registry_only() { node "$root/test/pack/registry-only.mjs" --allow "$registry_host" --log "$work/denied.log" -- "$@"; }
 cd "$root"
 ls native/*.node >/dev/null 2>&1 || { echo "pack test: no native/*.node; run npm install (or npm run build) first" >&2; exit 1; }
 tarball="$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)"
@@ -18,12 +25,50 @@ for f in package/bin/clip-topo.js package/dist/cli.js package/dist/index.js pack
 done
 grep -q '^package/native/.*\.node$' "$work/contents.txt" || { echo "pack test: no native addon in the tarball" >&2; exit 1; }
 if grep -Eq '^package/(node_modules|target|crates/.*/target)/' "$work/contents.txt"; then echo "pack test: build output leaked into the tarball" >&2; exit 1; fi
+# Control: without the setting, onnxruntime-node's postinstall downloads its CUDA provider libraries from
+# NuGet on linux/x64 (on every other platform it has nothing to fetch), so the install must fail here. If it
+# does not, either the sandbox lets other hosts through or onnxruntime-node changed, and the README's advice
+# needs a second look.
+if [ "$(node -p 'process.platform + "/" + process.arch')" = linux/x64 ]; then
+  mkdir "$work/control"
+  cd "$work/control"
+  npm init -y >/dev/null
+  if registry_only npm install --no-audit --no-fund --loglevel=error "$work/$tarball" > "$work/control.log" 2>&1; then
+    cat "$work/control.log" >&2
+    echo "pack test: the control install without ONNXRUNTIME_NODE_INSTALL=skip succeeded; expected onnxruntime-node's download to be refused" >&2
+    exit 1
+  fi
+  grep -qi 'nuget' "$work/control.log" "$work/denied.log" 2>/dev/null || { cat "$work/control.log" >&2; echo "pack test: the control install failed, but not on onnxruntime-node's download" >&2; exit 1; }
+  echo "pack test: control ok: without the setting the install fails on onnxruntime-node's download ($(sort -u "$work/denied.log" 2>/dev/null | tr '\n' ' ')refused)"
+  rm -f "$work/denied.log"
+fi
 mkdir "$work/app"
 cd "$work/app"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
-# No arguments: the packaged default model on the synthetic texture set.
-env -u CLIP_TOPO_MODEL npx --no-install clip-topo analyze
+npm pkg set type=module
+# What the README tells users to run.
+ONNXRUNTIME_NODE_INSTALL=skip registry_only npm install --no-audit --no-fund --loglevel=error "$work/$tarball"
+if [ -s "$work/denied.log" ]; then echo "pack test: note: the install asked for (and was refused) $(sort -u "$work/denied.log" | tr '\n' ' ')"; rm -f "$work/denied.log"; fi
+# The shipped types, as a strict TypeScript consumer sees them (no skipLibCheck); Node's own types are the
+# consumer's, here the repository's @types/node.
+cat > consumer.ts <<'TS'
+import { type Diagrams, type DistanceResult, ClipTopoError, bottleneck, rips } from 'clip-topo';
+
+const square = { data: new Float64Array([0, 0, 1, 0, 0, 1, 1, 1]), rows: 4, cols: 2 };
+const onProgress = (stage: string, done: number, total: number): void => void [stage, done, total];
+const d: Diagrams = await rips(square, { maxdim: 1, onProgress });
+const h0 = d.diagrams[0]!.pairs;
+const dist: DistanceResult = await bottleneck(h0, h0);
+export const checked: [number, DistanceResult, boolean] = [d.diagrams.length, dist, new ClipTopoError('x') instanceof Error];
+TS
+node "$root/node_modules/typescript/bin/tsc" --noEmit --strict --skipLibCheck false --module nodenext --moduleResolution nodenext \
+  --target es2022 --typeRoots "$root/node_modules/@types" --types node consumer.ts
+echo "pack test: consumer.ts type-checks against the installed package (skipLibCheck false)"
+# No arguments: the packaged default model on the synthetic texture set, with no network beyond the registry.
+(unset CLIP_TOPO_MODEL && registry_only npx --no-install clip-topo analyze)
+# onnxruntime 1.30's Linux library uploads telemetry once a session runs (unless ORT_DISABLE_TELEMETRY=1);
+# refused here, it changes nothing in the run, so it is reported, not failed.
+if [ -s "$work/denied.log" ]; then echo "pack test: note: analyze tried to reach (and was refused) $(sort -u "$work/denied.log" | tr '\n' ' ')"; fi
 test -s clip-topo-report/report.html || { echo "pack test: report.html was not written" >&2; exit 1; }
 node -e '
 const m = JSON.parse(require("fs").readFileSync("clip-topo-report/metrics.json", "utf8"));

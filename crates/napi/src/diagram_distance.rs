@@ -135,7 +135,7 @@ pub fn bottleneck_distance(
     b: Float64Array,
     options_: Option<DiagramDistanceNativeOptions>,
     cancel: Option<&CancelToken>,
-    on_progress: Option<ProgressCallback>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
 ) -> Result<AsyncTask<DiagramDistanceTask>> {
     let o = options_.unwrap_or_default().to_bottleneck().map_err(to_js_error)?;
     DiagramDistanceTask::new(&a, &b, Metric::Bottleneck(o), cancel, on_progress)
@@ -148,7 +148,7 @@ pub fn wasserstein_distance(
     b: Float64Array,
     options_: Option<DiagramDistanceNativeOptions>,
     cancel: Option<&CancelToken>,
-    on_progress: Option<ProgressCallback>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
 ) -> Result<AsyncTask<DiagramDistanceTask>> {
     let o = options_.unwrap_or_default().to_wasserstein().map_err(to_js_error)?;
     DiagramDistanceTask::new(&a, &b, Metric::Wasserstein(o), cancel, on_progress)

@@ -71,7 +71,7 @@ pub fn synth_render(
     size: u32,
     seed: f64,
     cancel: Option<&CancelToken>,
-    on_progress: Option<ProgressCallback>,
+    #[napi(ts_arg_type = "(stage: string, done: number, total: number) => void")] on_progress: Option<ProgressCallback>,
     threads: Option<f64>,
 ) -> Result<AsyncTask<SynthTask>> {
     let seed = seed_of(seed).map_err(to_js_error)?;
