@@ -86,7 +86,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const run = { threads: s.threads, signal };
 
   const modelDir = resolveModelDir(options.model);
-  const card = readModelCard(modelDir);
+  const card = readModelCard(modelDir, { variant: options.variant });
   for (const w of card.warnings) warnings.push(`model: ${w}`);
   await makeOutputFolder(s.out);
   const tempCache = s.cache ? undefined : mkdtempSync(join(tmpdir(), 'clip-topo-analyze-'));

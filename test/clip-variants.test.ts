@@ -249,7 +249,25 @@ describe('Hugging Face export variants (issue 17, item 6)', () => {
     expectOneLineFailure(await runCli(['embed', '--dataset', dataset, '--model', dir, '--out', tempDir()]));
     const ok = await runCli(['embed', '--dataset', dataset, '--model', dir, '--variant', 'quantized', '--out', tempDir(), '--threads', '1']);
     expect(ok.code, ok.stderr).toBe(0);
-  });
+    // analyze takes the same flag: without it one line, with it the whole study.
+    const study = (...more: string[]) => [
+      'analyze',
+      '--dataset',
+      dataset,
+      '--model',
+      dir,
+      '--out',
+      join(tempDir(), 'an'),
+      '--noise',
+      '1',
+      '--threads',
+      '1',
+      ...more,
+    ];
+    expectOneLineFailure(await runCli(study()));
+    const an = await runCli(study('--variant', 'quantized'));
+    expect(an.code, an.stderr).toBe(0);
+  }, 120_000);
 
   it('every transformers.js suffix is a variant; a missing text graph of the variant names what is there', async () => {
     for (const v of ['fp16', 'int8', 'uint8', 'q4', 'bnb4'] as const) {

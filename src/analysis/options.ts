@@ -6,12 +6,15 @@ import { DTD_TEMPLATES } from '../clip/zeroshot.js';
 import { SPLITS } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import type { NoiseSpace } from '../noise/gaussian.js';
+import type { ModelVariant } from '../clip/model.js';
 
 export interface AnalyzeOptions {
   /** DTD folder or image folder; default: clip-topo's synthetic texture set (seed 0), made into the cache. */
   dataset?: string;
   /** Model directory; default: $CLIP_TOPO_MODEL, else the packaged default model. */
   model?: string;
+  /** Which graphs of a Hugging Face model directory (onnx/vision_model_<variant>.onnx; default fp32). */
+  variant?: ModelVariant;
   /** Output folder. */
   out?: string;
   /** Noise levels σ besides the clean one. */

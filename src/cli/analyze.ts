@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 import { ANALYZE_DEFAULTS, type AnalyzeOptions, type AnalyzeProgress, analyze } from '../analyze.js';
+import { MODEL_VARIANTS } from '../clip/model.js';
 import { readTemplates } from '../clip/pipeline.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
@@ -70,6 +71,12 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     )
     .option('--dataset <dir>', "DTD folder or image folder (default: clip-topo's synthetic texture set, seed 0)")
     .option('--model <dir>', 'CLIP model directory (default: $CLIP_TOPO_MODEL, else the packaged model)')
+    .addOption(
+      new Option(
+        '--variant <name>',
+        'which graphs of a Hugging Face layout: onnx/vision_model_<name>.onnx (fp32: onnx/vision_model.onnx, the default)',
+      ).choices([...MODEL_VARIANTS]),
+    )
     .option('--out <dir>', 'output folder; its cache/ makes reruns fast', D.out)
     .option('--noise <levels>', 'comma-separated Gaussian noise levels σ', levels, [...D.noise])
     .addOption(
