@@ -264,6 +264,20 @@ describe('guard rails and formats', () => {
     expect((err as Error).message).toMatch(/sample = n.*approx = ε/);
   });
 
+  it('a length that fits both a square and a lower triangle (36 = 6² = 9·8/2) is read by its diagonal', async () => {
+    // 9 points on a line at 0, 1, …, 8: the strict lower triangle has 36 positive values, as a 6×6 square would.
+    const tri: number[] = [];
+    for (let i = 1; i < 9; i++) for (let j = 0; j < i; j++) tri.push(i - j);
+    expect(tri.length).toBe(36);
+    const t = await ripsFromDistances(Float64Array.from(tri));
+    expect(t.n).toBe(9);
+    expect(t.diagrams[0].pairs.length).toBe(9);
+    // A real 6×6 matrix (zero diagonal) is still a square.
+    const sq: number[] = [];
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) sq.push(Math.abs(i - j));
+    expect((await ripsFromDistances(Float64Array.from(sq))).n).toBe(6);
+  });
+
   it('rescales distances beyond float32 by a power of two and refuses spans float32 cannot hold', async () => {
     // the unit square's distance matrix times 1e200: in float32 alone every distance would be ∞
     const s = Math.SQRT2;

@@ -13,8 +13,9 @@ export interface PrincipalAngles {
 }
 
 /**
- * Principal angles between the column spaces of `a` (d×p) and `b` (d×q), Knyazev–Argentati: accurate
- * for angles near 0 (sine formula) and near π/2 (cosine formula).
+ * Principal angles between the column spaces of `a` (d×p) and `b` (d×q), Knyazev–Argentati: small
+ * angles from sines (accurate near 0); the others from cosines, computed as eigenvalues of MᵀM, so next to
+ * π/2 an angle may be off by up to √ε ≈ 1e-8 rad (crates/core/src/angles.rs).
  */
 export async function principalAngles(a: Matrix, b: Matrix, hooks?: Hooks): Promise<PrincipalAngles> {
   checkShape(a, 'A');

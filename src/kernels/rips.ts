@@ -188,8 +188,16 @@ export async function ripsFromDistances(values: Float32Array | Float64Array, opt
   if (n === undefined) {
     const sq = Math.round(Math.sqrt(values.length));
     const tri = Math.round((1 + Math.sqrt(1 + 8 * values.length)) / 2);
-    if (sq * sq === values.length && sq > 0) n = sq;
-    else if ((tri * (tri - 1)) / 2 === values.length) n = tri;
+    const isSquare = sq * sq === values.length && sq > 0;
+    const isTriangle = (tri * (tri - 1)) / 2 === values.length;
+    // Some lengths are both (1, 36, 1225, …: 36 = 6² = 9·8/2): a square matrix has a zero diagonal, a
+    // triangle of positive distances does not.
+    const zeroDiagonal = () => {
+      for (let k = 0; k < sq; k++) if (values[k * sq + k] !== 0) return false;
+      return true;
+    };
+    if (isSquare && (!isTriangle || zeroDiagonal())) n = sq;
+    else if (isTriangle) n = tri;
     else throw new InputError(`distance matrix: ${values.length} values is neither a square n×n matrix nor a lower triangle n(n−1)/2`);
   }
   const out = await callNative(options, (cancel, progress) => addon().ripsDistances(values, n, nativeOptions(options), cancel, progress));
