@@ -246,14 +246,19 @@ export function topologyFigures(input: ReportInput): Figure[] {
   return out;
 }
 
+/** The maps in page order: t-SNE before UMAP, all classes before the sample, whatever order the pipeline made them in. */
+export function mapsInOrder(maps: MapFigure[]): MapFigure[] {
+  const rank = (m: MapFigure) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
+  return [...maps].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Every figure of the report, in page order (sections.ts draws the same ones). */
 export function allFigures(input: ReportInput): Figure[] {
-  const rank = (m: MapFigure) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
   return [
     accuracyFigure(input),
     ...confusionFigures(input),
     lossFigure(input),
-    ...[...input.maps].sort((a, b) => rank(a) - rank(b)).map((m) => mapFigure(input, m)),
+    ...mapsInOrder(input.maps).map((m) => mapFigure(input, m)),
     anglesFigure(input),
     ...diagramFigures(input),
     ...normalizedDiagramFigures(input),

@@ -152,9 +152,7 @@ export function lossSection(input: ReportInput): string {
 }
 
 export function mapsSection(input: ReportInput): string {
-  // t-SNE before UMAP, all classes before the sample, whatever order the pipeline produced them in.
-  const rank = (m: { info: { method: string; subset: string } }) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
-  const maps = [...input.maps].sort((a, b) => rank(a) - rank(b));
+  const maps = fig.mapsInOrder(input.maps);
   const rows: Cell[][] = maps.map((m) => [
     m.info.method === 'tsne' ? 't-SNE' : 'UMAP',
     m.info.subset,
