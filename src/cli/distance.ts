@@ -61,7 +61,11 @@ export function registerDistance(program: Command, ctx: CliContext): void {
     .option('--matching', 'also print the optimal matching')
     .option('--json', 'print a JSON object instead of the number alone')
     .action(async (aPath: string, bPath: string, flags: DistanceFlags) => {
-      const [a, b] = await Promise.all([diagramFromFile(aPath, flags.dim, flags.class), diagramFromFile(bPath, flags.dim, flags.class)]);
+      // Both files are read at once, but a failure names the first file in argument order:
+      // with Promise.all whichever read failed first won, so the message changed from run to run.
+      const read = await Promise.allSettled([diagramFromFile(aPath, flags.dim, flags.class), diagramFromFile(bPath, flags.dim, flags.class)]);
+      for (const r of read) if (r.status === 'rejected') throw r.reason;
+      const [a, b] = read.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof diagramFromFile>>>).value);
       const bar = ctx.progress('distance');
       const common = {
         matching: flags.matching === true,
