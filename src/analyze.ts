@@ -9,19 +9,20 @@ import { join, resolve } from 'node:path';
 import { classAngles } from './analysis/angles.js';
 import { StepCache } from './analysis/cache.js';
 import { classify, lossPerLevel } from './analysis/classification.js';
-import { studyData } from './analysis/dataset.js';
+import { type StudyData, studyData } from './analysis/dataset.js';
 import { studyDiagrams } from './analysis/diagrams.js';
 import { diagramDistances, globalSummaries, topologyVsAccuracy } from './analysis/distances.js';
-import { embedStudy } from './analysis/embeddings.js';
+import { embedStudy, type StudyEmbeddings } from './analysis/embeddings.js';
 import { classMaps } from './analysis/maps.js';
 import { studyMetrics } from './analysis/metrics.js';
 import { type AnalyzeOptions, resolveSettings } from './analysis/options.js';
 import { findings } from './analysis/findings.js';
 import { pairedComparison } from './analysis/paired.js';
-import { chooseRipsPoints, estimatePlan, type Plan } from './analysis/plan.js';
+import { chooseRipsPoints, estimateEmbeddingsPlan, estimatePlan, type Plan, type RipsChoice } from './analysis/plan.js';
+import { type ExternalStudy, externalStudy } from './analysis/external.js';
 import type { AnalysisMetrics, DiagramFigure, ReportInput } from './analysis/types.js';
 import { sweepOutput, writeData } from './analysis/write.js';
-import { DEFAULT_MODEL_DIR, readModelCard, resolveModelDir } from './clip/model.js';
+import { DEFAULT_MODEL_DIR, type ModelCard, readModelCard, resolveModelDir } from './clip/model.js';
 import { UsageError } from './errors.js';
 import { sweepTemps } from './io/atomic.js';
 import { faultPoint } from './io/faults.js';
@@ -54,6 +55,9 @@ export interface AnalyzeResult {
   files: string[];
 }
 
+/** The logit scale of the released CLIP models: zero-shot logits and the loss of an embeddings run without a model. */
+const DEFAULT_LOGIT_SCALE = 100;
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Seconds per step, in the order run. */
@@ -85,80 +89,107 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
   const warnings: string[] = [];
   const run = { threads: s.threads, signal };
 
-  const modelDir = resolveModelDir(options.model);
-  const card = readModelCard(modelDir, { variant: options.variant });
-  for (const w of card.warnings) warnings.push(`model: ${w}`);
+  // An embeddings run loads a model only when one is named: its text tower gives the class prompts.
+  const modelDir = s.external && options.model === undefined ? null : resolveModelDir(options.model);
+  const card = modelDir ? readModelCard(modelDir, { variant: options.variant }) : null;
+  for (const w of card?.warnings ?? []) warnings.push(`model: ${w}`);
   await makeOutputFolder(s.out);
   const tempCache = s.cache ? undefined : mkdtempSync(join(tmpdir(), 'clip-topo-analyze-'));
   const cacheDir = tempCache ?? join(s.out, 'cache');
   try {
     const steps = new StepCache(join(cacheDir, 'steps'), s.cache);
     await sweepTemps(steps.dir);
-    const data = await studyData({
-      dataset: options.dataset,
-      split: s.split,
-      partition: s.partition,
-      cacheDir,
-      ...run,
-      onProgress: report('synthetic dataset'),
-    });
-    warnings.push(...data.warnings);
-    const classes = data.test.classes;
-    if (data.test.items.length === 0) throw new UsageError(`analyze: no images in the ${s.split} split of ${data.root}`);
-    clock.lap('dataset');
-
-    const trainImages = data.train?.items.length ?? 0;
-    const ripsChoice = chooseRipsPoints(data.test.items.length, s.maxdim, s.ripsPoints);
-    const plan = await estimatePlan({
-      card,
-      images: data.test.items.length,
-      levels: s.levels.length,
-      trainImages,
-      rips: ripsChoice,
-      maxdim: s.maxdim,
-      classes: classes.length,
-      threads: s.threads,
-    });
-    for (const line of plan.lines) say(line);
-    clock.lap('plan');
-
-    // 1. Embeddings of every level, the clean train images, the class prompts.
-    const embedding = {
-      card,
-      space: s.space,
-      seed: s.seed,
-      cacheDir,
-      batchSize: s.batchSize,
-      ...run,
-      onProgress: (step: string, d: number, t: number) => report(step)(d, t),
-      onWait: say,
-    };
-    const emb = await embedStudy(
-      {
-        ...embedding,
-        test: data.test,
-        train: data.train,
+    let data: StudyData;
+    let emb: StudyEmbeddings;
+    let plan: Plan;
+    let ripsChoice: RipsChoice;
+    let external: ExternalStudy | null = null;
+    if (s.external) {
+      // 1. Embeddings made elsewhere: read (or sampled), paired across levels, prompts from a file or a text tower.
+      external = await externalStudy({ ...s.external, seed: s.seed, card, templates: s.templates, ...run });
+      ({ data, emb } = external);
+      warnings.push(...data.warnings);
+      clock.lap('embeddings');
+      const n = emb.test[0].run.labels.length;
+      ripsChoice = chooseRipsPoints(n, s.maxdim, s.ripsPoints);
+      plan = estimateEmbeddingsPlan({
+        rows: n,
+        dim: emb.dim,
+        levels: emb.test.length,
+        trainRows: emb.train?.run.labels.length ?? 0,
+        rips: ripsChoice,
+        maxdim: s.maxdim,
+        classes: data.test.classes.length,
+      });
+      for (const line of [...external.lines, ...plan.lines]) say(line);
+      clock.lap('plan');
+    } else {
+      const imageCard = card as ModelCard;
+      data = await studyData({
+        dataset: options.dataset,
         split: s.split,
-        levels: s.levels,
-        root: data.root,
-        templates: s.templates,
-        onSkipped: (f) => say(`skipped ${shownPath(f.path)}: ${f.reason}`),
-      },
-      steps,
-    );
+        partition: s.partition,
+        cacheDir,
+        ...run,
+        onProgress: report('synthetic dataset'),
+      });
+      warnings.push(...data.warnings);
+      if (data.test.items.length === 0) throw new UsageError(`analyze: no images in the ${s.split} split of ${data.root}`);
+      clock.lap('dataset');
+
+      const trainImages = data.train?.items.length ?? 0;
+      ripsChoice = chooseRipsPoints(data.test.items.length, s.maxdim, s.ripsPoints);
+      plan = await estimatePlan({
+        card: imageCard,
+        images: data.test.items.length,
+        levels: s.levels.length,
+        trainImages,
+        rips: ripsChoice,
+        maxdim: s.maxdim,
+        classes: data.test.classes.length,
+        threads: s.threads,
+      });
+      for (const line of plan.lines) say(line);
+      clock.lap('plan');
+
+      // 1. Embeddings of every level, the clean train images, the class prompts.
+      emb = await embedStudy(
+        {
+          card: imageCard,
+          space: s.space,
+          seed: s.seed,
+          cacheDir,
+          batchSize: s.batchSize,
+          ...run,
+          onProgress: (step: string, d: number, t: number) => report(step)(d, t),
+          onWait: say,
+          test: data.test,
+          train: data.train,
+          split: s.split,
+          levels: s.levels,
+          root: data.root,
+          templates: s.templates,
+          onSkipped: (f) => say(`skipped ${shownPath(f.path)}: ${f.reason}`),
+        },
+        steps,
+      );
+      clock.lap('embeddings');
+    }
+    const classes = data.test.classes;
     const { test, dim, prompts } = emb;
     const clean = test[0].run;
     const cleanKey = sha256Hex(clean.embeddings, clean.labels);
-    clock.lap('embeddings');
+    const logitScale = card?.logitScale ?? DEFAULT_LOGIT_SCALE;
 
     // 2–3. Zero-shot and linear-probe accuracy, CLIP's loss.
     const classification = await classify(
-      { test, train: emb.train, prompts, dim, classes: classes.length, card, ...run, onProgress: progress('linear probe') },
+      { test, train: emb.train, prompts, dim, classes: classes.length, logitScale, ...run, onProgress: progress('linear probe') },
       steps,
     );
     if (classification.probe?.warning) warnings.push(classification.probe.warning);
     clock.lap('accuracy');
-    const loss = lossPerLevel(test, prompts, dim, classes.length, card.logitScale, s.seed);
+    // Without class prompts there is no loss (the run's warnings already say why).
+    const loss = prompts ? lossPerLevel(test, prompts, dim, classes.length, logitScale, s.seed) : { loss: [], warning: undefined };
     if (loss.warning) warnings.push(loss.warning);
     clock.lap('loss');
 
@@ -213,7 +244,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       steps,
     );
     clock.lap('paired');
-    const correlation = topologyVsAccuracy(distances.per_class, classification.zeroshot, classes, s.maxdim);
+    const correlation = classification.zeroshot ? topologyVsAccuracy(distances.per_class, classification.zeroshot, classes, s.maxdim) : [];
     const summaries = await globalSummaries(diagrams, sigmas, s.maxdim, signal);
     clock.lap('correlation');
 
@@ -229,6 +260,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       settings: s,
       version: pkg.version,
       card,
+      external,
       usingDefaultModel: modelDir === DEFAULT_MODEL_DIR,
       data,
       emb,

@@ -105,8 +105,8 @@ describe('analyze', () => {
     expect(m.noise.levels).toEqual([0, 0.5, 2]);
     expect(m.dataset.classes).toEqual(CLASSES);
     expect(m.dataset.counts).toEqual([5, 5, 5, 5, 5, 5]);
-    expect(m.accuracy.zeroshot.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
-    expect(m.accuracy.zeroshot[0].confusion.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(m.accuracy.zeroshot!.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
+    expect(m.accuracy.zeroshot![0].confusion.flat().reduce((a, b) => a + b, 0)).toBe(30);
     expect(m.accuracy.probe?.map((z) => z.sigma)).toEqual([0, 0.5, 2]);
     expect(m.accuracy.probe_settings).toMatchObject({ converged: true, train_images: 30 });
     expect(m.loss).toHaveLength(3);
@@ -128,7 +128,7 @@ describe('analyze', () => {
     const zs = await runCli(['zeroshot', '--dataset', dataset, '--model', TINY, '--split', 'test', '--noise', '2', '--seed', '0', '--json', '--threads', '1']);
     expect(zs.code, zs.stderr).toBe(0);
     const z = JSON.parse(zs.stdout);
-    const level = m.accuracy.zeroshot.find((l) => l.sigma === 2)!;
+    const level = m.accuracy.zeroshot!.find((l) => l.sigma === 2)!;
     expect(z.acc1).toBeCloseTo(level.acc1, 12);
     expect(z.acc5).toBeCloseTo(level.acc5, 12);
     expect(z.mean_per_class_recall).toBeCloseTo(level.mean_per_class_recall, 12);
@@ -193,7 +193,7 @@ describe('analyze', () => {
     const r3 = await runCli(['analyze', '--dataset', dataset, '--out', o3, '--seed', '1', ...ARGS]);
     expect(r3.code, r3.stderr).toBe(0);
     const other = readMetrics(o3);
-    expect(other.accuracy.zeroshot[0]).toEqual(m.accuracy.zeroshot[0]);
+    expect(other.accuracy.zeroshot![0]).toEqual(m.accuracy.zeroshot![0]);
     expect(other.distances.global[0].bottleneck).not.toBe(m.distances.global[0].bottleneck);
   }, 180_000);
 
@@ -296,7 +296,7 @@ describe('analyze', () => {
     ]);
     expect(messages.some((l) => l.startsWith(`skipped ${gone}: skipped at test σ=0.5`))).toBe(true);
     // Every level has the same rows, and every number is a number.
-    for (const a of r.metrics.accuracy.zeroshot) expect(a.images).toBe(n);
+    for (const a of r.metrics.accuracy.zeroshot!) expect(a.images).toBe(n);
     expect(JSON.stringify(r.metrics)).not.toMatch(/NaN/);
   }, 180_000);
 

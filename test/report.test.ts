@@ -148,7 +148,7 @@ describe('renderReport', () => {
 
   it('captions read the numbers of the run', () => {
     const figs = figures(html);
-    const zs = input.metrics.accuracy.zeroshot;
+    const zs = input.metrics.accuracy.zeroshot!;
     expect(figs.get('accuracy-vs-sigma')).toContain(`falls from ${zs[0].acc1.toFixed(2)} clean to ${zs[3].acc1.toFixed(2)} at σ = 2`);
     const pooled = input.metrics.correlation.find((c) => c.sigma === 'pooled' && c.dim === 1 && c.distance === 'bottleneck')!;
     expect(figs.get('topology-accuracy-h1')).toContain(
@@ -204,7 +204,7 @@ describe('renderReport on a minimal run', () => {
     expect(html).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
     expect(sections(html).get('embeddings')).toContain('Skipped files (0)');
     const figs = figures(html);
-    expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot[0].acc1.toFixed(2)} clean.`);
+    expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot![0].acc1.toFixed(2)} clean.`);
     expect(figs.get('distance-bottleneck')).toContain('No noisy level was compared');
     expect([...figs.keys()].filter((k) => k.startsWith('topology'))).toEqual([]);
   });
@@ -287,7 +287,7 @@ describe('CSV tables', () => {
     expect(matrix[0]).toEqual(['class', ...input.metrics.dataset.classes]);
     expect(matrix[2].slice(1).map(Number)).toEqual(input.metrics.angles.min_deg[1]);
     const acc = parseCsv(tables.find((t) => t.name === 'accuracy.csv')!.text);
-    expect(Number(acc[1][3])).toBe(input.metrics.accuracy.zeroshot[0].acc1);
+    expect(Number(acc[1][3])).toBe(input.metrics.accuracy.zeroshot![0].acc1);
   });
 });
 

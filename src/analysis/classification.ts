@@ -2,7 +2,6 @@
  * Steps 2–3 of `analyze`: zero-shot metrics and a linear probe at every level, then CLIP's contrastive
  * loss per level.
  */
-import type { ModelCard } from '../clip/model.js';
 import { zeroShot } from '../clip/zeroshot.js';
 import { sha256Hex } from '../io/hash.js';
 import type { ProgressFn } from '../native.js';
@@ -14,7 +13,8 @@ import { subSeed } from './random.js';
 import type { LevelAccuracy, LevelLoss } from './types.js';
 
 export interface Classification {
-  zeroshot: LevelAccuracy[];
+  /** null when the run has no class prompts. */
+  zeroshot: LevelAccuracy[] | null;
   /** null when the dataset has no separate train split. */
   probe: ProbeOutcome | null;
 }
@@ -23,10 +23,11 @@ export async function classify(
   o: {
     test: LevelEmbeddings[];
     train: LevelEmbeddings | null;
-    prompts: Float32Array;
+    /** null: no class prompts, no zero-shot. */
+    prompts: Float32Array | null;
     dim: number;
     classes: number;
-    card: ModelCard;
+    logitScale: number;
     threads?: number;
     signal?: AbortSignal;
     onProgress?: ProgressFn;
@@ -34,10 +35,13 @@ export async function classify(
   steps: StepCache,
 ): Promise<Classification> {
   const C = o.classes;
-  const zeroshot = o.test.map((l) => {
-    const r = zeroShot(l.run.embeddings, l.run.labels, o.prompts, o.dim, o.card.logitScale);
-    return { sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(r, l.run.labels, C) };
-  });
+  const { prompts } = o;
+  const zeroshot = prompts
+    ? o.test.map((l) => {
+        const r = zeroShot(l.run.embeddings, l.run.labels, prompts, o.dim, o.logitScale);
+        return { sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(r, l.run.labels, C) };
+      })
+    : null;
   const train = o.train;
   const probe = train
     ? (

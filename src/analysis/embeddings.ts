@@ -14,9 +14,12 @@ import { UsageError } from '../errors.js';
 import { keyOf, type StepCache } from './cache.js';
 import type { SkippedImage } from './types.js';
 
+/** A level's rows as the steps after embedding use them: computed here, or read from a set made elsewhere. */
+export type LevelRun = Omit<EmbeddedDataset, 'card'>;
+
 export interface LevelEmbeddings {
   sigma: number;
-  run: EmbeddedDataset;
+  run: LevelRun;
   /** Where the run found skipped files. */
   where: string;
 }
@@ -103,8 +106,8 @@ export interface StudyEmbeddings {
   /** Each skipped file once, under the first run that met it. */
   skipped: SkippedImage[];
   dim: number;
-  /** Prompt-ensemble embedding of each class, C×dim. */
-  prompts: Float32Array;
+  /** Prompt-ensemble embedding of each class, C×dim; null when the run has no class prompts (embeddings made elsewhere). */
+  prompts: Float32Array | null;
 }
 
 /** Step 1 of `analyze`: every image embedding it needs and the class prompts' embeddings. */
@@ -119,7 +122,7 @@ export async function embedStudy(
     onSkipped?: (f: SkippedImage) => void;
   },
   steps: StepCache,
-): Promise<StudyEmbeddings> {
+): Promise<StudyEmbeddings & { prompts: Float32Array }> {
   const test = pairLevels(await embedLevels({ ...o, dataset: o.test, name: o.split, levels: o.levels }));
   const train = o.train ? (await embedLevels({ ...o, dataset: o.train, name: 'train', levels: [0] }))[0] : null;
   const all = [...test, ...(train ? [train] : [])].flatMap((l) => l.run.manifest.skipped.map((f) => ({ ...f, where: l.where })));

@@ -24,6 +24,13 @@ function finite(pairs: GlobalLevelDiagrams['stats'][number]): number {
 }
 
 function accuracy(m: AnalysisMetrics): Finding {
+  if (!m.accuracy.zeroshot)
+    return {
+      id: 'accuracy',
+      question: 'Does zero-shot accuracy fall with noise?',
+      answer: 'Not measured: the run had no class prompts (embeddings made elsewhere, without prompt embeddings or a text model).',
+      numbers: {},
+    };
   const zs = bySigma(m.accuracy.zeroshot);
   const C = m.dataset.classes.length;
   const chance = C > 0 ? 1 / C : 0;

@@ -1,6 +1,7 @@
 /** Assembles metrics.json (schema `clip-topo/analysis@2`, docs/metrics-schema.md) from the steps' results. */
 import type { ModelCard } from '../clip/model.js';
 import type { Classification } from './classification.js';
+import type { ExternalStudy } from './external.js';
 import type { StudyData } from './dataset.js';
 import type { StudyDiagrams } from './diagrams.js';
 import type { StudyEmbeddings } from './embeddings.js';
@@ -12,7 +13,10 @@ export interface MetricsParts {
   options: AnalyzeOptions;
   settings: Settings;
   version: string;
-  card: ModelCard;
+  /** null: an embeddings run without a model. */
+  card: ModelCard | null;
+  /** Set for a run on embeddings made elsewhere. */
+  external: ExternalStudy | null;
   usingDefaultModel: boolean;
   data: StudyData;
   emb: StudyEmbeddings;
@@ -33,13 +37,22 @@ export interface MetricsParts {
 }
 
 /** How every number was made, in words: metrics.json carries them beside the numbers. */
-function conventions(s: Settings, ripsChoice: string): Record<string, string> {
+function conventions(s: Settings, ripsChoice: string, external: ExternalStudy | null): Record<string, string> {
+  const zeroshot = !external
+    ? `prompt ensemble of ${s.templates.length} templates, per-template embeddings L2-normalised, averaged, re-normalised; logits = logit_scale · cosine`
+    : external.promptsFrom
+      ? `class prompts: ${external.promptsFrom}, L2-normalised; logits = logit_scale · cosine`
+      : 'not computed: the run had no class prompts';
   return {
-    embeddings: 'L2-normalised float32 rows (embeddings/*.npy, numpy-loadable), in dataset order; skipped files have no row',
-    noise: `Gaussian, σ in ${s.space === 'normalized' ? "CLIP's normalised input space (after mean/std)" : '[0,1] pixels, clipped (ImageNet-C)'}, seeded per (seed, image path relative to the dataset, σ)`,
-    zeroshot: `prompt ensemble of ${s.templates.length} templates, per-template embeddings L2-normalised, averaged, re-normalised; logits = logit_scale · cosine`,
+    embeddings: external
+      ? `made elsewhere (${external.data.root}), L2-normalised here to float32 rows (embeddings/*.npy), in the set's row order${external.sample ? `; a uniform sample of ${external.sample.rows} of ${external.sample.of} rows` : ''}`
+      : 'L2-normalised float32 rows (embeddings/*.npy, numpy-loadable), in dataset order; skipped files have no row',
+    noise: external
+      ? 'made elsewhere: each level is a set of embeddings the user named with its σ; clip-topo added no noise'
+      : `Gaussian, σ in ${s.space === 'normalized' ? "CLIP's normalised input space (after mean/std)" : '[0,1] pixels, clipped (ImageNet-C)'}, seeded per (seed, image path relative to the dataset, σ)`,
+    zeroshot,
     probe: 'multinomial logistic regression (L2, C = 1, lbfgs) on clean train-split embeddings, evaluated at every level',
-    loss: "CLIP's symmetric cross-entropy over batches of one image per class and that class's prompt-ensemble embedding, logits = logit_scale · cosine",
+    loss: `CLIP's symmetric cross-entropy over batches of one image per class and that class's ${external ? 'prompt' : 'prompt-ensemble'} embedding, logits = logit_scale · cosine`,
     angles:
       "principal angles between class subspaces of R^d (class-centred embeddings as columns, each class's rank = the fewest directions holding 90 % of its energy); degrees",
     rips: `Vietoris–Rips, Z/2, Euclidean distance between normalised embeddings (= sqrt(2 − 2 cos)), filtration value of an edge = its length (Ripser), threshold = enclosing radius; split-wide diagrams of ${ripsChoice}, the same images at every level; "normalised" values are divided by the level's enclosing radius`,
@@ -67,7 +80,10 @@ export function imagenetCSeverity(pixelSigma: number): string {
   return String(best + 1);
 }
 
-function noiseUnits(s: Settings, card: ModelCard): AnalysisMetrics['noise'] {
+function noiseUnits(s: Settings, card: ModelCard | null): AnalysisMetrics['noise'] {
+  // Levels of embeddings made elsewhere are names the user gave: no pixel units, no severity.
+  if (s.external || !card)
+    return { space: 'given', kind: 'gaussian', levels: s.levels, pixel_sigma: s.levels.map(() => []), imagenet_c: s.levels.map(() => 'unknown') };
   const std = card.preprocess.std;
   // Noise in the normalised space is σ·std per channel in pixel units (before clipping, which the pixel space applies).
   const pixel = s.levels.map((l) => (s.space === 'normalized' ? std.map((v) => l * v) : [l, l, l]));
@@ -81,7 +97,7 @@ function noiseUnits(s: Settings, card: ModelCard): AnalysisMetrics['noise'] {
 }
 
 export function studyMetrics(p: MetricsParts): AnalysisMetrics {
-  const { settings: s, data, emb, card } = p;
+  const { settings: s, data, emb, card, external } = p;
   const classes = data.test.classes;
   const clean = emb.test[0].run;
   return {
@@ -104,16 +120,36 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
       threads: s.threads ?? null,
       cache: s.cache,
       batch_size: s.batchSize,
+      ...(s.external
+        ? {
+            embeddings: s.external.embeddings,
+            noisy_embeddings: s.external.levels,
+            train_embeddings: s.external.train ?? null,
+            prompt_embeddings: s.external.promptEmbeddings ?? null,
+            label_column: s.external.labelColumn ?? null,
+            max_rows: s.external.maxRows ?? null,
+          }
+        : {}),
     },
-    model: {
-      name: card.name,
-      dir: card.dir,
-      layout: card.layout,
-      image_sha256: clean.manifest.model.image_sha256 as string,
-      embed_dim: emb.dim,
-      logit_scale: card.logitScale,
-      default: p.usingDefaultModel,
-    },
+    model: external
+      ? {
+          name: card ? `embeddings made elsewhere, prompts by ${card.name}` : 'embeddings made elsewhere',
+          dir: card?.dir ?? external.data.root,
+          layout: 'embeddings',
+          image_sha256: external.key,
+          embed_dim: emb.dim,
+          logit_scale: card?.logitScale ?? 100,
+          default: false,
+        }
+      : {
+          name: (card as ModelCard).name,
+          dir: (card as ModelCard).dir,
+          layout: (card as ModelCard).layout,
+          image_sha256: clean.manifest.model.image_sha256 as string,
+          embed_dim: emb.dim,
+          logit_scale: (card as ModelCard).logitScale,
+          default: p.usingDefaultModel,
+        },
     dataset: {
       format: data.test.format,
       root: data.root,
@@ -125,6 +161,18 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
       train_images: emb.train?.run.labels.length ?? 0,
       skipped: emb.skipped,
       warnings: data.test.warnings,
+      ...(external && s.external
+        ? {
+            embeddings: {
+              source: external.data.root,
+              layout: emb.test[0].run.manifest.model.layout as string,
+              levels: s.external.levels.map((l) => ({ sigma: l.sigma, source: l.path })),
+              train: s.external.train ?? null,
+              prompts: external.promptsFrom,
+              sample: external.sample,
+            },
+          }
+        : {}),
     },
     seeds: {
       seed: s.seed,
@@ -134,7 +182,7 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
       class_sample: subSeed(s.seed, 'class-sample'),
       loss_batches: subSeed(s.seed, 'loss'),
     },
-    conventions: conventions(s, p.ripsChoice),
+    conventions: conventions(s, p.ripsChoice, external),
     noise: noiseUnits(s, card),
     accuracy: {
       zeroshot: p.classification.zeroshot,

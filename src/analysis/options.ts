@@ -50,6 +50,22 @@ export interface AnalyzeOptions {
   batchSize?: number;
   /** Prompt templates, each with "{}" where the class name goes (default: the 8 CLIP DTD templates). */
   templates?: string[];
+  /**
+   * Embeddings made elsewhere instead of images: an .npy (labels beside it), a folder holding one, or a
+   * clip-retrieval folder (img_emb/, metadata/). Every step that needs no pixels runs; `dataset`, `noise`
+   * and the image settings do not apply.
+   */
+  embeddings?: string;
+  /** The noise levels of an embeddings run: each its own set of the same images. */
+  noisyEmbeddings?: { sigma: number; path: string }[];
+  /** Clean train-split embeddings for the linear probe of an embeddings run. */
+  trainEmbeddings?: string;
+  /** C × d class-prompt embeddings for zero-shot in an embeddings run (else the `model`'s text tower, if given). */
+  promptEmbeddings?: string;
+  /** clip-retrieval metadata column holding the class (default: label/class/…, else image_path's folder). */
+  labelColumn?: string;
+  /** Rows of an embeddings run analysed at most; above, a seeded uniform sample (default: what fits a quarter of memory). */
+  maxRows?: number;
 }
 
 export const ANALYZE_DEFAULTS = {
@@ -86,6 +102,15 @@ export interface Settings {
   cache: boolean;
   batchSize: number;
   templates: string[];
+  /** Embeddings made elsewhere (null: the study embeds images). */
+  external: {
+    embeddings: string;
+    levels: { sigma: number; path: string }[];
+    train?: string;
+    promptEmbeddings?: string;
+    labelColumn?: string;
+    maxRows?: number;
+  } | null;
 }
 
 /** Integer ranges, by option name. */
@@ -98,6 +123,7 @@ const RANGES = {
   seed: [0, 2 ** 32 - 1],
   batchSize: [1, 4096],
   threads: [1, 1024],
+  maxRows: [3, 2 ** 31 - 1],
 } as const;
 
 function int(name: keyof typeof RANGES, v: number | undefined, fallback: number): number {
@@ -125,13 +151,14 @@ export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => s
   const templates = o.templates ?? [...d.templates];
   if (templates.length === 0 || templates.some((t) => !t.includes('{}')))
     throw new UsageError('analyze: every prompt template needs a "{}" where the class name goes');
-  const split = o.split ?? d.split;
+  const external = externalSettings(o, resolvePath);
+  const split = external ? 'all' : (o.split ?? d.split);
   // The synthetic set is in DTD layout: check its split now, not after making it (the longest step before any result).
-  if (o.dataset === undefined && !(SPLITS as readonly string[]).includes(split))
+  if (!external && o.dataset === undefined && !(SPLITS as readonly string[]).includes(split))
     throw new UsageError(`analyze: unknown split '${split}' for the synthetic set (DTD layout); use ${SPLITS.join(', ')}`);
   return {
     out: resolvePath(o.out ?? d.out),
-    levels: [0, ...[...new Set(noise)].sort((a, b) => a - b)],
+    levels: external ? [0, ...external.levels.map((l) => l.sigma)] : [0, ...[...new Set(noise)].sort((a, b) => a - b)],
     space,
     split,
     partition: int('partition', o.partition, d.partition),
@@ -144,5 +171,32 @@ export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => s
     cache: o.cache ?? d.cache,
     batchSize: int('batchSize', o.batchSize, d.batchSize),
     templates,
+    external,
+  };
+}
+
+function externalSettings(o: AnalyzeOptions, resolvePath: (p: string) => string): Settings['external'] {
+  const given = ['noisyEmbeddings', 'trainEmbeddings', 'promptEmbeddings', 'labelColumn', 'maxRows'] as const;
+  if (o.embeddings === undefined) {
+    const stray = given.find((k) => o[k] !== undefined);
+    if (stray) throw new UsageError(`analyze: ${stray} applies to embeddings made elsewhere; give embeddings too`);
+    return null;
+  }
+  if (o.dataset !== undefined) throw new UsageError('analyze: give a dataset or embeddings, not both');
+  if (o.noise !== undefined)
+    throw new UsageError('analyze: embeddings made elsewhere carry their own noise levels: give each as a noisy embedding set (σ=path), not noise levels');
+  const levels = (o.noisyEmbeddings ?? []).map((l) => ({ sigma: l.sigma, path: resolvePath(l.path) }));
+  for (const l of levels)
+    if (!(Number.isFinite(l.sigma) && l.sigma > 0)) throw new UsageError(`analyze: noise level ${l.sigma} of ${l.path} is not a positive number`);
+  const sigmas = levels.map((l) => l.sigma);
+  if (new Set(sigmas).size !== sigmas.length) throw new UsageError(`analyze: two noisy embedding sets have the same σ (${sigmas.join(', ')})`);
+  levels.sort((a, b) => a.sigma - b.sigma);
+  return {
+    embeddings: resolvePath(o.embeddings),
+    levels,
+    train: o.trainEmbeddings === undefined ? undefined : resolvePath(o.trainEmbeddings),
+    promptEmbeddings: o.promptEmbeddings === undefined ? undefined : resolvePath(o.promptEmbeddings),
+    labelColumn: o.labelColumn,
+    maxRows: o.maxRows === undefined ? undefined : int('maxRows', o.maxRows, 3),
   };
 }

@@ -78,6 +78,40 @@ export function chooseRipsPoints(n: number, maxdim: number, explicit?: number, m
   };
 }
 
+/** Seconds of the steps after embedding: maps, Rips per level and per class. */
+function analysisSeconds(rows: number, levels: number, classes: number, rips: RipsChoice): number {
+  const mapsSec = 2 * (1 + rows / 400);
+  const ripsSec = levels * (0.5 + ripsSeconds(rips.points)) + levels * classes * 0.02;
+  return mapsSec + ripsSec;
+}
+
+/** Node, sharp and onnxruntime before any work (measured: 428 MB peak for the tiny model). */
+const BASE_BYTES = 350 * 2 ** 20;
+
+/** The plan of a run on embeddings made elsewhere: no inference, the rows held per level. */
+export function estimateEmbeddingsPlan(o: {
+  rows: number;
+  dim: number;
+  levels: number;
+  trainRows: number;
+  rips: RipsChoice;
+  maxdim: number;
+  classes: number;
+}): Plan {
+  const seconds = analysisSeconds(o.rows, o.levels, o.classes, o.rips) + 2;
+  const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(o.rips.points, o.maxdim) : 0;
+  const bytes = BASE_BYTES + (o.rows * o.levels + o.trainRows) * o.dim * 4 * 3 + ripsBytes;
+  return {
+    lines: [
+      `plan: Rips H0–H${o.maxdim} of ${o.rips.reason} and of every class per level; bottleneck/W1 distances`,
+      `plan: estimate for a cold run ≈ ${Math.ceil(seconds)} s and ${Math.ceil(bytes / 2 ** 20)} MB peak (cached steps are reused and take far less)`,
+    ],
+    seconds,
+    bytes,
+    inferenceMs: 0,
+  };
+}
+
 export async function estimatePlan(o: {
   card: ModelCard;
   images: number;
@@ -112,15 +146,13 @@ export async function estimatePlan(o: {
   const workers = Math.min(2, cores);
   const perImage = Math.max(inferenceMs, prepareMs / workers, (inferenceMs * threads + prepareMs) / cores);
   const embedSec = (embedded * perImage) / 1000;
-  const mapsSec = 2 * (1 + o.images / 400);
-  const ripsSec = o.levels * (0.5 + ripsSeconds(o.rips.points)) + o.levels * o.classes * 0.02;
-  const seconds = embedSec + mapsSec + ripsSec + 2;
+  const seconds = embedSec + analysisSeconds(o.images, o.levels, o.classes, o.rips) + 2;
   const ripsBytes = o.maxdim >= 1 ? ripsMemoryEstimate(o.rips.points, o.maxdim) : 0;
   // Node, sharp and onnxruntime take ~350 MB before any work (measured: 428 MB peak for the tiny model);
   // each preparation worker adds its own; sessions hold about twice their graph's size; embeddings are
   // kept per level plus a few copies.
   const graphs = [o.card.imagePath, o.card.textPath].reduce((a, p) => a + (statSync(p, { throwIfNoEntry: false })?.size ?? 0), 0);
-  const bytes = 350 * 2 ** 20 + workers * WORKER_BYTES + 2 * graphs + embedded * 4 * 1024 * 3 + ripsBytes;
+  const bytes = BASE_BYTES + workers * WORKER_BYTES + 2 * graphs + embedded * 4 * 1024 * 3 + ripsBytes;
   const f = (n: number) => n.toLocaleString('en-US');
   return {
     lines: [

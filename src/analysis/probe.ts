@@ -1,9 +1,8 @@
 /** Step 2b of `analyze`: a linear probe trained on clean train-split embeddings, evaluated at every level. */
-import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { evaluateProbe, trainProbe } from '../kernels/probe.js';
 import type { ProgressFn } from '../native.js';
 import { confusion } from './accuracy.js';
-import type { LevelEmbeddings } from './embeddings.js';
+import type { LevelEmbeddings, LevelRun } from './embeddings.js';
 import type { LevelAccuracy } from './types.js';
 
 export interface ProbeOutcome {
@@ -14,7 +13,7 @@ export interface ProbeOutcome {
 
 /** Multinomial logistic regression as scikit-learn's LogisticRegression(C=1, lbfgs) on raw normalised embeddings. */
 export async function runProbe(
-  train: EmbeddedDataset,
+  train: LevelRun,
   test: LevelEmbeddings[],
   classes: number,
   o: { threads?: number; signal?: AbortSignal; onProgress?: ProgressFn },

@@ -291,11 +291,22 @@ export interface AnalysisMetrics {
     train_images: number;
     skipped: SkippedImage[];
     warnings: string[];
+    /** Embeddings made elsewhere (analyze --embeddings): where they came from, how levels paired, the sample. */
+    embeddings?: {
+      source: string;
+      layout: string;
+      levels: { sigma: number; source: string }[];
+      train: string | null;
+      prompts: string | null;
+      /** Set when the set was larger than the budget and a uniform sample of its rows was analysed. */
+      sample: { rows: number; of: number; seed: number; accuracy_halfwidth95: number; why: string } | null;
+    };
   };
   seeds: { seed: number; noise: number; tsne: number; umap: number; class_sample: number; loss_batches: number };
   conventions: Record<string, string>;
   noise: {
-    space: 'normalized' | 'pixel';
+    /** 'given': embeddings made elsewhere, each level as the user named it (clip-topo added no noise). */
+    space: 'normalized' | 'pixel' | 'given';
     kind: 'gaussian';
     levels: number[];
     /** Each level as σ in [0,1] pixel units (per channel R, G, B): σ_pixel = σ_normalized × std. */
@@ -304,7 +315,8 @@ export interface AnalysisMetrics {
     imagenet_c: string[];
   };
   accuracy: {
-    zeroshot: LevelAccuracy[];
+    /** null when the run had no class prompts (analyze --embeddings without prompt embeddings or a text model). */
+    zeroshot: LevelAccuracy[] | null;
     probe: LevelAccuracy[] | null;
     probe_settings: Record<string, number | string | boolean> | null;
     templates: string[];

@@ -6,21 +6,21 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { EmbeddedDataset } from '../clip/pipeline.js';
 import { jsonPairs } from '../diagram.js';
 import { removeFile, sweepTemps, writeAtomic } from '../io/atomic.js';
 import { csvField } from '../io/csv.js';
 import { CLASS_DIAGRAMS_FORMAT, diagramsDocument } from '../io/diagram_file.js';
 import { encodeNpy } from '../io/npy.js';
 import { relativePath, type StudyDiagrams } from './diagrams.js';
-import { type LevelEmbeddings, levelTag } from './embeddings.js';
+import { type LevelEmbeddings, type LevelRun, levelTag } from './embeddings.js';
 import type { AnalysisMetrics, MapFigure } from './types.js';
 
 export interface OutputData {
   test: LevelEmbeddings[];
   train: LevelEmbeddings | null;
   classes: string[];
-  prompts: Float32Array;
+  /** null: the run had no class prompts (nothing to write). */
+  prompts: Float32Array | null;
   dim: number;
   split: string;
   /** Dataset root: files.csv gives paths relative to it. */
@@ -29,7 +29,7 @@ export interface OutputData {
   maps: MapFigure[];
 }
 
-async function npy(path: string, run: EmbeddedDataset): Promise<void> {
+async function npy(path: string, run: LevelRun): Promise<void> {
   await writeAtomic(`${path}.npy`, encodeNpy(run.embeddings, [run.labels.length, run.manifest.dim]));
   await writeAtomic(`${path}_labels.npy`, encodeNpy(run.labels, [run.labels.length]));
 }
@@ -84,10 +84,13 @@ export async function writeData(out: string, m: Pick<AnalysisMetrics, 'diagrams'
     files.push('embeddings/train_clean.npy', 'embeddings/train_clean_labels.npy');
   }
   const sample = d.diagrams.indices;
-  await writeAtomic(join(out, 'embeddings/class_prompts.npy'), encodeNpy(d.prompts, [d.classes.length, d.dim]));
+  if (d.prompts) {
+    await writeAtomic(join(out, 'embeddings/class_prompts.npy'), encodeNpy(d.prompts, [d.classes.length, d.dim]));
+    files.push('embeddings/class_prompts.npy');
+  }
   await writeAtomic(join(out, 'embeddings/rips_sample_indices.npy'), encodeNpy(sample, [sample.length]));
   await writeAtomic(join(out, 'embeddings/classes.txt'), d.classes.join('\n') + '\n');
-  files.push('embeddings/class_prompts.npy', 'embeddings/rips_sample_indices.npy', 'embeddings/classes.txt');
+  files.push('embeddings/rips_sample_indices.npy', 'embeddings/classes.txt');
 
   for (const [k, g] of m.diagrams.global.entries()) {
     const level = d.diagrams.global[k];

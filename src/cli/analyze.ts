@@ -30,6 +30,26 @@ function levels(value: string): number[] {
   return out;
 }
 
+/** One `σ=path` of --noisy-embeddings, collected over repeats. */
+function noisySet(value: string, previous: { sigma: number; path: string }[] = []): { sigma: number; path: string }[] {
+  const m = /^([^=]+)=(.+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not σ=path (e.g. 0.5=embeddings/sigma0.5).`);
+  const sigma = finiteNumber(m[1].trim());
+  if (!(sigma > 0)) throw new InvalidArgumentError(`noise level "${m[1]}" is not a positive number.`);
+  return [...previous, { sigma, path: m[2] }];
+}
+
+/** Flags about images, which a run on embeddings made elsewhere has none of. */
+const IMAGE_FLAGS = ['dataset', 'noise', 'noiseSpace', 'split', 'partition', 'batchSize'] as const;
+const FLAG_NAMES: Record<(typeof IMAGE_FLAGS)[number], string> = {
+  dataset: '--dataset',
+  noise: '--noise',
+  noiseSpace: '--noise-space',
+  split: '--split',
+  partition: '--partition',
+  batchSize: '--batch-size',
+};
+
 function nonNegativeInt(value: string): number {
   return value.trim() === '0' ? 0 : positiveInt(value);
 }
@@ -100,11 +120,26 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .option('--energy <f>', 'principal angles: share of each class’s energy its subspace keeps', fraction, D.anglesEnergy)
     .option('--no-center', 'principal angles: do not centre each class before taking its span')
     .option('--templates <file>', 'prompt templates, one per line with "{}" for the class (default: the 8 CLIP DTD templates)')
+    .option('--embeddings <path>', 'embeddings made elsewhere instead of images: .npy (labels beside it) or a clip-retrieval folder (img_emb/, metadata/)')
+    .option('--noisy-embeddings <σ=path>', 'with --embeddings: a noise level as its own embedding set of the same images (repeat per level)', noisySet)
+    .option('--train-embeddings <path>', 'with --embeddings: clean train-split embeddings for the linear probe')
+    .option('--prompt-embeddings <file>', 'with --embeddings: C × d class-prompt embeddings (.npy, rows in class order or named by a classes.txt beside it)')
+    .option('--label-column <name>', 'with --embeddings: metadata column holding the class (default: label, class, …, else the folder of image_path)')
+    .option('--max-rows <n>', 'with --embeddings: rows analysed at most; above, a seeded uniform sample (default: what fits a quarter of memory)', positiveInt)
     .option('--no-cache', 'recompute every step (the cache is neither read nor kept)')
     .option('--json', 'print metrics.json to stdout')
-    .action(async (flags: AnalyzeFlags) => {
+    .action(async (flags: AnalyzeFlags, cmd: Command) => {
       const bar = stepProgress();
-      const { json, templates, rank, energy, center, ...rest } = flags;
+      const { json, templates, rank, energy, center, ...given } = flags;
+      const rest: Omit<AnalyzeOptions, 'templates'> = { ...given };
+      if (flags.embeddings !== undefined) {
+        const stray = IMAGE_FLAGS.find((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (stray)
+          throw new UsageError(
+            `analyze: ${FLAG_NAMES[stray]} is about images; with --embeddings ${stray === 'noise' ? 'give each noise level as --noisy-embeddings σ=path' : 'leave it out'}`,
+          );
+        for (const k of IMAGE_FLAGS) delete rest[k];
+      }
       if (rank !== undefined && energy !== undefined && energy !== D.anglesEnergy) throw new UsageError('analyze: give --rank or --energy, not both');
       const angles = rank !== undefined ? { anglesRank: rank } : { anglesEnergy: energy };
       const result = await analyze(
@@ -113,8 +148,12 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
       ).finally(() => bar.clear());
       const m = result.metrics;
       for (const w of m.warnings) bar.line(`warning: ${w}`);
-      const acc = m.accuracy.zeroshot.map((z) => `${z.sigma === 0 ? 'clean' : `σ=${z.sigma}`} ${z.acc1.toFixed(3)}`).join(', ');
-      bar.line(`zero-shot top-1: ${acc}`);
+      const zs = m.accuracy.zeroshot;
+      bar.line(
+        zs
+          ? `zero-shot top-1: ${zs.map((z) => `${z.sigma === 0 ? 'clean' : `σ=${z.sigma}`} ${z.acc1.toFixed(3)}`).join(', ')}`
+          : 'zero-shot: skipped (no class prompts)',
+      );
       bar.line(`wrote ${result.out}/report.html and metrics.json in ${m.timings.total.toFixed(1)} s`);
       if (json) process.stdout.write(JSON.stringify(m) + '\n');
       else process.stdout.write(`${result.out}/report.html\n`);

@@ -19,7 +19,7 @@ export interface EmbeddingsOptions {
 const LABEL_NAMES = ['labels.npy', 'labels.csv', 'labels.txt', 'labels.tsv'];
 
 /** In a folder: the one .npy that is not a labels file. */
-async function findEmbeddingsFile(path: string): Promise<string> {
+export async function findEmbeddingsFile(path: string): Promise<string> {
   const st = await stat(diskPath(path)).catch(() => undefined);
   if (!st) throw new DatasetError(`${shownPath(path)} does not exist`);
   if (st.isFile()) return path;
@@ -87,6 +87,56 @@ export async function readLabels(file: string): Promise<string[]> {
   return lines.map((l) => l.trim());
 }
 
+const existing = (p: string): Promise<string | undefined> =>
+  stat(diskPath(p)).then(
+    () => p,
+    () => undefined,
+  );
+
+/**
+ * The labels of `file`: `<name>_labels.npy` beside `<name>.npy` (as analyze writes its embeddings), else
+ * labels.npy, labels.csv, labels.txt or labels.tsv in its folder, the first there is.
+ */
+export async function findLabelsFile(dir: string, file?: string): Promise<string | undefined> {
+  if (file?.toLowerCase().endsWith('.npy')) {
+    const own = await existing(`${file.slice(0, -4)}_labels.npy`);
+    if (own) return own;
+  }
+  for (const name of LABEL_NAMES) {
+    const p = await existing(join(dir, name));
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Raw labels (one per row) as class indices. Integers index `classesFile` (one name per line) when given,
+ * else stand for themselves ("0", "1", …); any other labels are class names, in code-point order.
+ * `where` names the labels' file in messages.
+ */
+export async function labelIndex(raw: string[], where: string, classesFile?: string): Promise<{ classes: string[]; labels: Int32Array }> {
+  const empty = raw.indexOf('');
+  if (empty >= 0) throw new DatasetError(`${shownPath(where)}: label ${empty + 1} is empty`);
+  if (raw.every((r) => /^-?\d+$/.test(r))) {
+    const ints = raw.map(Number);
+    if (ints.some((v) => v < 0)) throw new DatasetError(`${shownPath(where)}: integer labels must be ≥ 0`);
+    // A loop, not Math.max(...ints): spreading millions of labels overflows the call stack.
+    let k = 0;
+    for (const v of ints) if (v >= k) k = v + 1;
+    const classes = classesFile
+      ? (await readFile(diskPath(classesFile), 'utf8'))
+          .split(/\r?\n/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : Array.from({ length: k }, (_, i) => String(i));
+    if (classes.length < k) throw new DatasetError(`${shownPath(classesFile ?? '')}: ${classes.length} class names but labels go up to ${k - 1}`);
+    return { classes, labels: Int32Array.from(ints) };
+  }
+  const classes = [...new Set(raw)].sort(byCodePoint);
+  const idx = new Map(classes.map((c, i) => [c, i]));
+  return { classes, labels: Int32Array.from(raw, (r) => idx.get(r)!) };
+}
+
 export async function loadEmbeddings(path: string, options: EmbeddingsOptions = {}): Promise<Dataset> {
   const file = await findEmbeddingsFile(path);
   const arr = await readNpy(file);
@@ -99,57 +149,11 @@ export async function loadEmbeddings(path: string, options: EmbeddingsOptions = 
     if (!Number.isFinite(data[i])) throw new DatasetError(`${shownPath(file)}: row ${Math.floor(i / d)} holds a non-finite value`);
   }
   const dir = dirname(file);
-  let labelsFile = options.labels;
-  if (!labelsFile) {
-    for (const name of LABEL_NAMES) {
-      if (
-        await stat(diskPath(join(dir, name))).then(
-          () => true,
-          () => false,
-        )
-      ) {
-        labelsFile = join(dir, name);
-        break;
-      }
-    }
-  }
+  const labelsFile = options.labels ?? (await findLabelsFile(dir, file));
   if (!labelsFile) throw new DatasetError(`${shownPath(file)}: no labels found; put labels.npy, labels.csv or labels.txt next to it or pass a labels file`);
   const raw = await readLabels(labelsFile);
   if (raw.length !== n) throw new DatasetError(`${shownPath(basename(labelsFile))} has ${raw.length} labels but ${shownPath(basename(file))} has ${n} rows`);
-  const empty = raw.indexOf('');
-  if (empty >= 0) throw new DatasetError(`${shownPath(labelsFile)}: label ${empty + 1} is empty`);
-
-  let classes: string[];
-  const allInts = raw.every((r) => /^-?\d+$/.test(r));
-  let classesFile = options.classes;
-  if (
-    !classesFile &&
-    (await stat(diskPath(join(dir, 'classes.txt'))).then(
-      () => true,
-      () => false,
-    ))
-  )
-    classesFile = join(dir, 'classes.txt');
-  let labels: Int32Array;
-  if (allInts) {
-    const ints = raw.map(Number);
-    if (ints.some((v) => v < 0)) throw new DatasetError(`${shownPath(labelsFile)}: integer labels must be ≥ 0`);
-    // A loop, not Math.max(...ints): spreading millions of labels overflows the call stack.
-    let k = 0;
-    for (const v of ints) if (v >= k) k = v + 1;
-    classes = classesFile
-      ? (await readFile(diskPath(classesFile), 'utf8'))
-          .split(/\r?\n/)
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : Array.from({ length: k }, (_, i) => String(i));
-    if (classes.length < k) throw new DatasetError(`${shownPath(classesFile ?? '')}: ${classes.length} class names but labels go up to ${k - 1}`);
-    labels = Int32Array.from(ints);
-  } else {
-    classes = [...new Set(raw)].sort(byCodePoint);
-    const idx = new Map(classes.map((c, i) => [c, i]));
-    labels = Int32Array.from(raw, (r) => idx.get(r)!);
-  }
+  const { classes, labels } = await labelIndex(raw, labelsFile, options.classes ?? (await existing(join(dir, 'classes.txt'))));
   const counts: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
   for (const l of labels) counts[classes[l]]++;
   return {

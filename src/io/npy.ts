@@ -21,6 +21,8 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 const DTYPES: Record<string, { bytes: number; make: (buf: ArrayBuffer, off: number, len: number) => NpyData }> = {
   '<f4': { bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
   '<f8': { bytes: 8, make: (b, o, n) => new Float64Array(b, o, n) },
+  // Node 20 has no Float16Array: half floats arrive widened to float32.
+  '<f2': { bytes: 2, make: (b, o, n) => widenHalf(new Uint16Array(b, o, n)) },
   '<i4': { bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
   '<u4': { bytes: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
   '<i8': { bytes: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
@@ -33,8 +35,36 @@ const DTYPES: Record<string, { bytes: number; make: (buf: ArrayBuffer, off: numb
 /** Header text is the file's own bytes: fold its line breaks so that a message quoting it stays one line. */
 const oneLine = (s: string) => s.replace(/\s+/g, ' ');
 
-/** Parses the bytes of a .npy file; `where` names it in error messages. */
-export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+/** Where a .npy file's data starts and what it holds: the header alone, so rows can be read without the rest. */
+export interface NpyHeader {
+  /** The dtype as stored, little-endian normalised ('<f4', '<f2', …). */
+  dtype: string;
+  shape: number[];
+  /** Byte offset of the first element. */
+  dataStart: number;
+  /** Bytes per element. */
+  itemBytes: number;
+}
+
+/** float16 bits → float32 value (IEEE 754 half: 1 sign, 5 exponent, 10 fraction bits). */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Widens float16 data (clip-retrieval stores its embeddings so) to float32: exact, every half is a float. */
+export function widenHalf(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfToFloat(bits[i]);
+  return out;
+}
+
+/** Parses the header of a .npy file from its first bytes (at least the header); `where` names it in errors. */
+export function parseNpyHeader(bytes: Uint8Array, where: string): NpyHeader {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
     throw new InputError(`${where}: not a .npy file (no \\x93NUMPY magic); save the array with numpy.save`);
@@ -79,18 +109,25 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
     .filter((s) => s.length > 0)
     .map(Number);
   if (shape.some((s) => !Number.isInteger(s) || s < 0)) throw new InputError(`${where}: bad shape (${oneLine(shapeText)})`);
+  return { dtype: normalized, shape, dataStart: start + headerLen, itemBytes: dt.bytes };
+}
+
+/** Parses the bytes of a .npy file; `where` names it in error messages. float16 is widened to float32. */
+export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const h = parseNpyHeader(bytes, where);
+  const { shape, dataStart } = h;
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = start + headerLen;
-  const need = count * dt.bytes;
+  const need = count * h.itemBytes;
   if (buf.length - dataStart < need) {
     throw new InputError(
-      `${where}: holds ${buf.length - dataStart} data bytes, but shape (${shape.join(', ')}) × ${descr} needs ${need}: the file is truncated`,
+      `${where}: holds ${buf.length - dataStart} data bytes, but shape (${shape.join(', ')}) × ${h.dtype} needs ${need}: the file is truncated`,
     );
   }
   // Copy into a fresh, aligned buffer: the file buffer's offset is rarely a multiple of 8.
   const copy = new ArrayBuffer(need);
   new Uint8Array(copy).set(buf.subarray(dataStart, dataStart + need));
-  return { dtype: normalized, shape, data: dt.make(copy, 0, count) };
+  return { dtype: h.dtype, shape, data: DTYPES[h.dtype].make(copy, 0, count) };
 }
 
 export async function readNpy(path: string): Promise<NpyArray> {

@@ -24,7 +24,7 @@ function matchPoint(p: [number, number | null] | null | undefined): [Value, Valu
 export function reportTables(input: ReportInput): CsvTable[] {
   const m = input.metrics;
   const classes = m.dataset.classes;
-  const acc = [...m.accuracy.zeroshot.map((l) => ['zeroshot', l] as const), ...(m.accuracy.probe ?? []).map((l) => ['probe', l] as const)];
+  const acc = [...(m.accuracy.zeroshot ?? []).map((l) => ['zeroshot', l] as const), ...(m.accuracy.probe ?? []).map((l) => ['probe', l] as const)];
   const largest = (x: Matching | undefined): Value[] => (x ? [...matchPoint(x.clean), ...matchPoint(x.noisy), x.cost] : [null, null, null, null, null]);
   const statRows = (scope: string, cls: string | null, levels: LevelDiagrams[]): Value[][] =>
     levels.flatMap((l) =>

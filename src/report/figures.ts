@@ -19,15 +19,19 @@ export interface Figure {
 
 const style = (k: number, shape: MarkStyle['shape'] = 'circle'): MarkStyle => ({ color: HUES[k % HUES.length], shape, hollow: false });
 
-export function accuracyFigure(input: ReportInput): Figure {
+/** Accuracy against σ; null when the run measured none (embeddings without prompts or train embeddings). */
+export function accuracyFigure(input: ReportInput): Figure | null {
   const { zeroshot, probe } = input.metrics.accuracy;
+  if (!zeroshot && !probe?.length) return null;
   const series: LineSeries[] = [];
-  const pts = (ls: typeof zeroshot, key: 'acc1' | 'acc5' | 'mean_per_class_recall') =>
+  const pts = (ls: LevelAccuracy[], key: 'acc1' | 'acc5' | 'mean_per_class_recall') =>
     [...ls].sort((a, b) => a.sigma - b.sigma).map((l) => ({ x: l.sigma, y: l[key] }));
   // Top-5 of five classes or fewer is 1 by construction: only drawn when it can say something.
   const top5 = input.metrics.dataset.classes.length > 5;
-  series.push({ label: 'zero-shot top-1', style: style(0), points: pts(zeroshot, 'acc1') });
-  if (top5) series.push({ label: 'zero-shot top-5', style: style(0, 'square'), dash: '5 3', points: pts(zeroshot, 'acc5') });
+  if (zeroshot) {
+    series.push({ label: 'zero-shot top-1', style: style(0), points: pts(zeroshot, 'acc1') });
+    if (top5) series.push({ label: 'zero-shot top-5', style: style(0, 'square'), dash: '5 3', points: pts(zeroshot, 'acc5') });
+  }
   if (probe?.length) {
     series.push({ label: 'linear probe top-1', style: style(1, 'triangle'), points: pts(probe, 'acc1') });
     if (top5) series.push({ label: 'linear probe top-5', style: style(1, 'diamond'), dash: '5 3', points: pts(probe, 'acc5') });
@@ -49,7 +53,7 @@ export function accuracyFigure(input: ReportInput): Figure {
 
 /** The zero-shot confusion matrix at every level, clean first. */
 export function confusionFigures(input: ReportInput): Figure[] {
-  return [...input.metrics.accuracy.zeroshot].sort((a, b) => a.sigma - b.sigma).map((l) => confusionFigure(input, l));
+  return [...(input.metrics.accuracy.zeroshot ?? [])].sort((a, b) => a.sigma - b.sigma).map((l) => confusionFigure(input, l));
 }
 
 export function confusionFigure(input: ReportInput, level: LevelAccuracy): Figure {
@@ -75,8 +79,10 @@ export function confusionFigure(input: ReportInput, level: LevelAccuracy): Figur
   };
 }
 
-export function lossFigure(input: ReportInput): Figure {
+/** CLIP's loss against σ; null when the run has none (no class prompts, or one class). */
+export function lossFigure(input: ReportInput): Figure | null {
   const loss = [...input.metrics.loss].sort((a, b) => a.sigma - b.sigma);
+  if (loss.length === 0) return null;
   const series: LineSeries[] = [
     { label: 'symmetric loss', style: style(3), points: loss.map((l) => ({ x: l.sigma, y: l.loss })) },
     { label: 'image → text', style: style(0, 'square'), dash: '5 3', points: loss.map((l) => ({ x: l.sigma, y: l.image_to_text })) },
@@ -255,9 +261,9 @@ export function mapsInOrder(maps: MapFigure[]): MapFigure[] {
 /** Every figure of the report, in page order (sections.ts draws the same ones). */
 export function allFigures(input: ReportInput): Figure[] {
   return [
-    accuracyFigure(input),
+    ...[accuracyFigure(input)].filter((f): f is Figure => f !== null),
     ...confusionFigures(input),
-    lossFigure(input),
+    ...[lossFigure(input)].filter((f): f is Figure => f !== null),
     ...mapsInOrder(input.maps).map((m) => mapFigure(input, m)),
     anglesFigure(input),
     ...diagramFigures(input),

@@ -45,7 +45,9 @@ details{margin:6px 0}
 export function renderReport(input: ReportInput): string {
   const m = input.metrics;
   const data = m.dataset.synthetic ? `synthetic textures (seed ${m.dataset.synthetic.seed})` : m.dataset.format;
-  const title = `clip-topo report: ${m.model.name} on ${data} (${m.dataset.split})`;
+  const title = m.dataset.embeddings
+    ? `clip-topo report: ${m.model.name} (${m.dataset.embeddings.layout}, ${m.dataset.classes.length} classes)`
+    : `clip-topo report: ${m.model.name} on ${data} (${m.dataset.split})`;
   const nav = SECTIONS.map(([id, name]) => `<li><a href="#${id}">${esc(name)}</a></li>`).join('');
   const body = SECTIONS.map(([id, name, render]) => `<section id="${id}" data-section="${id}">\n<h2>${esc(name)}</h2>\n${render(input)}\n</section>`).join(
     '\n',

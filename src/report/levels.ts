@@ -31,7 +31,7 @@ export interface DropPoint {
 
 /** Per-class (distance, zero-shot recall drop) points for one dimension and distance kind. */
 export function dropPoints(input: ReportInput, dim: number, kind: 'bottleneck' | 'wasserstein1'): DropPoint[] {
-  const { zeroshot } = input.metrics.accuracy;
+  const zeroshot = input.metrics.accuracy.zeroshot ?? [];
   const classes = input.metrics.dataset.classes;
   const clean = cleanOf(zeroshot);
   if (!clean) return [];

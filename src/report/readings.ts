@@ -24,7 +24,15 @@ function change(name: string, levels: { sigma: number; value: number }[], digits
   return `${name} ${t} ${num(a.value, digits)} ${at(a.sigma)} to ${num(b.value, digits)} at σ = ${sigmaText(b.sigma)}`;
 }
 
-export function accuracyReading(zeroshot: LevelAccuracy[], probe: LevelAccuracy[] | null): string {
+export function accuracyReading(zeroshot: LevelAccuracy[] | null, probe: LevelAccuracy[] | null): string {
+  if (!zeroshot) {
+    if (!probe?.length) return 'No accuracy was measured.';
+    return `${change(
+      'Linear-probe top-1',
+      probe.map((l) => ({ sigma: l.sigma, value: l.acc1 })),
+      2,
+    )} (no zero-shot: no class prompts).`;
+  }
   const zs = change(
     'Zero-shot top-1',
     zeroshot.map((l) => ({ sigma: l.sigma, value: l.acc1 })),

@@ -31,6 +31,11 @@ export function allWarnings(input: ReportInput): string[] {
 /** The noise levels in the run's units, in [0,1] pixel units and as the nearest ImageNet-C severity. */
 export function noiseText(m: ReportInput['metrics']): string {
   const n = m.noise;
+  const given = m.dataset.embeddings;
+  if (n.space === 'given' || given) {
+    const sets = (given?.levels ?? []).map((l) => `σ = ${sigmaText(l.sigma)} from ${l.source}`);
+    return `made elsewhere, one embedding set per level, σ as the user named it (clip-topo added no noise): ${sets.join('; ') || 'no noisy level'}`;
+  }
   const levels = n.levels
     .map((l, k) => ({ l, k }))
     .filter(({ l }) => l > 0)
@@ -53,7 +58,7 @@ export function findingsSection(input: ReportInput): string {
 
 export function summarySection(input: ReportInput): string {
   const m = input.metrics;
-  const zs = m.accuracy.zeroshot;
+  const zs = m.accuracy.zeroshot ?? [];
   const probe = m.accuracy.probe ?? [];
   const head: Cell[][] = [];
   const accRow = (name: string, ls: LevelAccuracy[]) => {
@@ -73,10 +78,7 @@ export function summarySection(input: ReportInput): string {
 
   const facts: Cell[][] = [
     ['model', `${m.model.name} (embedding dimension ${m.model.embed_dim}, logit scale ${num(m.model.logit_scale, 2)})`],
-    [
-      'dataset',
-      `${m.dataset.format} at ${m.dataset.root}, split ${m.dataset.split}${m.dataset.partition === null ? '' : ` (partition ${m.dataset.partition})`}, ${m.dataset.classes.length} classes, ${m.dataset.counts.reduce((a, b) => a + b, 0)} images`,
-    ],
+    ['dataset', datasetText(m)],
     ['noise', noiseText(m)],
     [
       'seeds',
@@ -100,14 +102,33 @@ export function summarySection(input: ReportInput): string {
   ].join('\n');
 }
 
+/** The sample an embeddings run analysed, in words; '' when it read every row. */
+function sampleText(e: NonNullable<ReportInput['metrics']['dataset']['embeddings']>): string {
+  const s = e.sample;
+  if (!s) return '';
+  return ` A uniform random sample of ${s.rows.toLocaleString('en-US')} of ${s.of.toLocaleString('en-US')} rows (${s.why}), the same images at every level: every number in this report is of the sample; an accuracy of the sample lies within ±${num(s.accuracy_halfwidth95, 4)} of the whole set's at 95 %.`;
+}
+
+function datasetText(m: ReportInput['metrics']): string {
+  const d = m.dataset;
+  const total = d.counts.reduce((a, b) => a + b, 0);
+  if (d.embeddings)
+    return `embeddings made elsewhere (${d.embeddings.layout} layout) at ${d.root}, ${d.classes.length} classes, ${total} rows.${sampleText(d.embeddings)}`;
+  return `${d.format} at ${d.root}, split ${d.split}${d.partition === null ? '' : ` (partition ${d.partition})`}, ${d.classes.length} classes, ${total} images`;
+}
+
 export function embeddingsSection(input: ReportInput): string {
   const d = input.metrics.dataset;
   const rows: Cell[][] = d.classes.map((c, k) => [c, String(d.counts[k] ?? 0)]);
   const synth = d.synthetic
     ? ` Synthetic textures made by this run (seed ${d.synthetic.seed}, ${d.synthetic.per_class} per class, ${d.synthetic.size} px).`
     : '';
+  const total = d.counts.reduce((a, b) => a + b, 0);
+  const what = d.embeddings
+    ? `${total} rows of embeddings made elsewhere (${d.embeddings.source}; no images were read or embedded by this run), ${d.train_images} training rows for the probe, ${d.classes.length} classes.${sampleText(d.embeddings)}`
+    : `${total} images of the ${d.split} split embedded, ${d.train_images} training images for the probe, ${d.classes.length} classes.${synth}`;
   return [
-    `<p>${esc(`${d.counts.reduce((a, b) => a + b, 0)} images of the ${d.split} split embedded, ${d.train_images} training images for the probe, ${d.classes.length} classes.${synth}`)}</p>`,
+    `<p>${esc(what)}</p>`,
     `<h3>Skipped files (${d.skipped.length})</h3>`,
     htmlTable(
       ['file', 'reason', 'found by'],
@@ -128,19 +149,25 @@ function accuracyRows(name: string, ls: LevelAccuracy[]): Cell[][] {
 
 export function accuracySection(input: ReportInput): string {
   const a = input.metrics.accuracy;
-  const rows = [...accuracyRows('zero-shot', a.zeroshot), ...accuracyRows('linear probe', a.probe ?? [])];
+  const rows = [...accuracyRows('zero-shot', a.zeroshot ?? []), ...accuracyRows('linear probe', a.probe ?? [])];
   const confusion = fig.confusionFigures(input);
+  const chart = fig.accuracyFigure(input);
+  // An embeddings run without class prompts has no zero-shot: say so where the numbers would be.
+  const zeroshotNote = a.zeroshot ? '' : `<p class="none">${esc(`Zero-shot: not computed. ${input.metrics.conventions.zeroshot ?? ''}.`)}</p>`;
   const settings = a.probe_settings
     ? Object.entries(a.probe_settings)
         .map(([k, v]) => `${k} = ${String(v)}`)
         .join(', ')
     : 'no linear probe in this run';
   return [
-    figure(fig.accuracyFigure(input)),
+    chart ? figure(chart) : '<p class="none">No accuracy in this run: neither class prompts nor train embeddings were given.</p>',
+    zeroshotNote,
     htmlTable(['method', 'σ', 'images', 'top-1', 'top-5', 'mean per-class recall'], rows, { id: 'accuracy' }),
-    `<p>Probe: ${esc(settings)}. Prompt templates (${a.templates.length}): ${a.templates.map((t) => `<code>${esc(t)}</code>`).join(', ')}.</p>`,
+    `<p>Probe: ${esc(settings)}.${a.zeroshot && input.metrics.model.layout !== 'embeddings' ? ` Prompt templates (${a.templates.length}): ${a.templates.map((t) => `<code>${esc(t)}</code>`).join(', ')}.` : ''}</p>`,
     '<h3>Zero-shot confusion at every level</h3>',
-    confusion.length ? `<div class="grid2">${confusion.map(figure).join('\n')}</div>` : '<p class="none">No levels: no confusion matrix.</p>',
+    confusion.length
+      ? `<div class="grid2">${confusion.map(figure).join('\n')}</div>`
+      : `<p class="none">${a.zeroshot ? 'No levels: no confusion matrix.' : 'No zero-shot: no confusion matrix.'}</p>`,
   ].join('\n');
 }
 
@@ -148,7 +175,11 @@ export function lossSection(input: ReportInput): string {
   const rows: Cell[][] = [...input.metrics.loss]
     .sort((a, b) => a.sigma - b.sigma)
     .map((l) => [sigmaText(l.sigma), num(l.loss, 4), num(l.image_to_text, 4), num(l.text_to_image, 4), String(l.batches), String(l.batch_size)]);
-  return [figure(fig.lossFigure(input)), htmlTable(['σ', 'loss', 'image → text', 'text → image', 'batches', 'batch size'], rows, { id: 'loss' })].join('\n');
+  const chart = fig.lossFigure(input);
+  return [
+    chart ? figure(chart) : '<p class="none">No CLIP loss in this run (it needs class prompts and at least two classes).</p>',
+    htmlTable(['σ', 'loss', 'image → text', 'text → image', 'batches', 'batch size'], rows, { id: 'loss' }),
+  ].join('\n');
 }
 
 export function mapsSection(input: ReportInput): string {
