@@ -245,7 +245,8 @@ export interface Finding {
 
 export interface MapInfo {
   method: 'tsne' | 'umap';
-  subset: 'all' | 'sample';
+  /** 'joint': one map of the clean and every noisy embedding together (point k·n + i = row i at level k). */
+  subset: 'all' | 'sample' | 'joint';
   /** Indices into dataset.classes drawn in this map. */
   classes: number[];
   points: number;
@@ -365,10 +366,35 @@ export interface DiagramFigure {
   pairs: [number, number][][];
 }
 
+/**
+ * What the page's explorer needs beyond metrics.json (issue 16): the images behind the points, the
+ * predictions, every class's diagrams and the joint map. Rows are those of the clean embeddings
+ * (embeddings/<split>_clean.npy, files.csv, MapFigure.rows, CycleImage.row).
+ */
+export interface ExplorerData {
+  /** Per row: the image's path as files.csv gives it (relative to the dataset). */
+  paths: string[];
+  /** Per row: index into metrics.dataset.classes. */
+  labels: Int32Array;
+  /** Zero-shot prediction (class index) per row, one array per level in metrics.noise.levels order; null without zero-shot. */
+  predicted: Int32Array[] | null;
+  /** Per row a small thumbnail as a data: URI (image/webp); null when thumbnails are off (--no-thumbnails) or the run read no images. */
+  thumbnails: string[] | null;
+  /** [class][level][dim] → the class's diagram at that level ([birth, death], death = Infinity for essential bars). */
+  classDiagrams: [number, number][][][][];
+  /**
+   * UMAP of the clean and every noisy embedding in one map, so that each image's move under noise can be
+   * drawn: point k·n + i is row i at level k (levels[p] = k); null when not computed.
+   */
+  joint: (MapFigure & { levels: Uint8Array }) | null;
+}
+
 /** Everything the HTML report draws. */
 export interface ReportInput {
   metrics: AnalysisMetrics;
   maps: MapFigure[];
   /** Global diagrams, one per level in `metrics.noise.levels` order. */
   diagrams: DiagramFigure[];
+  /** The explorer's data; absent in inputs made before it existed (the page then has no explorer). */
+  explorer?: ExplorerData;
 }
