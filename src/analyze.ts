@@ -13,7 +13,8 @@ import { type StudyData, studyData } from './analysis/dataset.js';
 import { studyDiagrams } from './analysis/diagrams.js';
 import { diagramDistances, globalSummaries, topologyVsAccuracy } from './analysis/distances.js';
 import { embedStudy, type StudyEmbeddings } from './analysis/embeddings.js';
-import { classMaps } from './analysis/maps.js';
+import { explorerData } from './analysis/explorer.js';
+import { classMaps, jointMap } from './analysis/maps.js';
 import { studyMetrics } from './analysis/metrics.js';
 import { type AnalyzeOptions, resolveSettings } from './analysis/options.js';
 import { findings } from './analysis/findings.js';
@@ -209,6 +210,21 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       steps,
     );
     warnings.push(...maps.warnings);
+    // The joint map of every level: the explorer draws each image's move under noise on it.
+    const joint = await jointMap(
+      {
+        levels: test.map((l) => l.run.embeddings),
+        labels: clean.labels,
+        dim,
+        classes: classes.length,
+        key: sha256Hex(...test.map((l) => l.run.embeddings), clean.labels),
+        seed: s.seed,
+        ...run,
+        progress,
+      },
+      steps,
+    );
+    warnings.push(...joint.warnings);
     clock.lap('maps');
     const angles = await classAngles(
       { x: clean.embeddings, labels: clean.labels, dim, classes, key: cleanKey, settings: s.angles, ...run, onProgress: progress('angles') },
@@ -244,6 +260,20 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       steps,
     );
     clock.lap('paired');
+    const explorer = await explorerData(
+      {
+        test,
+        root: data.root,
+        predictions: classification.predictions,
+        diagrams,
+        joint: joint.map,
+        thumbnails: s.thumbnails && !s.external,
+        signal,
+        onProgress: report('thumbnails'),
+      },
+      steps,
+    );
+    clock.lap('thumbnails');
     const correlation = classification.zeroshot ? topologyVsAccuracy(distances.per_class, classification.zeroshot, classes, s.maxdim) : [];
     const summaries = await globalSummaries(diagrams, sigmas, s.maxdim, signal);
     clock.lap('correlation');
@@ -266,7 +296,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
       emb,
       classification,
       loss: loss.loss,
-      maps: maps.maps.map((m) => m.info),
+      maps: [...maps.maps.map((m) => m.info), ...(joint.map ? [joint.map.info] : [])],
       angles,
       diagrams,
       distances,
@@ -280,7 +310,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     });
     metrics.findings = findings(metrics);
     const figures: DiagramFigure[] = test.map((l, k) => ({ sigma: l.sigma, pairs: diagrams.global[k].pairs }));
-    const input: ReportInput = { metrics, maps: maps.maps, diagrams: figures };
+    const input: ReportInput = { metrics, maps: maps.maps, diagrams: figures, explorer };
 
     // One run writes the folder at a time (another analyze, embed or zeroshot into it waits). The page of
     // the run the folder held goes first and comes back last: while files of two runs lie side by side
@@ -299,7 +329,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
           split: s.split,
           root: data.root,
           diagrams,
-          maps: maps.maps,
+          maps: joint.map ? [...maps.maps, joint.map] : maps.maps,
         });
         clock.lap('write');
         clock.total();

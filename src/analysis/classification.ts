@@ -15,6 +15,8 @@ import type { LevelAccuracy, LevelLoss } from './types.js';
 export interface Classification {
   /** null when the run has no class prompts. */
   zeroshot: LevelAccuracy[] | null;
+  /** Zero-shot prediction per row, one array per level (for the report's explorer); null without zero-shot. */
+  predictions: Int32Array[] | null;
   /** null when the dataset has no separate train split. */
   probe: ProbeOutcome | null;
 }
@@ -36,12 +38,9 @@ export async function classify(
 ): Promise<Classification> {
   const C = o.classes;
   const { prompts } = o;
-  const zeroshot = prompts
-    ? o.test.map((l) => {
-        const r = zeroShot(l.run.embeddings, l.run.labels, prompts, o.dim, o.logitScale);
-        return { sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(r, l.run.labels, C) };
-      })
-    : null;
+  const results = prompts ? o.test.map((l) => zeroShot(l.run.embeddings, l.run.labels, prompts, o.dim, o.logitScale)) : null;
+  const zeroshot = results ? o.test.map((l, k) => ({ sigma: l.sigma, images: l.run.labels.length, ...zeroShotMetrics(results[k], l.run.labels, C) })) : null;
+  const predictions = results ? results.map((r) => r.predictions) : null;
   const train = o.train;
   const probe = train
     ? (
@@ -52,7 +51,7 @@ export async function classify(
         )
       ).value
     : null;
-  return { zeroshot, probe };
+  return { zeroshot, predictions, probe };
 }
 
 /** CLIP's symmetric cross-entropy per level; none (with a warning) for fewer than two classes. */

@@ -80,3 +80,53 @@ export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps:
   }
   return { maps, warnings };
 }
+
+/**
+ * One UMAP of the clean and every noisy embedding together (issue 16): point k·n + i is row i at level k,
+ * so the report can draw each image's move under noise. UMAP, not t-SNE: its layout keeps more of the
+ * global arrangement, and it is the cheaper of the two on L·n points. null with no noisy level.
+ */
+export async function jointMap(
+  o: Omit<MapsInput, 'x' | 'sampleClasses'> & { levels: Float32Array[] },
+  steps: StepCache,
+): Promise<{ map: (MapFigure & { levels: Uint8Array }) | null; warnings: string[] }> {
+  const L = o.levels.length;
+  const n = o.labels.length;
+  if (L < 2) return { map: null, warnings: [] };
+  const N = L * n;
+  if (N < 4) return { map: null, warnings: [`umap (joint) skipped: ${N} points`] };
+  const seed = subSeed(o.seed, 'umap-joint');
+  const x = new Float32Array(N * o.dim);
+  for (const [k, l] of o.levels.entries()) x.set(l, k * n * o.dim);
+  const r = await steps.run('map-umap-joint', { key: o.key, levels: L, rows: n, seed }, async () => {
+    const m = await umap(x, { n: N, d: o.dim, seed, threads: o.threads, trustworthiness: true, signal: o.signal, onProgress: o.progress('umap (joint)') });
+    return {
+      xy: m.embedding,
+      trustworthiness: m.trustworthiness,
+      warnings: m.warnings,
+      params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string>,
+    };
+  });
+  const info: MapInfo = {
+    method: 'umap',
+    subset: 'joint',
+    classes: [...Array(o.classes).keys()],
+    points: N,
+    seed,
+    params: r.value.params,
+    trustworthiness: r.value.trustworthiness,
+    file: 'maps/umap_joint.csv',
+    warnings: r.value.warnings,
+  };
+  const labels = new Int32Array(N);
+  const rows = new Uint32Array(N);
+  const levels = new Uint8Array(N);
+  for (let k = 0; k < L; k++)
+    for (let i = 0; i < n; i++) {
+      labels[k * n + i] = o.labels[i];
+      rows[k * n + i] = i;
+      levels[k * n + i] = k;
+    }
+  // The map's own warnings travel in its info, as the other maps' do.
+  return { map: { info, xy: r.value.xy, labels, rows, levels }, warnings: [] };
+}

@@ -66,6 +66,8 @@ export interface AnalyzeOptions {
   labelColumn?: string;
   /** Rows of an embeddings run analysed at most; above, a seeded uniform sample (default: what fits a quarter of memory). */
   maxRows?: number;
+  /** false: the report's explorer shows no image thumbnails (a smaller page); default true. */
+  thumbnails?: boolean;
 }
 
 export const ANALYZE_DEFAULTS = {
@@ -82,6 +84,7 @@ export const ANALYZE_DEFAULTS = {
   cache: true,
   batchSize: 32,
   templates: DTD_TEMPLATES,
+  thumbnails: true,
 } as const satisfies AnalyzeOptions;
 
 /** The options with every default filled in and every value checked. */
@@ -102,6 +105,7 @@ export interface Settings {
   cache: boolean;
   batchSize: number;
   templates: string[];
+  thumbnails: boolean;
   /** Embeddings made elsewhere (null: the study embeds images). */
   external: {
     embeddings: string;
@@ -171,6 +175,7 @@ export function resolveSettings(o: AnalyzeOptions, resolvePath: (p: string) => s
     cache: o.cache ?? d.cache,
     batchSize: int('batchSize', o.batchSize, d.batchSize),
     templates,
+    thumbnails: o.thumbnails ?? d.thumbnails,
     external,
   };
 }

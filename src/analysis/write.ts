@@ -50,8 +50,8 @@ const OWN_FILES = new RegExp(
     'embeddings/classes\\.txt',
     `diagrams/${SPLIT}_${LEVEL}\\.json`,
     `diagrams/classes/${LEVEL}\\.json`,
-    'maps/(tsne|umap)_(all|sample)\\.csv',
-    'figures/(accuracy-vs-sigma|loss-vs-sigma|angles-heatmap|confusion-[a-z0-9._-]+|map-(tsne|umap)-(all|sample)|diagram-(normalized-)?\\d+|distance-[a-z0-9-]+|topology-accuracy-h\\d+)\\.(svg|png)',
+    'maps/(tsne|umap)_(all|sample|joint)\\.csv',
+    'figures/(accuracy-vs-sigma|loss-vs-sigma|angles-heatmap|confusion-[a-z0-9._-]+|map-(tsne|umap)-(all|sample|joint)|diagram-(normalized-)?\\d+|distance-[a-z0-9-]+|topology-accuracy-h\\d+)\\.(svg|png)',
   ]
     .map((p) => `^${p}$`)
     .join('|'),
@@ -116,8 +116,13 @@ export async function writeData(out: string, m: Pick<AnalysisMetrics, 'diagrams'
     files.push(rel);
   }
   for (const f of d.maps) {
-    const rows = ['x,y,class,label,row'];
-    for (let i = 0; i < f.labels.length; i++) rows.push(`${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvField(d.classes[f.labels[i]])},${f.labels[i]},${f.rows[i]}`);
+    // The joint map's points are rows at a level: its CSV says which (σ).
+    const levels = 'levels' in f ? (f.levels as Uint8Array) : null;
+    const rows = [levels ? 'x,y,class,label,row,sigma' : 'x,y,class,label,row'];
+    for (let i = 0; i < f.labels.length; i++)
+      rows.push(
+        `${f.xy[2 * i]},${f.xy[2 * i + 1]},${csvField(d.classes[f.labels[i]])},${f.labels[i]},${f.rows[i]}${levels ? `,${d.test[levels[i]].sigma}` : ''}`,
+      );
     await writeAtomic(join(out, f.info.file), rows.join('\n') + '\n');
     files.push(f.info.file);
   }

@@ -126,6 +126,7 @@ export function registerAnalyze(program: Command, ctx: CliContext): void {
     .option('--prompt-embeddings <file>', 'with --embeddings: C × d class-prompt embeddings (.npy, rows in class order or named by a classes.txt beside it)')
     .option('--label-column <name>', 'with --embeddings: metadata column holding the class (default: label, class, …, else the folder of image_path)')
     .option('--max-rows <n>', 'with --embeddings: rows analysed at most; above, a seeded uniform sample (default: what fits a quarter of memory)', positiveInt)
+    .option('--no-thumbnails', "the report's explorer shows no image thumbnails (a smaller page)")
     .option('--no-cache', 'recompute every step (the cache is neither read nor kept)')
     .option('--json', 'print metrics.json to stdout')
     .action(async (flags: AnalyzeFlags, cmd: Command) => {
