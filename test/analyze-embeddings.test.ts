@@ -26,6 +26,21 @@ const expected = JSON.parse(readFileSync(join(F, 'expected.json'), 'utf8')) as {
 };
 const LEVELS = ['--noisy-embeddings', `0.5=${join(F, 'sigma0.5')}`, '--noisy-embeddings', `2=${join(F, 'sigma2')}`];
 
+/** analyze on the whole fixture: every level, train embeddings for the probe, prompt embeddings for zero-shot. */
+const fullRun = (out: string) => [
+  'analyze',
+  '--embeddings',
+  join(F, 'clean'),
+  ...LEVELS,
+  '--train-embeddings',
+  join(F, 'train'),
+  '--prompt-embeddings',
+  join(F, 'prompts', 'prompts.npy'),
+  '--out',
+  out,
+  '--json',
+];
+
 /** A failed run: exit code, exactly one line of stderr, no stack. */
 function oneLine(r: { code: number; stderr: string }, code: number, what: RegExp) {
   expect(r.code, r.stderr).toBe(code);
@@ -46,19 +61,7 @@ describe('analyze --embeddings on a clip-retrieval folder', () => {
 
   beforeAll(async () => {
     out = join(tempDir(), 'out');
-    const r = await runCli([
-      'analyze',
-      '--embeddings',
-      join(F, 'clean'),
-      ...LEVELS,
-      '--train-embeddings',
-      join(F, 'train'),
-      '--prompt-embeddings',
-      join(F, 'prompts', 'prompts.npy'),
-      '--out',
-      out,
-      '--json',
-    ]);
+    const r = await runCli(fullRun(out));
     expect(r.code, r.stderr).toBe(0);
     stderr = r.stderr;
     m = JSON.parse(r.stdout);
@@ -112,19 +115,7 @@ describe('analyze --embeddings on a clip-retrieval folder', () => {
   });
 
   it('a rerun reuses every step, and gives the same numbers', async () => {
-    const r = await runCli([
-      'analyze',
-      '--embeddings',
-      join(F, 'clean'),
-      ...LEVELS,
-      '--train-embeddings',
-      join(F, 'train'),
-      '--prompt-embeddings',
-      join(F, 'prompts', 'prompts.npy'),
-      '--out',
-      out,
-      '--json',
-    ]);
+    const r = await runCli(fullRun(out));
     expect(r.code, r.stderr).toBe(0);
     const again = JSON.parse(r.stdout);
     expect(again.cache.reused).toEqual(expect.arrayContaining(['probe', 'map-tsne-all', 'rips-global', 'distances']));

@@ -111,7 +111,7 @@ describe('analyze', () => {
     expect(m.accuracy.probe_settings).toMatchObject({ converged: true, train_images: 30 });
     expect(m.loss).toHaveLength(3);
     for (const l of m.loss) expect(l.batches).toBe(5);
-    expect(m.maps.map((x) => `${x.method}/${x.subset}`)).toEqual(['tsne/all', 'umap/all', 'tsne/sample', 'umap/sample']);
+    expect(m.maps.map((x) => `${x.method}/${x.subset}`)).toEqual(['tsne/all', 'umap/all', 'tsne/sample', 'umap/sample', 'umap/joint']);
     expect(m.diagrams.global.map((g) => g.points)).toEqual([12, 12, 12]);
     expect(m.diagrams.global.map((g) => g.exact)).toEqual([false, false, false]);
     for (const g of m.diagrams.global) expect(g.bottleneck_bound).toBeCloseTo(2 * g.sample_radius, 12);

@@ -27,6 +27,16 @@ export function sampleClasses(classes: number, k: number, seed: number): number[
     .sort((a, b) => a - b);
 }
 
+/** A UMAP run as the step cache keeps it (the parameters are the kernel's defaults, named for the report). */
+function umapResult(m: Awaited<ReturnType<typeof umap>>) {
+  return {
+    xy: m.embedding,
+    trustworthiness: m.trustworthiness,
+    warnings: m.warnings,
+    params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string>,
+  };
+}
+
 export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps: MapFigure[]; warnings: string[] }> {
   const sampled = sampleClasses(o.classes, o.sampleClasses, o.seed);
   const maps: MapFigure[] = [];
@@ -56,13 +66,7 @@ export async function classMaps(o: MapsInput, steps: StepCache): Promise<{ maps:
             params: { perplexity: m.perplexity, kl: m.kl } as Record<string, number | string>,
           };
         }
-        const m = await umap(x, opts);
-        return {
-          xy: m.embedding,
-          trustworthiness: m.trustworthiness,
-          warnings: m.warnings,
-          params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string>,
-        };
+        return umapResult(await umap(x, opts));
       });
       const info: MapInfo = {
         method,
@@ -98,15 +102,9 @@ export async function jointMap(
   const seed = subSeed(o.seed, 'umap-joint');
   const x = new Float32Array(N * o.dim);
   for (const [k, l] of o.levels.entries()) x.set(l, k * n * o.dim);
-  const r = await steps.run('map-umap-joint', { key: o.key, levels: L, rows: n, seed }, async () => {
-    const m = await umap(x, { n: N, d: o.dim, seed, threads: o.threads, trustworthiness: true, signal: o.signal, onProgress: o.progress('umap (joint)') });
-    return {
-      xy: m.embedding,
-      trustworthiness: m.trustworthiness,
-      warnings: m.warnings,
-      params: { a: m.a, b: m.b, init: m.init, n_neighbors: 15, min_dist: 0.1 } as Record<string, number | string>,
-    };
-  });
+  const r = await steps.run('map-umap-joint', { key: o.key, levels: L, rows: n, seed }, async () =>
+    umapResult(await umap(x, { n: N, d: o.dim, seed, threads: o.threads, trustworthiness: true, signal: o.signal, onProgress: o.progress('umap (joint)') })),
+  );
   const info: MapInfo = {
     method: 'umap',
     subset: 'joint',

@@ -7,6 +7,7 @@ import { SPLITS } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import type { NoiseSpace } from '../noise/gaussian.js';
 import type { ModelVariant } from '../clip/model.js';
+import type { ExternalInputs } from './external.js';
 
 export interface AnalyzeOptions {
   /** DTD folder or image folder; default: clip-topo's synthetic texture set (seed 0), made into the cache. */
@@ -107,14 +108,7 @@ export interface Settings {
   templates: string[];
   thumbnails: boolean;
   /** Embeddings made elsewhere (null: the study embeds images). */
-  external: {
-    embeddings: string;
-    levels: { sigma: number; path: string }[];
-    train?: string;
-    promptEmbeddings?: string;
-    labelColumn?: string;
-    maxRows?: number;
-  } | null;
+  external: ExternalInputs | null;
 }
 
 /** Integer ranges, by option name. */
