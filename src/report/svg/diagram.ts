@@ -2,7 +2,7 @@ import { axes } from './axes.js';
 import { px, tickText } from './format.js';
 import { legend, type LegendItem } from './legend.js';
 import { markerPaint, markerPath, type MarkStyle } from './palette.js';
-import { linearScale, niceDomain } from './scale.js';
+import { linearScale, niceDomain, type Scale } from './scale.js';
 import { line, svgDoc, text, type Rect } from './svg.js';
 
 export interface DiagramPlotOptions {
@@ -41,7 +41,20 @@ export function diagramMax(pairs: [number, number][][]): number {
   return m;
 }
 
-export function diagramPlot(o: DiagramPlotOptions): string {
+export interface DiagramFrame {
+  width: number;
+  height: number;
+  area: Rect;
+  top: number;
+  full: number;
+  /** Where essential bars are drawn (the ∞ line). */
+  infAt: number;
+  x: Scale;
+  y: Scale;
+}
+
+/** The layout of a diagram panel, shared by the drawing and the page's explorer (where each bar is, to click it). */
+export function diagramFrame(o: Pick<DiagramPlotOptions, 'pairs' | 'maxValue'>): DiagramFrame {
   const width = MARGIN.left + PLOT + MARGIN.gap + LEGEND_COL + MARGIN.right;
   const height = MARGIN.top + PLOT + MARGIN.bottom;
   const area: Rect = { x: MARGIN.left, y: MARGIN.top, w: PLOT, h: PLOT };
@@ -51,6 +64,18 @@ export function diagramPlot(o: DiagramPlotOptions): string {
   const infAt = top * 1.06;
   const x = linearScale([0, full], [area.x, area.x + area.w]);
   const y = linearScale([0, full], [area.y + area.h, area.y]);
+  return { width, height, area, top, full, infAt, x, y };
+}
+
+/** A bar's marker position in the panel's units. */
+export function barPosition(f: DiagramFrame, birth: number, death: number): [number, number] {
+  const yy = Number.isFinite(death) ? death : f.infAt;
+  return [f.x(Math.min(birth, f.full)), f.y(Math.min(yy, f.full))];
+}
+
+export function diagramPlot(o: DiagramPlotOptions): string {
+  const frame = diagramFrame(o);
+  const { width, height, area, top, full, infAt, x, y } = frame;
   const ticks = linearScale([0, top], [0, 1]);
   const tickList = ticks.ticks.map((v) => ({ value: v, label: tickText(v, ticks.step) }));
   const parts = [axes(area, x, y, { xLabel: 'birth', yLabel: 'death', xTicks: tickList, yTicks: tickList })];
@@ -63,8 +88,8 @@ export function diagramPlot(o: DiagramPlotOptions): string {
     const d: string[] = [];
     for (const [b, death] of dim) {
       if (!Number.isFinite(b)) continue;
-      const yy = Number.isFinite(death) ? death : infAt;
-      d.push(markerPath(style.shape, x(Math.min(b, full)), y(Math.min(yy, full)), 3.2, px));
+      const [bx, by] = barPosition(frame, b, death);
+      d.push(markerPath(style.shape, bx, by, 3.2, px));
     }
     if (d.length) parts.push(`<path class="mark" data-dim="${k}" d="${d.join('')}" ${markerPaint(style, 0.7)}/>`);
   });

@@ -21,6 +21,11 @@ export interface HeatmapOptions {
   maskDiagonal?: boolean;
   /** Decimals when values are printed in cells (only when cells are large enough). */
   digits?: number;
+  /**
+   * Rows and columns are the dataset's classes in order: labels carry data-class and the cell group
+   * data-cols, so the page's explorer can highlight a class's row and column and take clicks on cells.
+   */
+  classAxes?: boolean;
 }
 
 const LABEL_W = 96;
@@ -42,7 +47,8 @@ export function heatmap(o: HeatmapOptions): string {
     const u = hi > lo ? (v - lo) / (hi - lo) : 0;
     return o.reverse ? 1 - u : u;
   };
-  const parts: string[] = ['<g class="cells">'];
+  const parts: string[] = [o.classAxes ? `<g class="cells" data-cols="${cols}">` : '<g class="cells">'];
+  const dc = (k: number) => (o.classAxes ? ` data-class="${k}"` : '');
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const v = o.values[i][j] ?? Number.NaN;
@@ -58,11 +64,11 @@ export function heatmap(o: HeatmapOptions): string {
   parts.push('</g>');
   parts.push(`<rect x="${px(left)}" y="${px(top)}" width="${px(gw)}" height="${px(gh)}" fill="none" stroke="#444"/>`);
   parts.push(`<g class="axes" font-size="${font}" fill="#222">`);
-  o.rowLabels.forEach((l, i) => parts.push(text(left - 4, top + (i + 0.5) * cell + font / 3, clip(l, 16), 'text-anchor="end"')));
+  o.rowLabels.forEach((l, i) => parts.push(text(left - 4, top + (i + 0.5) * cell + font / 3, clip(l, 16), `text-anchor="end"${dc(i)}`)));
   o.colLabels.forEach((l, j) => {
     const cx = left + (j + 0.5) * cell + font / 3;
     const cy = top + gh + 4;
-    parts.push(text(cx, cy, clip(l, 16), `text-anchor="end" transform="rotate(-90 ${px(cx)} ${px(cy)})"`));
+    parts.push(text(cx, cy, clip(l, 16), `text-anchor="end"${dc(j)} transform="rotate(-90 ${px(cx)} ${px(cy)})"`));
   });
   parts.push('</g>');
   parts.push(text(left + gw / 2, top + gh + LABEL_W + 18, o.xLabel, 'class="axis-label x-label" text-anchor="middle" font-size="12"'));

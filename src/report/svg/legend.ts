@@ -8,6 +8,8 @@ export interface LegendItem {
   /** Draw a line sample (for line series); dash pattern if given. */
   lineColor?: string;
   dash?: string;
+  /** Class index this entry stands for: the page's explorer makes it a button that highlights the class. */
+  dataClass?: number;
 }
 
 export const LEGEND_ROW = 15;
@@ -28,7 +30,7 @@ export function legend(items: LegendItem[], x: number, y: number, maxRows: numbe
   items.forEach((it, i) => {
     const cx = x + Math.floor(i / rows) * colWidth;
     const cy = y + (i % rows) * LEGEND_ROW + LEGEND_ROW / 2;
-    parts.push('<g class="legend-item">');
+    parts.push(it.dataClass === undefined ? '<g class="legend-item">' : `<g class="legend-item" data-class="${it.dataClass}">`);
     if (it.lineColor) {
       const dash = it.dash ? ` stroke-dasharray="${esc(it.dash)}"` : '';
       parts.push(line(cx, cy, cx + SAMPLE, cy, `stroke="${it.lineColor}" stroke-width="2"${dash}`));

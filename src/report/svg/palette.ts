@@ -64,5 +64,7 @@ export function markerPath(shape: Shape, x: number, y: number, r: number, px: (v
 /** fill/stroke attributes for a marker style. */
 export function markerPaint(style: MarkStyle, opacity = 1): string {
   const o = opacity < 1 ? ` fill-opacity="${opacity}"` : '';
-  return style.hollow ? `fill="none" stroke="${style.color}" stroke-width="1.2"` : `fill="${style.color}"${o} stroke="${style.color}" stroke-width="0.4"`;
+  // Hollow marks take the opacity on their outline (the joint map's fainter noisy levels).
+  const so = opacity < 1 ? ` stroke-opacity="${opacity}"` : '';
+  return style.hollow ? `fill="none" stroke="${style.color}" stroke-width="1.2"${so}` : `fill="${style.color}"${o} stroke="${style.color}" stroke-width="0.4"`;
 }
