@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -29,6 +30,7 @@ const SECTION_ORDER = [
   'topology',
   'summaries',
   'timings',
+  'class',
 ];
 const FIGURES: [string, string][] = [
   ['accuracy-vs-sigma', 'accuracy'],
@@ -41,6 +43,7 @@ const FIGURES: [string, string][] = [
   ['map-tsne-sample', 'maps'],
   ['map-umap-all', 'maps'],
   ['map-umap-sample', 'maps'],
+  ['map-umap-joint', 'maps'],
   ['angles-heatmap', 'angles'],
   ['diagram-0', 'diagrams'],
   ['diagram-1', 'diagrams'],
@@ -64,6 +67,16 @@ function sections(html: string): Map<string, string> {
   const re = /<section id="([^"]+)"[^>]*>([\s\S]*?)<\/section>/g;
   for (let m = re.exec(html); m; m = re.exec(html)) out.set(m[1], m[2]);
   return out;
+}
+
+/** The page without its script blocks (data and code), to check the markup itself. */
+const markup = (html: string) => html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '');
+
+/** The explorer's JSON blocks, parsed. */
+// biome-ignore lint/suspicious/noExplicitAny: the page's JSON; each test reads the fields it checks.
+function explorerJson(html: string): { data: any; thumbs: string[] | null } {
+  const block = (id: string) => new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html)?.[1];
+  return { data: JSON.parse(block('explorer-data')!), thumbs: JSON.parse(block('explorer-thumbs')!) };
 }
 
 function figures(html: string): Map<string, string> {
@@ -133,7 +146,10 @@ describe('renderReport', () => {
   });
 
   it('writes no NaN, undefined, Infinity or stringified objects', () => {
-    expect(html).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
+    expect(markup(html)).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
+    // The data block is JSON: non-finite numbers may only be JSON null, never the words.
+    const json = /<script type="application\/json" id="explorer-data">([\s\S]*?)<\/script>/.exec(html)![1];
+    expect(json).not.toMatch(/NaN|undefined|Infinity|\[object/);
   });
 
   it('lists every skipped file with its reason, escaped', () => {
@@ -178,7 +194,104 @@ describe('renderReport', () => {
     expect(out).not.toContain('<b>bold');
     expect(out).toContain('&lt;b&gt;bold&lt;/b&gt;');
     expect(out).not.toMatch(/ a & b/);
-    expect(out).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    // The explorer's three blocks are the only scripts; the script itself names only the SVG namespace.
+    expect(out.match(/<script\b[^>]*>/g)).toEqual([
+      '<script type="application/json" id="explorer-data">',
+      '<script type="application/json" id="explorer-thumbs">',
+      '<script>',
+    ]);
+    expect(markup(out)).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(out).not.toMatch(/@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('hostile class and file names stay data: no markup, no closed script block, names intact in the JSON', () => {
+    const evilClass = '<img src=x onerror=alert(1)>';
+    const evilPath = '</script><script>alert(1)</script>';
+    const classes = [evilClass, 'a\u2028b & <!--c', ...DTD_CLASSES.slice(0, 4)];
+    const input = sampleReportInput({ classes, path: (row, name) => (row % 7 === 0 ? `${name}/${evilPath}${row}.jpg` : `${name}/${row}.jpg`) });
+    const out = renderReport(input);
+    // Exactly the three blocks, each closed once: a name cannot close one or open another.
+    expect(out.match(/<script\b/gi)).toHaveLength(3);
+    expect(out.match(/<\/script/gi)).toHaveLength(3);
+    expect(out).not.toContain('<img src=x');
+    expect(out).not.toContain('alert(1)</script>');
+    expect(out).not.toContain('<!--c');
+    // U+2028 is text in HTML, but a line break to old JavaScript parsers: escaped in the JSON.
+    expect(/<script type="application\/json" id="explorer-data">[^\u2028]*?<\/script>/.test(out)).toBe(true);
+    expect(out).toContain('a\\u2028b \\u0026 \\u003c!--c');
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    // The escaped JSON reads back as the same names and paths.
+    const { data } = explorerJson(out);
+    expect(data.classes).toEqual(classes);
+    expect(data.paths).toEqual(input.explorer!.paths);
+    expect(data.paths[0]).toContain(evilPath);
+    const cyclePaths = (data.cycles as { images: [number, string, string][] }[][]).flat().flatMap((c) => c.images.map((im) => im[1]));
+    expect(cyclePaths).toContain(input.metrics.diagrams.global[0].cycles[0].images[0].path);
+  });
+
+  it('allows exactly its one script by hash in a strict Content-Security-Policy', () => {
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)![1];
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1];
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(csp).toBe(`default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${hash}'`);
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+  });
+
+  it('stores each thumbnail once and the points compactly', () => {
+    const { data, thumbs } = explorerJson(html);
+    const e = input.explorer!;
+    expect(thumbs).toEqual(e.thumbnails);
+    // Once per image: a thumbnail's text occurs once in the page, whatever number of maps and levels show it.
+    for (const row of [0, 17, 479]) expect(html.split(e.thumbnails![row]).length - 1, `row ${row}`).toBe(1);
+    expect(data.paths).toEqual(e.paths);
+    expect(data.pred).toEqual(e.predicted!.map((p) => Array.from(p)));
+    const tsne = data.figs['map-tsne-all'];
+    expect(tsne.kind).toBe('map');
+    expect(tsne.x).toHaveLength(input.maps[0].labels.length);
+    expect(tsne.rows).toEqual(Array.from(input.maps[0].rows));
+    for (const v of [...tsne.x, ...tsne.y]) expect(Math.round(v * 10) / 10).toBe(v);
+    const joint = data.figs['map-umap-joint'];
+    expect(joint.x).toHaveLength(4 * 480);
+    expect(joint.levels.slice(478, 482)).toEqual([0, 0, 1, 1]);
+    expect(data.cdg).toHaveLength(12);
+    expect(data.cdg[3][2][1].length).toBe(2 * e.classDiagrams[3][2][1].length);
+    // The H1 bars with a representative cycle are found by birth and death.
+    const d0 = data.figs['diagram-0'];
+    const cycles = input.metrics.diagrams.global[0].cycles;
+    expect(d0.cycle.filter((c: number) => c >= 0).sort()).toEqual([0, 1]);
+    const bar = d0.cycle.indexOf(0);
+    expect([d0.birth[bar], d0.death[bar]]).toEqual([cycles[0].birth, cycles[0].death]);
+    expect(data.figs['diagram-normalized-0'].cycle).toEqual(d0.cycle);
+    expect(data.figs['topology-accuracy-h1'].classes).toHaveLength(12 * 3);
+  });
+
+  it('draws the joint map with clean points filled and noisy levels hollow, every class a legend button', () => {
+    const joint = figures(html).get('map-umap-joint')!;
+    expect(joint.match(/<path class="mark" data-class="\d+"/g)).toHaveLength(12 * 4);
+    expect(joint).toMatch(/<path class="mark" data-class="0" d="[^"]+" fill="none" stroke="#1f5fbf" stroke-width="1.2" stroke-opacity="0\.\d+"/);
+    expect(joint).toMatch(/<path class="mark" data-class="0" d="[^"]+" fill="#1f5fbf" fill-opacity="0.85"/);
+    expect(joint.match(/class="legend-item" data-class=/g)).toHaveLength(12);
+    expect(
+      figures(html)
+        .get('map-tsne-all')!
+        .match(/class="legend-item" data-class=/g),
+    ).toHaveLength(12);
+  });
+
+  it('without the explorer’s data, or with thumbnails off or no zero-shot, the page says so and still carries its maps', () => {
+    const old = renderReport(sampleReportInput({ explorer: false }));
+    expect(old).toContain('made without the explorer’s data');
+    expect(figures(old).has('map-umap-joint')).toBe(false);
+    const o = explorerJson(old);
+    expect([o.data.explorer, o.data.paths, o.data.cdg, o.thumbs]).toEqual([false, null, null, null]);
+    expect(o.data.figs['map-tsne-all'].x.length).toBeGreaterThan(0);
+    const off = renderReport(sampleReportInput({ thumbnails: null }));
+    expect(off).toContain('Thumbnails are off in this run');
+    expect(explorerJson(off).thumbs).toBeNull();
+    const noZs = renderReport(sampleReportInput({ zeroshot: false }));
+    expect(noZs).toContain('predicted classes show as —');
+    expect(explorerJson(noZs).data.pred).toBeNull();
+    expect(explorerJson(noZs).data.zs).toBeNull();
   });
 
   it('renders the 47-class layout and a run without a probe', () => {
@@ -201,7 +314,7 @@ describe('renderReport on a minimal run', () => {
     input.metrics.angles.ranks = [];
     const html = renderReport(input);
     expect([...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1])).toEqual(SECTION_ORDER);
-    expect(html).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
+    expect(markup(html)).not.toMatch(/NaN|undefined|Infinity|\[object|null/);
     expect(sections(html).get('embeddings')).toContain('Skipped files (0)');
     const figs = figures(html);
     expect(figs.get('accuracy-vs-sigma')).toContain(`Zero-shot top-1 is ${input.metrics.accuracy.zeroshot![0].acc1.toFixed(2)} clean.`);

@@ -1,20 +1,85 @@
 /** Builds every figure of the report (SVG + caption) from a ReportInput. */
-import type { GlobalDistance, LevelAccuracy, MapFigure, ReportInput } from '../analysis/types.js';
+import type { CycleInfo, GlobalDistance, LevelAccuracy, MapFigure, ReportInput } from '../analysis/types.js';
 import { distanceDims, dropPoints, sortedSigmas } from './levels.js';
 import * as read from './readings.js';
-import { diagramMax, diagramPlot } from './svg/diagram.js';
+import { barPosition, diagramFrame, diagramMax, diagramPlot } from './svg/diagram.js';
 import { num, sigmaText } from './svg/format.js';
 import { heatmap } from './svg/heatmap.js';
 import { lineChart, type LineSeries } from './svg/line.js';
 import { classStyle, HUES, type MarkStyle } from './svg/palette.js';
 import { extent } from './svg/scale.js';
-import { scatterChart, type ScatterSeries } from './svg/scatter.js';
+import { clip, type ScatterOptions, scatterChart, scatterFrame, type ScatterSeries } from './svg/scatter.js';
+
+/**
+ * What the page's explorer needs of a figure: where each point is, in the SVG's own units (its
+ * viewBox), and what it stands for. Positions are rounded to 0.1 unit (a tenth of a pixel at 1:1).
+ */
+export type FigurePoints =
+  | {
+      kind: 'map';
+      x: number[];
+      y: number[];
+      /** Clean row of each point (files.csv, ExplorerData.paths). */
+      rows: number[];
+      classes: number[];
+      /** Level index (metrics.noise.levels order) of each point; null: every point is at `level`. */
+      levels: number[] | null;
+      level: number;
+    }
+  | {
+      kind: 'diagram';
+      /** Level index of the panel. */
+      level: number;
+      /** H1 bars only: the ones a representative cycle can belong to. */
+      x: number[];
+      y: number[];
+      birth: number[];
+      death: (number | null)[];
+      /** Index into metrics.diagrams.global[level].cycles of the bar's cycle, −1 when none was computed for it. */
+      cycle: number[];
+    }
+  | { kind: 'topology'; dim: number; x: number[]; y: number[]; classes: number[]; levels: number[]; distance: number[]; drop: number[] };
 
 export interface Figure {
   /** Stable id (data-figure attribute). */
   id: string;
   svg: string;
   caption: string;
+  points?: FigurePoints;
+}
+
+const at = (v: number) => Math.round(v * 10) / 10;
+
+/** Index of the clean level in metrics.noise.levels (the level the plain maps show), else of the lowest σ. */
+export function cleanLevelIndex(input: ReportInput): number {
+  const levels = input.metrics.noise.levels;
+  const k = levels.indexOf(0);
+  if (k >= 0) return k;
+  let best = 0;
+  levels.forEach((l, i) => {
+    if (l < levels[best]) best = i;
+  });
+  return best;
+}
+
+/**
+ * Which cycle each H1 bar has: a cycle is the bar with its birth and death (to float32 precision, the
+ * diagram files' and the cycles' values may have travelled differently); each cycle goes to one bar.
+ */
+export function matchCycles(bars: [number, number][], cycles: CycleInfo[]): number[] {
+  const out = bars.map(() => -1);
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a), Math.abs(b));
+  cycles.forEach((c, j) => {
+    let best = -1;
+    let err = Infinity;
+    bars.forEach(([b, d], i) => {
+      if (out[i] >= 0 || !Number.isFinite(d) || !close(b, c.birth) || !close(d, c.death)) return;
+      const e = Math.abs(b - c.birth) + Math.abs(d - c.death);
+      if (e < err) [best, err] = [i, e];
+    });
+    if (best >= 0) out[best] = j;
+  });
+  return out;
 }
 
 const style = (k: number, shape: MarkStyle['shape'] = 'circle'): MarkStyle => ({ color: HUES[k % HUES.length], shape, hollow: false });
@@ -74,6 +139,7 @@ export function confusionFigure(input: ReportInput, level: LevelAccuracy): Figur
       yLabel: 'true class',
       valueLabel: 'share of the true class',
       domain: [0, 1],
+      classAxes: true,
     }),
     caption: read.confusionReading(level, classes),
   };
@@ -106,17 +172,87 @@ export function mapFigure(input: ReportInput, map: MapFigure): Figure {
   }
   const drawn = map.info.classes.length ? map.info.classes : [...byClass.keys()].sort((a, b) => a - b);
   // Styles follow the class index in the dataset, so a class looks the same in every map.
-  const series: ScatterSeries[] = drawn.map((k) => ({ label: classes[k] ?? `class ${k}`, style: classStyle(k), xy: byClass.get(k) ?? [] }));
+  const series: ScatterSeries[] = drawn.map((k) => ({ label: classes[k] ?? `class ${k}`, style: classStyle(k), xy: byClass.get(k) ?? [], dataClass: k }));
+  const o: ScatterOptions = {
+    title: `${method} map, ${map.info.subset === 'all' ? 'all classes' : 'sampled classes'}`,
+    xLabel: `${method} 1`,
+    yLabel: `${method} 2`,
+    series,
+    equalAspect: true,
+  };
   return {
     id: `map-${map.info.method}-${map.info.subset}`,
-    svg: scatterChart({
-      title: `${method} map, ${map.info.subset === 'all' ? 'all classes' : 'sampled classes'}`,
-      xLabel: `${method} 1`,
-      yLabel: `${method} 2`,
-      series,
-      equalAspect: true,
-    }),
+    svg: scatterChart(o),
     caption: read.mapReading(map),
+    points: mapPoints(o, map, null, cleanLevelIndex(input)),
+  };
+}
+
+function mapPoints(o: ScatterOptions, map: MapFigure, levels: Uint8Array | null, level: number): FigurePoints {
+  const f = scatterFrame(o);
+  const n = map.labels.length;
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // NaN goes into the page's JSON as null: a point that was not drawn cannot be hovered.
+    x.push(f.x ? at(f.x(map.xy[2 * i])) : Number.NaN);
+    y.push(f.y ? at(f.y(map.xy[2 * i + 1])) : Number.NaN);
+  }
+  return { kind: 'map', x, y, rows: Array.from(map.rows), classes: Array.from(map.labels), levels: levels ? Array.from(levels) : null, level };
+}
+
+/** The joint clean + noisy map: from the explorer's data, or a joint map the pipeline put among the maps. */
+export function jointMapOf(input: ReportInput): (MapFigure & { levels: Uint8Array }) | null {
+  if (input.explorer?.joint) return input.explorer.joint;
+  const m = input.maps.find((x) => x.info.subset === 'joint' && 'levels' in x);
+  return (m as (MapFigure & { levels: Uint8Array }) | undefined) ?? null;
+}
+
+/**
+ * The joint map: clean points filled as in the other maps, each noisy level hollow and fainter with σ,
+ * drawn under the clean ones, every mark in its class's colour and shape (classStyle).
+ */
+export function jointMapFigure(input: ReportInput, map: MapFigure & { levels: Uint8Array }): Figure {
+  const classes = input.metrics.dataset.classes;
+  const sigmas = input.metrics.noise.levels;
+  const L = Math.max(0, ...map.levels) + 1;
+  const byKey = new Map<string, number[]>();
+  for (let i = 0; i < map.labels.length; i++) {
+    const key = `${map.levels[i]}|${map.labels[i]}`;
+    const list = byKey.get(key) ?? [];
+    list.push(map.xy[2 * i], map.xy[2 * i + 1]);
+    byKey.set(key, list);
+  }
+  const drawn = map.info.classes.length ? map.info.classes : [...new Set(map.labels)].sort((a, b) => a - b);
+  const order = Array.from({ length: L }, (_, k) => k).sort((a, b) => (sigmas[b] ?? b) - (sigmas[a] ?? a));
+  const opacity = (k: number) => (k === 0 ? 0.85 : Math.max(0.2, 0.6 - 0.4 * (order.indexOf(k) / Math.max(1, L - 1))));
+  const series: ScatterSeries[] = order.flatMap((k) =>
+    drawn.map((c) => ({
+      label: `${classes[c] ?? `class ${c}`} σ = ${sigmaText(sigmas[k] ?? k)}`,
+      style: { ...classStyle(c), hollow: k !== 0 || classStyle(c).hollow },
+      opacity: opacity(k),
+      xy: byKey.get(`${k}|${c}`) ?? [],
+      dataClass: c,
+    })),
+  );
+  const key = (k: number): { label: string; marker: MarkStyle } => ({
+    label: k === 0 ? `σ = ${sigmaText(sigmas[k] ?? 0)}: filled` : `σ = ${sigmaText(sigmas[k] ?? k)}: hollow`,
+    marker: { color: '#555555', shape: 'circle', hollow: k !== 0 },
+  });
+  const levelsByRank = Array.from({ length: L }, (_, k) => k).sort((a, b) => (sigmas[a] ?? a) - (sigmas[b] ?? b));
+  const o: ScatterOptions = {
+    title: 'UMAP of the clean and noisy embeddings together',
+    xLabel: 'UMAP 1',
+    yLabel: 'UMAP 2',
+    series,
+    equalAspect: true,
+    legendItems: [...levelsByRank.map(key), ...drawn.map((c) => ({ label: clip(classes[c] ?? `class ${c}`, 18), marker: classStyle(c), dataClass: c }))],
+  };
+  return {
+    id: 'map-umap-joint',
+    svg: scatterChart(o),
+    caption: read.jointMapReading(map, sigmas),
+    points: mapPoints(o, map, map.levels, cleanLevelIndex(input)),
   };
 }
 
@@ -142,12 +278,33 @@ export function anglesFigure(input: ReportInput): Figure {
       reverse: true,
       maskDiagonal: true,
       digits: 0,
+      classAxes: true,
     }),
     caption: read.anglesReading(min_deg, classes),
   };
 }
 
 const dimsText = (pairs: unknown[]) => pairs.map((_, k) => `H${k}`).join(', ');
+
+/** The H1 bars of a panel, where they are drawn and which cycle each has; `raw` are the undivided bars the cycles are of. */
+function barPoints(input: ReportInput, k: number, pairs: [number, number][][], raw: [number, number][][], maxValue: number): FigurePoints {
+  const f = diagramFrame({ pairs, maxValue });
+  const sigma = input.diagrams[k].sigma;
+  const cycles = input.metrics.diagrams.global.find((g) => g.sigma === sigma)?.cycles ?? [];
+  const h1 = pairs[1] ?? [];
+  const cycle = matchCycles(raw[1] ?? [], cycles);
+  const pos = h1.map(([b, d]) => (Number.isFinite(b) ? barPosition(f, b, d) : [Number.NaN, Number.NaN]));
+  const round4 = (v: number) => Number(v.toPrecision(6));
+  return {
+    kind: 'diagram',
+    level: Math.max(0, input.metrics.noise.levels.indexOf(sigma)),
+    x: pos.map((p) => at(p[0])),
+    y: pos.map((p) => at(p[1])),
+    birth: (raw[1] ?? []).map(([b]) => round4(b)),
+    death: (raw[1] ?? []).map(([, d]) => (Number.isFinite(d) ? round4(d) : null)),
+    cycle,
+  };
+}
 
 export function diagramFigures(input: ReportInput): Figure[] {
   const shared = Math.max(0, ...input.diagrams.map((d) => diagramMax(d.pairs)));
@@ -160,6 +317,7 @@ export function diagramFigures(input: ReportInput): Figure[] {
       maxValue: shared,
     }),
     caption: read.diagramReading(d.sigma, d.pairs),
+    points: barPoints(input, k, d.pairs, d.pairs, shared),
   }));
 }
 
@@ -172,6 +330,7 @@ export function normalizedDiagramFigures(input: ReportInput): Figure[] {
   }));
   const shared = Math.max(0, ...norm.map((d) => diagramMax(d.pairs)));
   return norm.map((d, k) => ({
+    points: barPoints(input, k, d.pairs, input.diagrams[k].pairs, shared),
     id: `diagram-normalized-${k}`,
     svg: diagramPlot({
       title: `${dimsText(d.pairs)} at σ = ${sigmaText(d.sigma)}, ÷ enclosing radius`,
@@ -235,18 +394,31 @@ export function topologyFigures(input: ReportInput): Figure[] {
       xy: points.filter((p) => p.sigma === s).flatMap((p) => [p.distance, p.drop]),
     }));
     const pooled = input.metrics.correlation.find((c) => c.sigma === 'pooled' && c.dim === dim && c.distance === 'bottleneck');
+    const o: ScatterOptions = {
+      title: `Per-class H${dim} bottleneck distance vs zero-shot recall drop`,
+      xLabel: `H${dim} bottleneck distance (class, clean vs noisy)`,
+      yLabel: 'recall drop (clean − noisy)',
+      series,
+      plotSize: { w: 380, h: 280 },
+      radius: 4,
+      opacity: 0.85,
+    };
+    const f = scatterFrame(o);
+    const classes = input.metrics.dataset.classes;
     out.push({
       id: `topology-accuracy-h${dim}`,
-      svg: scatterChart({
-        title: `Per-class H${dim} bottleneck distance vs zero-shot recall drop`,
-        xLabel: `H${dim} bottleneck distance (class, clean vs noisy)`,
-        yLabel: 'recall drop (clean − noisy)',
-        series,
-        plotSize: { w: 380, h: 280 },
-        radius: 4,
-        opacity: 0.85,
-      }),
+      svg: scatterChart(o),
       caption: read.correlationReading(dim, 'bottleneck', pooled, points.length),
+      points: {
+        kind: 'topology',
+        dim,
+        x: points.map((p) => (f.x ? at(f.x(p.distance)) : Number.NaN)),
+        y: points.map((p) => (f.y ? at(f.y(p.drop)) : Number.NaN)),
+        classes: points.map((p) => classes.indexOf(p.class)),
+        levels: points.map((p) => input.metrics.noise.levels.indexOf(p.sigma)),
+        distance: points.map((p) => p.distance),
+        drop: points.map((p) => Number(p.drop.toPrecision(6))),
+      },
     });
   }
   return out;
@@ -255,7 +427,14 @@ export function topologyFigures(input: ReportInput): Figure[] {
 /** The maps in page order: t-SNE before UMAP, all classes before the sample, whatever order the pipeline made them in. */
 export function mapsInOrder(maps: MapFigure[]): MapFigure[] {
   const rank = (m: MapFigure) => (m.info.method === 'tsne' ? 0 : 2) + (m.info.subset === 'all' ? 0 : 1);
-  return [...maps].sort((a, b) => rank(a) - rank(b));
+  // The joint map is drawn apart (jointMapFigure), after these.
+  return [...maps].filter((m) => m.info.subset !== 'joint').sort((a, b) => rank(a) - rank(b));
+}
+
+/** The maps section's figures: the plain maps, then the joint clean + noisy map when there is one. */
+export function mapFigures(input: ReportInput): Figure[] {
+  const joint = jointMapOf(input);
+  return [...mapsInOrder(input.maps).map((m) => mapFigure(input, m)), ...(joint ? [jointMapFigure(input, joint)] : [])];
 }
 
 /** Every figure of the report, in page order (sections.ts draws the same ones). */
@@ -264,7 +443,7 @@ export function allFigures(input: ReportInput): Figure[] {
     ...[accuracyFigure(input)].filter((f): f is Figure => f !== null),
     ...confusionFigures(input),
     ...[lossFigure(input)].filter((f): f is Figure => f !== null),
-    ...mapsInOrder(input.maps).map((m) => mapFigure(input, m)),
+    ...mapFigures(input),
     anglesFigure(input),
     ...diagramFigures(input),
     ...normalizedDiagramFigures(input),

@@ -1,8 +1,12 @@
 /**
- * report.html: one self-contained page (inline CSS and SVG, no scripts, fonts or network), so it can
- * be mailed, archived or opened offline years later and still show the same thing.
+ * report.html: one self-contained page (inline CSS and SVG, one inline script, no fonts or network), so
+ * it can be mailed, archived or opened offline years later and still show the same thing. The figures
+ * are static SVG that read without the script; the script (explorer-script.ts, allowed by its hash and
+ * nothing else) adds the explorer: tooltips with the images, class highlighting, cycles, the drill-down.
  */
 import type { ReportInput } from '../analysis/types.js';
+import { EXPLORER_SCRIPT_HASH, explorerBlocks } from './explorer.js';
+import { allFigures } from './figures.js';
 import * as s from './sections.js';
 import { esc } from './svg/format.js';
 
@@ -22,6 +26,7 @@ export const SECTIONS = [
   ['topology', '10 Topology vs accuracy', s.topologySection],
   ['summaries', '11 Diagram summaries', s.summariesSection],
   ['timings', '12 Timings', s.timingsSection],
+  ['class', '13 One class in detail', s.classSection],
 ] as const;
 
 const CSS = `
@@ -39,6 +44,26 @@ ul.warnings li{color:#8a4b00}p.none{color:#777;font-style:italic}
 code{font-size:0.92em;background:#f5f5f5;padding:0 3px}
 .grid2,.grid3{display:flex;flex-wrap:wrap;gap:8px 18px}
 details{margin:6px 0}
+#explorer-tip{position:fixed;z-index:20;pointer-events:none;display:flex;gap:8px;align-items:flex-start;max-width:440px;background:#fff;border:1px solid #888;border-radius:3px;box-shadow:0 2px 10px rgba(0,0,0,.25);padding:6px 8px;font-size:.82em;line-height:1.3}
+#explorer-tip[hidden],#explorer-bar[hidden],#explorer-tip img[hidden]{display:none}
+#explorer-tip img{width:64px;height:64px;object-fit:contain;background:#eee;flex:none}
+.tip-title{font-weight:600}.tip-path{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.tip-extra{color:#555}
+figure[data-highlight] .marks .mark:not(.hl){opacity:.1}
+figure[data-highlight] .cells .mark:not(.hl){opacity:.3}
+.legend-item[data-class],tr[data-class],g.cells[data-cols] rect{cursor:pointer}
+g.cells text{pointer-events:none}
+.legend-item.hl text,text.hl{font-weight:700}
+tr.hl>td{background:#fff1b8}
+svg[tabindex]:focus-visible,[data-class][tabindex]:focus-visible{outline:2px solid #1f5fbf;outline-offset:1px}
+#explorer-bar{position:fixed;left:0;right:0;bottom:0;z-index:15;background:#1d1d1d;color:#fff;padding:6px 20px;font-size:.9em}
+#explorer-bar a{color:#9cd0ff}#explorer-bar button{margin-left:10px}
+.panel{border:1px solid #ddd;background:#fafafa;padding:6px 12px;margin:10px 0}
+ol.strip{display:flex;flex-wrap:wrap;gap:8px;list-style:none;padding:0;margin:6px 0}
+ol.strip li{width:110px;font-size:.75em;line-height:1.25;word-break:break-all}
+ol.strip img{width:64px;height:64px;object-fit:contain;display:block;background:#eee}
+ol.strip .path{display:block;font-family:ui-monospace,Menlo,Consolas,monospace}ol.strip .cls{display:block;color:#555}
+.cls-btn{font:inherit;font-size:.92em;margin:2px 4px 2px 0;padding:0 6px;border:1px solid #bbb;border-radius:3px;background:#fff;cursor:pointer}
+#class-detail svg{border:1px solid #eee;margin:0 6px 6px 0}
 @media print{h2{break-before:page}figure{break-inside:avoid}}
 `;
 
@@ -58,8 +83,9 @@ export function renderReport(input: ReportInput): string {
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // No network: even a stray URL in a future edit could not load anything.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    // No network: even a stray URL in a future edit could not load anything. Scripts: exactly the
+    // explorer's, by its hash (the JSON blocks are data, never run); images: data: URIs only.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src '${EXPLORER_SCRIPT_HASH}'">`,
     `<title>${esc(title)}</title>`,
     `<style>${CSS}</style>`,
     '</head>',
@@ -67,7 +93,12 @@ export function renderReport(input: ReportInput): string {
     `<h1>${esc(title)}</h1>`,
     `<nav><ol>${nav}</ol></nav>`,
     body,
-    '</main></body>',
+    '</main>',
+    // Filled by the script with text only (textContent, src from data: URIs).
+    '<div id="explorer-tip" role="tooltip" hidden><img alt="" hidden><div><div class="tip-title"></div><div class="tip-path"></div><div class="tip-class"></div><div class="tip-pred"></div><div class="tip-extra"></div></div></div>',
+    '<div id="explorer-bar" hidden>Highlighted class: <b class="name"></b> · <a href="#class">details</a><button type="button" class="clear">clear (Esc)</button></div>',
+    explorerBlocks(input, allFigures(input)),
+    '</body>',
     '</html>',
     '',
   ].join('\n');

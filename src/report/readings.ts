@@ -105,6 +105,46 @@ export function mapReading(map: MapFigure): string {
   return `${method} of ${map.info.points} images from ${map.info.classes.length} classes: ${sep}${tw}.`;
 }
 
+/**
+ * The joint map in words: how far each level's cloud spreads around its own centre (RMS, map units),
+ * which is what a collapse under noise looks like, and how far images move from their clean place.
+ */
+export function jointMapReading(map: MapFigure & { levels: Uint8Array }, sigmas: number[]): string {
+  const L = Math.max(0, ...map.levels) + 1;
+  const parts: string[] = [];
+  const clean = new Map<number, [number, number]>();
+  for (let p = 0; p < map.labels.length; p++) if (map.levels[p] === 0) clean.set(map.rows[p], [map.xy[2 * p], map.xy[2 * p + 1]]);
+  for (let k = 0; k < L; k++) {
+    let n = 0;
+    let sx = 0;
+    let sy = 0;
+    for (let p = 0; p < map.labels.length; p++)
+      if (map.levels[p] === k && Number.isFinite(map.xy[2 * p]) && Number.isFinite(map.xy[2 * p + 1])) {
+        n++;
+        sx += map.xy[2 * p];
+        sy += map.xy[2 * p + 1];
+      }
+    if (n === 0) continue;
+    const [cx, cy] = [sx / n, sy / n];
+    let ss = 0;
+    let moved = 0;
+    let m = 0;
+    for (let p = 0; p < map.labels.length; p++) {
+      if (map.levels[p] !== k || !Number.isFinite(map.xy[2 * p]) || !Number.isFinite(map.xy[2 * p + 1])) continue;
+      ss += (map.xy[2 * p] - cx) ** 2 + (map.xy[2 * p + 1] - cy) ** 2;
+      const c = clean.get(map.rows[p]);
+      if (k > 0 && c) {
+        moved += Math.hypot(map.xy[2 * p] - c[0], map.xy[2 * p + 1] - c[1]);
+        m++;
+      }
+    }
+    const s = `σ = ${sigmaText(sigmas[k] ?? k)}: spread ${num(Math.sqrt(ss / n), 2)}`;
+    parts.push(k > 0 && m > 0 ? `${s}, mean move from the clean place ${num(moved / m, 2)}` : s);
+  }
+  const n = clean.size;
+  return `UMAP of the clean and noisy embeddings of the same ${n} images in one map (${map.labels.length} points, ${L} levels): clean filled, noisy hollow and fainter with σ. RMS distance to each level's centre (map units): ${parts.join('; ') || 'no points'}. Highlight a class or hover an image to draw each image's lines from its clean to its noisy places.`;
+}
+
 export function anglesReading(minDeg: (number | null)[][], classes: string[]): string {
   const off: { a: number; b: number; v: number }[] = [];
   for (let i = 0; i < minDeg.length; i++) for (let j = i + 1; j < minDeg.length; j++) off.push({ a: i, b: j, v: minDeg[i][j] ?? Number.NaN });

@@ -136,7 +136,7 @@ export function embeddingsSection(input: ReportInput): string {
       { id: 'skipped' },
     ),
     '<details><summary>Images per class</summary>',
-    htmlTable(['class', 'images'], rows, { id: 'class-counts' }),
+    htmlTable(['class', 'images'], rows, { id: 'class-counts', rowClass: d.classes.map((_, k) => k) }),
     '</details>',
   ].join('\n');
 }
@@ -182,8 +182,27 @@ export function lossSection(input: ReportInput): string {
   ].join('\n');
 }
 
+/** What the explorer can show on hover, said once above the maps (old inputs, --no-thumbnails, no zero-shot). */
+function explorerNote(input: ReportInput): string {
+  const e = input.explorer;
+  const notes: string[] = [];
+  if (!e)
+    notes.push(
+      'This report was made without the explorer’s data: hovering a point shows its row and class only (no thumbnails, paths, predictions, joint map or per-class diagrams).',
+    );
+  else {
+    if (!e.thumbnails)
+      notes.push('Thumbnails are off in this run (--no-thumbnails, or no images were read): hovering a point shows its path and classes, no image.');
+    if (!e.predicted) notes.push('No zero-shot in this run: predicted classes show as —.');
+  }
+  const how =
+    'Hover a point (or focus a map with Tab and move with the arrow keys) to see the image, its path, class and predicted class; click a class in a legend, a table row or a heatmap cell to highlight it in every figure (click again or press Escape to clear).';
+  return `<p class="explorer-help">${esc(how)}</p>${notes.map((n) => `<p class="none explorer-note">${esc(n)}</p>`).join('')}`;
+}
+
 export function mapsSection(input: ReportInput): string {
-  const maps = fig.mapsInOrder(input.maps);
+  const joint = fig.jointMapOf(input);
+  const maps = [...fig.mapsInOrder(input.maps), ...(joint ? [joint] : [])];
   const rows: Cell[][] = maps.map((m) => [
     m.info.method === 'tsne' ? 't-SNE' : 'UMAP',
     m.info.subset,
@@ -198,8 +217,9 @@ export function mapsSection(input: ReportInput): string {
     m.info.file,
   ]);
   return [
+    explorerNote(input),
     '<div class="grid2">',
-    ...maps.map((m) => figure(fig.mapFigure(input, m))),
+    ...fig.mapFigures(input).map(figure),
     '</div>',
     htmlTable(['method', 'classes', 'points', 'classes drawn', 'seed', 'parameters', 'trustworthiness', 'coordinates'], rows, { id: 'maps' }),
   ].join('\n');
@@ -214,7 +234,10 @@ export function anglesSection(input: ReportInput): string {
     figure(fig.anglesFigure(input)),
     degenerateText(a),
     '<h3>Closest class pairs</h3>',
-    htmlTable(['class a', 'class b', 'smallest angle (°)', 'mean angle (°)'], rows, { id: 'angles-closest' }),
+    htmlTable(['class a', 'class b', 'smallest angle (°)', 'mean angle (°)'], rows, {
+      id: 'angles-closest',
+      rowClass: a.closest.map((p) => input.metrics.dataset.classes.indexOf(p.a)),
+    }),
     '<h3>Warnings</h3>',
     list(a.warnings, 'warnings'),
   ].join('\n');
@@ -268,6 +291,7 @@ export function diagramsSection(input: ReportInput): string {
     '<div class="grid3">',
     ...fig.diagramFigures(input).map(figure),
     '</div>',
+    cycleStrip(),
     '<h3>Scale of each cloud</h3>',
     `<p>${esc('Noise pulls the embeddings together, and every filtration value shrinks with the cloud. The panels below divide each diagram by its own enclosing radius, so a change of shape can be told from a change of size.')}</p>`,
     htmlTable(['σ', 'points', 'complex', 'enclosing radius', 'median distance', ...g[0].normalized_stats.map((_, k) => `longest H${k} ÷ radius`)], scaleRows, {
@@ -280,6 +304,11 @@ export function diagramsSection(input: ReportInput): string {
       id: 'bar-stats',
     }),
   ].join('\n');
+}
+
+/** The panel the explorer fills with a clicked H1 bar's cycle, as a strip of images in walk order. */
+function cycleStrip(): string {
+  return `<div id="cycle-strip" class="panel" data-panel="cycle" aria-live="polite"><p class="none">${esc('Click an H1 bar (orange triangle) of a diagram, or focus a diagram and press Enter, to see its representative cycle as a strip of images.')}</p></div>`;
 }
 
 export function cyclesSection(input: ReportInput): string {
@@ -384,7 +413,10 @@ export function distancesSection(input: ReportInput): string {
       { id: 'distances-global' },
     ),
     '<h3>Per class (bottleneck / 1-Wasserstein; * = finite part only)</h3>',
-    htmlTable(['class', ...keys.map(([dim, s]) => `H${dim} σ = ${sigmaText(s)}`)], pcRows, { id: 'distances-per-class' }),
+    htmlTable(['class', ...keys.map(([dim, s]) => `H${dim} σ = ${sigmaText(s)}`)], pcRows, {
+      id: 'distances-per-class',
+      rowClass: input.metrics.dataset.classes.map((_, k) => k),
+    }),
   ].join('\n');
 }
 
@@ -408,4 +440,20 @@ export function summariesSection(input: ReportInput): string {
 export function timingsSection(input: ReportInput): string {
   const rows: Cell[][] = Object.entries(input.metrics.timings).map(([k, v]) => [k, num(v, 2)]);
   return htmlTable(['stage', 'seconds'], rows, { id: 'timings' });
+}
+
+/**
+ * One class in detail: the explorer draws, for the class picked here (or clicked anywhere), its diagrams
+ * at every σ, its zero-shot recall against σ and its nearest classes. The picker is plain HTML so the
+ * names are escaped once, here; the script reads only the option values (class indices).
+ */
+export function classSection(input: ReportInput): string {
+  const classes = input.metrics.dataset.classes;
+  const options = classes.map((c, k) => `<option value="${k}">${esc(c)}</option>`).join('');
+  return [
+    `<p>${esc('Pick a class here, or click one anywhere on the page: its diagrams at every noise level, its zero-shot recall against σ, the classes whose subspaces are nearest to it (smallest principal angle) and the classes its images are most often taken for.')}</p>`,
+    `<p><label for="class-pick">Class </label><select id="class-pick"><option value="">—</option>${options}</select></p>`,
+    '<div id="class-detail" class="panel" aria-live="polite"><p class="none">No class picked.</p></div>',
+    '<noscript><p class="none">The drill-down is drawn by the page’s script, which is off.</p></noscript>',
+  ].join('\n');
 }

@@ -2,14 +2,23 @@
  * A realistic synthetic ReportInput: 12 DTD classes, clean + 3 noise levels, seeded so every test run
  * sees the same numbers. Accuracy falls and diagram distances grow with σ, as in a real run; one
  * skipped file has a comma and quotes in its name to exercise CSV quoting and HTML escaping.
+ * With the explorer's data (issue 16): paths, predictions consistent with the confusion matrices, a
+ * tiny distinct PNG thumbnail per row, every class's diagrams and a joint clean + noisy map. Rows are
+ * class-major (row = class × perClass + i) in every map, cycle and array.
  */
+import { deflateSync, crc32 } from 'node:zlib';
+
+import sharp from 'sharp';
+
 import {
   METRICS_SCHEMA,
   type AnalysisMetrics,
   type BarStats,
   type ClassDistance,
   type Correlation,
+  type CycleInfo,
   type DiagramFigure,
+  type ExplorerData,
   type GlobalDistance,
   type GlobalLevelDiagrams,
   type LevelAccuracy,
@@ -102,6 +111,76 @@ export interface SampleOptions {
   levels?: number[];
   seed?: number;
   probe?: boolean;
+  /** Images per class (default 40; the benchmark's 5,640-image case is 47 × 120). */
+  perClass?: number;
+  /** false: an input made before the explorer existed (no `explorer`). */
+  explorer?: boolean;
+  /** 'tiny' (default): a distinct 4×4 PNG per row; null: thumbnails off; or the data: URIs to use, one per row. */
+  thumbnails?: 'tiny' | null | string[];
+  /** The path of each row (default images/<class>/<class>_NNNN.jpg). */
+  path?: (row: number, className: string) => string;
+  /** false: no zero-shot (accuracy.zeroshot null, no predictions). */
+  zeroshot?: boolean;
+}
+
+/** A PNG of w×h RGB pixels as a data: URI, made without any library (so the sample stays synchronous). */
+export function pngDataUri(w: number, h: number, rgb: Uint8Array): string {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const raw = Buffer.alloc(h * (1 + 3 * w));
+  for (let y = 0; y < h; y++) raw.set(rgb.subarray(3 * w * y, 3 * w * (y + 1)), y * (1 + 3 * w) + 1);
+  const png = Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+function tinyThumb(row: number, k: number): string {
+  const hue = [(k * 67) % 256, (k * 131 + 40) % 256, (k * 29 + 90) % 256];
+  const px = new Uint8Array(4 * 4 * 3);
+  for (let p = 0; p < 16; p++) px.set(p === 0 ? [row & 255, (row >> 8) & 255, 7] : hue.map((v) => (v + 9 * (p % 4)) % 256), 3 * p);
+  return pngDataUri(4, 4, px);
+}
+
+/**
+ * Texture-like WebP thumbnails for the size benchmark, as analyze makes them (64 px, quality 60): a
+ * seeded pattern per class plus per-image noise, so each compresses like a real texture, not a flat square.
+ */
+export async function webpThumbnails(n: number, perClass: number, size = 64, quality = 60): Promise<string[]> {
+  const out: string[] = [];
+  for (let row = 0; row < n; row++) {
+    const k = Math.floor(row / perClass);
+    const r = rng(1000 + row);
+    const raw = Buffer.alloc(size * size * 3);
+    const fx = 0.1 + (k % 7) * 0.07;
+    const fy = 0.05 + (k % 5) * 0.09;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const v = 128 + 80 * Math.sin(fx * x + fy * y + row) * Math.cos(0.13 * (k + 1) * y) + 40 * (r() - 0.5);
+        const o = 3 * (y * size + x);
+        raw[o] = Math.max(0, Math.min(255, v + ((k * 37) % 60)));
+        raw[o + 1] = Math.max(0, Math.min(255, v * 0.8 + ((k * 53) % 70)));
+        raw[o + 2] = Math.max(0, Math.min(255, v * 0.6 + ((k * 17) % 90)));
+      }
+    const buf = await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+      .webp({ quality })
+      .toBuffer();
+    out.push(`data:image/webp;base64,${buf.toString('base64')}`);
+  }
+  return out;
 }
 
 export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
@@ -109,7 +188,9 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
   const levels = opts.levels ?? [0, 0.5, 1, 2];
   const r = rng(opts.seed ?? 20261101);
   const c = classes.length;
-  const perClass = 40;
+  const perClass = opts.perClass ?? 40;
+  const n = c * perClass;
+  const pathOf = opts.path ?? ((row: number, name: string) => `images/${name}/${name}_${String((row % perClass) + 1).padStart(4, '0')}.jpg`);
   const noisy = levels.filter((s) => s > 0);
 
   const zeroshot = levels.map((s) => accuracy(r, classes, s, 0.62, perClass));
@@ -128,32 +209,17 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
       stats: f.pairs.map(stats),
       normalized_stats: f.pairs.map((p) => stats(p.map(([b, d]) => [b / radius, d / radius]))),
       ...h1Summary(f.pairs[1], radius),
-      cycles:
-        k === 0
-          ? [
-              {
-                birth: 0.2,
-                death: 0.5,
-                persistence: 0.3,
-                computed: true,
-                edges: [
-                  [0, 1],
-                  [1, 2],
-                  [0, 2],
-                ],
-                loops: [[0, 1, 2]],
-                images: [0, 1, 2].map((row) => ({ row, path: `images/${classes[row % c]}/<img ${row}>.jpg`, class: classes[row % c] })),
-                classes: [{ class: classes[0], images: 3 }],
-              },
-            ]
-          : [],
+      cycles: sampleCycles(f.pairs[1], k, n, perClass, classes, pathOf),
       file: `diagrams/global-s${f.sigma}.json`,
     };
   });
-  const perClassDiagrams = classes.map((name) => ({
+  // [class][level][dim]: the pairs behind the per-class stats, for the explorer's drill-down.
+  const classPairs: [number, number][][][][] = classes.map(() => []);
+  const perClassDiagrams = classes.map((name, ci) => ({
     class: name,
     levels: levels.map((s) => {
       const p = diagram(r, s, perClass);
+      classPairs[ci].push(p);
       return { sigma: s, points: perClass, sample_radius: 0, stats: p.map(stats), file: `diagrams/${name}-s${s}.json` };
     }),
   }));
@@ -214,9 +280,11 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
       const centres = classes.map(() => [gauss(r) * 20, gauss(r) * 20]);
       const labels: number[] = [];
       const xy: number[] = [];
+      const rows: number[] = [];
       for (const k of drawn) {
         for (let i = 0; i < perClass; i++) {
           labels.push(k);
+          rows.push(k * perClass + i);
           xy.push(centres[k][0] + gauss(r) * 3, centres[k][1] + gauss(r) * 3);
         }
       }
@@ -232,7 +300,7 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
         warnings: [],
       };
       mapInfos.push(info);
-      maps.push({ info, xy: Float32Array.from(xy), labels: Int32Array.from(labels), rows: Uint32Array.from(labels.keys()) });
+      maps.push({ info, xy: Float32Array.from(xy), labels: Int32Array.from(labels), rows: Uint32Array.from(rows) });
     }
   }
 
@@ -349,6 +417,115 @@ export function sampleReportInput(opts: SampleOptions = {}): ReportInput {
     timings: { embed: 41.25, zeroshot: 0.31, probe: 3.5, maps: 12.75, angles: 0.8, rips: 20.1, distances: 1.2, total: 80.01 },
     warnings: ['σ = 2 images are mostly noise; accuracy near chance is expected'],
   };
+  if (opts.zeroshot === false) {
+    metrics.accuracy.zeroshot = null;
+    metrics.loss = [];
+  }
   metrics.findings = findings(metrics);
-  return { metrics, maps, diagrams: figures };
+  const input: ReportInput = { metrics, maps, diagrams: figures };
+  if (opts.explorer !== false) input.explorer = sampleExplorer(opts, metrics, maps, classPairs, perClass, pathOf);
+  return input;
+}
+
+/** Cycles of the two most persistent H1 bars of a level (their exact birth and death), six images each. */
+function sampleCycles(
+  h1: [number, number][],
+  level: number,
+  n: number,
+  perClass: number,
+  classes: string[],
+  pathOf: (row: number, name: string) => string,
+): CycleInfo[] {
+  const top = [...h1].filter(([, d]) => Number.isFinite(d)).sort((a, b) => b[1] - b[0] - (a[1] - a[0]) || a[0] - b[0]);
+  return top.slice(0, 2).map(([birth, death], j) => {
+    const rows = Array.from({ length: 6 }, (_, t) => (j * 37 + level * 11 + t * 53) % n);
+    const images = rows.map((row) => ({ row, path: pathOf(row, classes[Math.floor(row / perClass)]), class: classes[Math.floor(row / perClass)] }));
+    const counts = new Map<string, number>();
+    for (const im of images) counts.set(im.class, (counts.get(im.class) ?? 0) + 1);
+    return {
+      birth,
+      death,
+      persistence: round(death - birth),
+      computed: true,
+      edges: rows.map((row, t) => [row, rows[(t + 1) % rows.length]] as [number, number]),
+      loops: [rows],
+      images,
+      classes: [...counts].map(([cls, images]) => ({ class: cls, images })).sort((a, b) => b.images - a.images),
+    };
+  });
+}
+
+function sampleExplorer(
+  opts: SampleOptions,
+  metrics: AnalysisMetrics,
+  maps: MapFigure[],
+  classPairs: [number, number][][][][],
+  perClass: number,
+  pathOf: (row: number, name: string) => string,
+): ExplorerData {
+  const classes = metrics.dataset.classes;
+  const levels = metrics.noise.levels;
+  const n = classes.length * perClass;
+  const labels = Int32Array.from({ length: n }, (_, row) => Math.floor(row / perClass));
+  // Predictions that add up to the confusion matrices: class k's first confusion[k][k] rows right, then the rest in column order.
+  const zs = metrics.accuracy.zeroshot;
+  const predicted = zs
+    ? levels.map((s) => {
+        const conf = zs.find((z) => z.sigma === s)!.confusion;
+        const out = new Int32Array(n);
+        conf.forEach((row, k) => {
+          let i = 0;
+          for (const j of [k, ...row.keys()].filter((j, t) => t === 0 || j !== k)) for (let m = 0; m < row[j] && i < perClass; m++) out[k * perClass + i++] = j;
+        });
+        return out;
+      })
+    : null;
+  const thumbs =
+    opts.thumbnails === undefined || opts.thumbnails === 'tiny' ? Array.from({ length: n }, (_, row) => tinyThumb(row, labels[row])) : opts.thumbnails;
+  // The joint map: the clean UMAP, each noisy level pulled towards the middle (the collapse) with more scatter.
+  const r = rng((opts.seed ?? 20261101) + 1);
+  const base = maps.find((m) => m.info.method === 'umap' && m.info.subset === 'all') ?? maps[0];
+  let joint: ExplorerData['joint'] = null;
+  if (base && levels.length > 1) {
+    const L = levels.length;
+    const clean = new Float32Array(2 * n);
+    for (let i = 0; i < base.rows.length; i++) clean.set([base.xy[2 * i], base.xy[2 * i + 1]], 2 * base.rows[i]);
+    const xy = new Float32Array(2 * L * n);
+    const jl = new Int32Array(L * n);
+    const rows = new Uint32Array(L * n);
+    const lv = new Uint8Array(L * n);
+    const order = levels.map((_, k) => k).sort((a, b) => levels[a] - levels[b]);
+    for (let k = 0; k < L; k++) {
+      const rank = order.indexOf(k);
+      for (let i = 0; i < n; i++) {
+        const p = k * n + i;
+        const shrink = 1 - 0.28 * rank;
+        xy[2 * p] = clean[2 * i] * shrink + (rank ? gauss(r) * (1 + rank) : 0);
+        xy[2 * p + 1] = clean[2 * i + 1] * shrink + (rank ? gauss(r) * (1 + rank) : 0);
+        jl[p] = labels[i];
+        rows[p] = i;
+        lv[p] = k;
+      }
+    }
+    const info: MapInfo = {
+      method: 'umap',
+      subset: 'joint',
+      classes: classes.map((_, k) => k),
+      points: L * n,
+      seed: 8,
+      params: { n_neighbors: 15, min_dist: 0.1 },
+      trustworthiness: 0.9,
+      file: 'maps/umap_joint.csv',
+      warnings: [],
+    };
+    joint = { info, xy, labels: jl, rows, levels: lv };
+  }
+  return {
+    paths: Array.from({ length: n }, (_, row) => pathOf(row, classes[labels[row]])),
+    labels,
+    predicted,
+    thumbnails: thumbs ?? null,
+    classDiagrams: classPairs,
+    joint,
+  };
 }
