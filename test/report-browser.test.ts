@@ -21,7 +21,7 @@ import { writeSynthDataset } from '../src/data/synth.js';
 import { nativeRenderer, synthClasses } from '../src/kernels/synth.js';
 import { writeReport } from '../src/report/write.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
-import { sampleReportInput } from './helpers/report-sample.js';
+import { sampleReportInput, webpThumbnails } from './helpers/report-sample.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SKIP_BROWSER = process.env.CLIP_TOPO_SKIP_BROWSER === '1';
@@ -340,15 +340,6 @@ describe.skipIf(SKIP_BROWSER)('report.html explorer in headless Chromium', () =>
       expect(await page.locator('#class-detail .confusions li').count()).toBe(4);
       expect(await highlighted(page)).toContain('map-tsne-all=7');
 
-      if (process.env.CLIP_TOPO_SCREENSHOT) {
-        // docs/explorer.png: a class highlighted, the tooltip open over the joint map.
-        await page.selectOption('#class-pick', '3');
-        const p = await pointOnScreen(page, 'map-umap-joint', joint.rows.indexOf(3 * 40 + 5));
-        await page.mouse.move(p.x, p.y);
-        await page.evaluate(() => window.scrollBy(0, 0));
-        const shot = await page.screenshot({ clip: { x: 0, y: Math.max(0, p.y - 380), width: 1280, height: 760 } });
-        writeFileSync(process.env.CLIP_TOPO_SCREENSHOT, await sharp(shot).png({ palette: true, colours: 128, compressionLevel: 9 }).toBuffer());
-      }
       expect(problems).toEqual([]);
       expect(requests).toEqual([]);
       expect(dialogs).toEqual([]);
@@ -356,6 +347,37 @@ describe.skipIf(SKIP_BROWSER)('report.html explorer in headless Chromium', () =>
       await browser.close();
     }
   }, 120_000);
+
+  // CLIP_TOPO_SCREENSHOT=docs/explorer.png: the README's picture, texture thumbnails as analyze makes them.
+  it.runIf(Boolean(process.env.CLIP_TOPO_SCREENSHOT))(
+    'screenshot: a class highlighted, the tooltip open over the joint map',
+    async () => {
+      const dir = tempDir('clip-topo-explorer-shot-');
+      const input = sampleReportInput({ thumbnails: await webpThumbnails(480, 40) });
+      await writeReport(dir, input);
+      const { browser, page, problems } = await openReport(join(dir, 'report.html'));
+      try {
+        const D = await pageData(page);
+        await page.selectOption('#class-pick', '3');
+        const joint = D.figs['map-umap-joint'];
+        const p = isolatedPoint(joint, 3, (i) => joint.levels[i] === 0 && joint.classes[i] === 3);
+        const at = await pointOnScreen(page, 'map-umap-joint', p);
+        await page.mouse.move(at.x, at.y);
+        const fig = (await page.locator('[data-figure="map-umap-joint"] svg').boundingBox())!;
+        const tip = (await page.locator('#explorer-tip').boundingBox())!;
+        const x0 = Math.max(0, Math.min(fig.x, tip.x) - 8);
+        const x1 = Math.max(fig.x + fig.width, tip.x + tip.width) + 8;
+        const shot = await page.screenshot({ clip: { x: x0, y: fig.y - 8, width: x1 - x0, height: fig.height + 16 } });
+        const png = await sharp(shot).png({ palette: true, colours: 160, compressionLevel: 9 }).toBuffer();
+        expect(png.length).toBeLessThan(400_000);
+        writeFileSync(process.env.CLIP_TOPO_SCREENSHOT!, png);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
 
   it('hostile class and file names run nothing and create no element; they show as text', async () => {
     const evilClass = '<img src=x onerror=alert(1)>';

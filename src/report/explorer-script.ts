@@ -14,6 +14,7 @@
  */
 export const EXPLORER_SCRIPT = `(function () {
 'use strict';
+if (window.performance && performance.mark) performance.mark('explorer-start');
 var dataEl = document.getElementById('explorer-data');
 if (!dataEl) return;
 var D = JSON.parse(dataEl.textContent);
@@ -494,5 +495,7 @@ for (i = 0; i < items.length; i++) {
 var pick = document.getElementById('class-pick');
 if (pick) pick.addEventListener('change', function () { setHighlight(pick.value === '' ? -1 : Number(pick.value)); });
 document.documentElement.setAttribute('data-explorer', 'ready');
+// For bench/report: when the explorer was ready, on the page's own clock.
+if (window.performance && performance.mark) performance.mark('explorer-ready');
 })();
 `;

@@ -1,0 +1,6 @@
+#!/bin/sh
+# report.html of 5,640 images × 4 levels with 64 px WebP thumbnails: size, first paint and load in headless
+# Chromium (Debian package chromium, or CHROMIUM_PATH), median of REPS. Results go to BENCHMARKS.md by hand.
+set -e
+cd "$(dirname "$0")/../.."
+node bench/report/run.mjs "${WORK:-/tmp/clip-topo-bench-report}" "${REPS:-5}"
