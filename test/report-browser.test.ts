@@ -302,6 +302,12 @@ describe.skipIf(SKIP_BROWSER)('report.html explorer in headless Chromium', () =>
       expect(await highlighted(page)).toContain('angles-heatmap=2');
       await page.keyboard.press('Escape');
       expect(await highlighted(page)).toEqual([]);
+      // From the keyboard: a legend entry is a button.
+      await page.locator('[data-figure="map-umap-all"] .legend-item[data-class="4"]').focus();
+      await page.keyboard.press('Enter');
+      expect(await highlighted(page)).toContain('map-umap-all=4');
+      await page.keyboard.press('Escape');
+      expect(await highlighted(page)).toEqual([]);
 
       // An H1 bar with a representative cycle: its images as a strip, in walk order.
       const d0 = D.figs['diagram-0'];

@@ -352,7 +352,7 @@ document.addEventListener('click', function (ev) {
 document.addEventListener('keydown', function (ev) {
   if (ev.key === 'Escape') { hideTip(); setHighlight(-1); return; }
   var t = ev.target;
-  if ((ev.key === 'Enter' || ev.key === ' ') && t instanceof Element && t.matches('.legend-item[data-class], tr[data-class], button[data-class]')) {
+  if ((ev.key === 'Enter' || ev.key === ' ') && t instanceof Element && t.matches('.legend-item[data-class], button[data-class]')) {
     ev.preventDefault();
     toggle(Number(t.getAttribute('data-class')));
   }
@@ -487,10 +487,12 @@ function drill(k) {
 
 var figsAll = document.querySelectorAll('[data-figure]');
 for (var i = 0; i < figsAll.length; i++) setup(figsAll[i]);
-var items = document.querySelectorAll('.legend-item[data-class], tr[data-class]');
+// Legend entries are the keyboard's class buttons (with the picker of section 13); table rows take clicks
+// only, so that Tab does not walk through every row of every table.
+var items = document.querySelectorAll('.legend-item[data-class]');
 for (i = 0; i < items.length; i++) {
   items[i].setAttribute('tabindex', '0');
-  if (items[i].tagName !== 'TR') items[i].setAttribute('role', 'button');
+  items[i].setAttribute('role', 'button');
 }
 var pick = document.getElementById('class-pick');
 if (pick) pick.addEventListener('change', function () { setHighlight(pick.value === '' ? -1 : Number(pick.value)); });

@@ -64,7 +64,7 @@ ol.strip img{width:64px;height:64px;object-fit:contain;display:block;background:
 ol.strip .path{display:block;font-family:ui-monospace,Menlo,Consolas,monospace}ol.strip .cls{display:block;color:#555}
 .cls-btn{font:inherit;font-size:.92em;margin:2px 4px 2px 0;padding:0 6px;border:1px solid #bbb;border-radius:3px;background:#fff;cursor:pointer}
 #class-detail svg{border:1px solid #eee;margin:0 6px 6px 0}
-@media print{h2{break-before:page}figure{break-inside:avoid}}
+@media print{h2{break-before:page}figure{break-inside:avoid}#explorer-tip,#explorer-bar{display:none}}
 `;
 
 export function renderReport(input: ReportInput): string {
