@@ -87,6 +87,18 @@ async function checkInBrowser(html: string, figures: number, shot: string): Prom
     const headings = await page.$$eval('[data-figure^="diagram-"] .panel-heading', (ts) => ts.map((t) => t.textContent ?? ''));
     expect(headings.length).toBe(boxes.filter((b) => b.id.startsWith('diagram-')).length);
     for (const h of headings) expect(h).toMatch(/^σ = [0-9.]+(, ÷ r)?$/);
+    // The explorer started, and focusing the first map explains its first point.
+    expect(await page.getAttribute('html', 'data-explorer')).toBe('ready');
+    const firstMap = page.locator('[data-figure^="map-"] svg').first();
+    if ((await firstMap.count()) > 0) {
+      await firstMap.focus();
+      const t = await tipText(page);
+      expect(t.hidden).toBe(false);
+      expect(t.path).toMatch(/\S/);
+      expect(t.cls).toMatch(/^class: \S/);
+      if (t.img !== null) expect(t.img).toMatch(/^data:image\/(webp|png);base64,/);
+      await page.keyboard.press('Escape');
+    }
     expect(problems).toEqual([]);
 
     await page.screenshot({ path: shot, fullPage: true });
