@@ -4,8 +4,8 @@
 // module runner so the TypeScript sources run as they are), writes it, and opens it REPS times in headless
 // Chromium with every non-file: request aborted: first contentful paint, load event, when the explorer's
 // script was ready, and the first tooltip after a hover. Prints the medians. Results go to BENCHMARKS.md by hand.
-// Usage: node bench/report/run.mjs [work dir=/tmp/clip-topo-bench-report] [reps=5]
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+// Usage: node bench/report/run.mjs [work dir=/tmp/clip-topo-bench-report | an existing report.html] [reps=5]
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -23,33 +23,47 @@ const sample = await load('test/helpers/report-sample.ts');
 const { DTD_CLASSES } = await load('src/data/dtd.ts');
 const { renderReport } = await load('src/report/html.ts');
 
+/** Characters of a JSON data block of the page. */
+const block = (html, id) => new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html)?.[1].length ?? 0;
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-mkdirSync(work, { recursive: true });
-let t = performance.now();
-const n = DTD_CLASSES.length * PER_CLASS;
-const thumbnails = await sample.webpThumbnails(n, PER_CLASS);
-const thumbSecs = (performance.now() - t) / 1000;
-const input = sample.sampleReportInput({ classes: [...DTD_CLASSES], perClass: PER_CLASS, levels: [0, 0.5, 1, 2], thumbnails });
-t = performance.now();
-const html = renderReport(input);
-const renderSecs = (performance.now() - t) / 1000;
-const file = join(work, 'report.html');
-writeFileSync(file, html);
 const MB = (b) => (b / 1e6).toFixed(2);
-const block = (id) => new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(html)?.[1].length ?? 0;
-const thumbBytes = block('explorer-thumbs');
-const dataBytes = block('explorer-data');
-console.log(`images ${n} × levels 4, points drawn ${input.maps.reduce((a, m) => a + m.labels.length, 0) + (input.explorer.joint?.labels.length ?? 0)}`);
-console.log(
-  `thumbnails: ${n} WebP 64 px, mean ${(thumbnails.reduce((a, u) => a + u.length, 0) / n / 1000).toFixed(2)} kB as data: URI (made in ${thumbSecs.toFixed(1)} s)`,
-);
-console.log(
-  `report.html ${MB(statSync(file).size)} MB (thumbnails ${MB(thumbBytes)} MB, explorer data ${MB(dataBytes)} MB, markup and SVG ${MB(html.length - thumbBytes - dataBytes)} MB), rendered in ${renderSecs.toFixed(2)} s`,
-);
+let file;
+if (work.endsWith('.html')) {
+  // An existing page (e.g. the default analyze run's report.html): measured as it is.
+  file = resolve(work);
+  const html = readFileSync(file, 'utf8');
+  const thumbBytes = block(html, 'explorer-thumbs');
+  const dataBytes = block(html, 'explorer-data');
+  console.log(
+    `${file}: ${MB(statSync(file).size)} MB (thumbnails ${MB(thumbBytes)} MB, explorer data ${MB(dataBytes)} MB, markup and SVG ${MB(html.length - thumbBytes - dataBytes)} MB)`,
+  );
+} else {
+  mkdirSync(work, { recursive: true });
+  let t = performance.now();
+  const n = DTD_CLASSES.length * PER_CLASS;
+  const thumbnails = await sample.webpThumbnails(n, PER_CLASS);
+  const thumbSecs = (performance.now() - t) / 1000;
+  const input = sample.sampleReportInput({ classes: [...DTD_CLASSES], perClass: PER_CLASS, levels: [0, 0.5, 1, 2], thumbnails });
+  t = performance.now();
+  const html = renderReport(input);
+  const renderSecs = (performance.now() - t) / 1000;
+  file = join(work, 'report.html');
+  writeFileSync(file, html);
+  const thumbBytes = block(html, 'explorer-thumbs');
+  const dataBytes = block(html, 'explorer-data');
+  console.log(`images ${n} × levels 4, points drawn ${input.maps.reduce((a, m) => a + m.labels.length, 0) + (input.explorer.joint?.labels.length ?? 0)}`);
+  console.log(
+    `thumbnails: ${n} WebP 64 px, mean ${(thumbnails.reduce((a, u) => a + u.length, 0) / n / 1000).toFixed(2)} kB as data: URI (made in ${thumbSecs.toFixed(1)} s)`,
+  );
+  console.log(
+    `report.html ${MB(statSync(file).size)} MB (thumbnails ${MB(thumbBytes)} MB, explorer data ${MB(dataBytes)} MB, markup and SVG ${MB(html.length - thumbBytes - dataBytes)} MB), rendered in ${renderSecs.toFixed(2)} s`,
+  );
+}
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 const runs = [];

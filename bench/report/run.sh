@@ -3,4 +3,5 @@
 # Chromium (Debian package chromium, or CHROMIUM_PATH), median of REPS. Results go to BENCHMARKS.md by hand.
 set -e
 cd "$(dirname "$0")/../.."
-node bench/report/run.mjs "${WORK:-/tmp/clip-topo-bench-report}" "${REPS:-5}"
+# PAGE=<report.html> measures an existing page (e.g. the default analyze run) instead of the generated one.
+node bench/report/run.mjs "${PAGE:-${WORK:-/tmp/clip-topo-bench-report}}" "${REPS:-5}"
