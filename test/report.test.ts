@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DTD_CLASSES } from '../src/data/dtd.js';
 import { csvField, reportTables, toCsv } from '../src/report/csv.js';
 import { renderReport } from '../src/report/html.js';
-import { distanceReading, normalizedDistanceReading } from '../src/report/readings.js';
+import { distanceReading, jointMapReading, normalizedDistanceReading } from '../src/report/readings.js';
 import { classStyle } from '../src/report/svg/palette.js';
 import { linearScale, niceDomain } from '../src/report/svg/scale.js';
 import { writeReport } from '../src/report/write.js';
@@ -324,6 +324,25 @@ describe('renderReport on a minimal run', () => {
 });
 
 describe('figure readings', () => {
+  it('the joint map reading gives each level’s spread and the mean move, computed on a layout whose answers are known', () => {
+    // 4 images: clean on the corners of a 2 × 2 square around (1, 1) (RMS spread √2), noisy all at (1, 1)
+    // (spread 0, each image moved √2 from its clean place).
+    const clean = [0, 0, 2, 0, 0, 2, 2, 2];
+    const noisy = [1, 1, 1, 1, 1, 1, 1, 1];
+    const map = {
+      info: { method: 'umap' as const, subset: 'joint' as const, classes: [0], points: 8, seed: 0, params: {}, trustworthiness: null, file: '', warnings: [] },
+      xy: Float32Array.from([...clean, ...noisy]),
+      labels: new Int32Array(8),
+      rows: Uint32Array.from([0, 1, 2, 3, 0, 1, 2, 3]),
+      levels: Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1]),
+    };
+    const text = jointMapReading(map, [0, 2]);
+    expect(text).toContain('same 4 images in one map (8 points, 2 levels)');
+    expect(text).toContain('clean: spread 1.41');
+    expect(text).toContain('σ = 2: spread 0.00, mean move from the clean place 1.41');
+    expect(text).toContain('UMAP does not keep distances');
+  });
+
   it('say whether a series falls, rises or stays, in plain words, and when a distance is saturated', () => {
     const sat = (b: boolean) => ({ bottleneck_saturated: b, wasserstein1_saturated: false });
     const row = (sigma: number, dim: number, bottleneck: number, saturated = false) => ({

@@ -138,11 +138,11 @@ export function jointMapReading(map: MapFigure & { levels: Uint8Array }, sigmas:
         m++;
       }
     }
-    const s = `σ = ${sigmaText(sigmas[k] ?? k)}: spread ${num(Math.sqrt(ss / n), 2)}`;
+    const s = `${k === 0 ? 'clean' : `σ = ${sigmaText(sigmas[k] ?? k)}`}: spread ${num(Math.sqrt(ss / n), 2)}`;
     parts.push(k > 0 && m > 0 ? `${s}, mean move from the clean place ${num(moved / m, 2)}` : s);
   }
   const n = clean.size;
-  return `UMAP of the clean and noisy embeddings of the same ${n} images in one map (${map.labels.length} points, ${L} levels): clean filled, noisy hollow and fainter with σ. RMS distance to each level's centre (map units): ${parts.join('; ') || 'no points'}. Highlight a class or hover an image to draw each image's lines from its clean to its noisy places.`;
+  return `UMAP of the clean and noisy embeddings of the same ${n} images in one map (${map.labels.length} points, ${L} levels): clean filled, noisy hollow and fainter with σ. RMS distance to each level's centre (map units; UMAP does not keep distances, so compare the levels within this map only): ${parts.join('; ') || 'no points'}. Highlight a class or hover an image to draw each image's lines from its clean to its noisy places.`;
 }
 
 export function anglesReading(minDeg: (number | null)[][], classes: string[]): string {
