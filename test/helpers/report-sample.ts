@@ -6,7 +6,7 @@
  * tiny distinct PNG thumbnail per row, every class's diagrams and a joint clean + noisy map. Rows are
  * class-major (row = class × perClass + i) in every map, cycle and array.
  */
-import { deflateSync, crc32 } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 
 import sharp from 'sharp';
 
@@ -30,6 +30,7 @@ import { h1Summary } from '../../src/analysis/diagrams.js';
 import { findings } from '../../src/analysis/findings.js';
 import { imagenetCSeverity } from '../../src/analysis/metrics.js';
 import { saturation } from '../../src/analysis/topology.js';
+import { pngChunk } from './hostile.js';
 import { rng } from './rng.js';
 
 export const SAMPLE_CLASSES = [
@@ -125,14 +126,6 @@ export interface SampleOptions {
 
 /** A PNG of w×h RGB pixels as a data: URI, made without any library (so the sample stays synchronous). */
 export function pngDataUri(w: number, h: number, rgb: Uint8Array): string {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
@@ -141,9 +134,9 @@ export function pngDataUri(w: number, h: number, rgb: Uint8Array): string {
   for (let y = 0; y < h; y++) raw.set(rgb.subarray(3 * w * y, 3 * w * (y + 1)), y * (1 + 3 * w) + 1);
   const png = Buffer.concat([
     Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
   return `data:image/png;base64,${png.toString('base64')}`;
 }
