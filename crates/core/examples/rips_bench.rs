@@ -2,14 +2,16 @@
 //! format (one point per line, coordinates separated by commas, spaces or tabs), computes its Rips
 //! diagrams and prints the number of pairs per dimension, one `dim K COUNT` line each.
 //!
-//! Usage: rips_bench FILE MAXDIM THREADS   (THREADS 0 = all cores)
+//! Usage: rips_bench FILE MAXDIM THREADS [PAIRS]   (THREADS 0 = all cores)
+//! With PAIRS, also writes every pair to that file, one `DIM BIRTH DEATH` line each (death `inf` for
+//! essential classes), for bench/rips/compare_pairs.py.
 
 use std::process::ExitCode;
 
 use clip_topo_core::control::Control;
 use clip_topo_core::rips::{rips, Input, Metric, Options, Points};
 
-const USAGE: &str = "usage: rips_bench FILE MAXDIM THREADS";
+const USAGE: &str = "usage: rips_bench FILE MAXDIM THREADS [PAIRS]";
 
 /// A failure and its exit status: 2 for a wrong command line, 1 for anything else.
 struct Failure(u8, String);
@@ -42,11 +44,24 @@ fn read_points(path: &str) -> Result<(Vec<f32>, usize, usize), Failure> {
 }
 
 fn run(args: &[String]) -> Result<(), Failure> {
-    let [file, maxdim, threads] = args else { return Err(Failure(2, USAGE.into())) };
+    let (file, maxdim, threads, pairs) = match args {
+        [a, b, c] => (a, b, c, None),
+        [a, b, c, d] => (a, b, c, Some(d)),
+        _ => return Err(Failure(2, USAGE.into())),
+    };
     let opts = Options { maxdim: number(maxdim, "MAXDIM")?, threads: number(threads, "THREADS")?, ..Options::default() };
     let (x, n, d) = read_points(file)?;
     let input = Input::Points { points: Points::F32(&x), n, d, metric: Metric::Euclidean };
     let out = rips(input, &opts, &Control::none()).map_err(|e| Failure(1, e.message))?;
+    if let Some(path) = pairs {
+        let mut text = String::new();
+        for dg in &out.diagrams {
+            for p in &dg.pairs {
+                text.push_str(&format!("{} {} {}\n", dg.dim, p[0], p[1]));
+            }
+        }
+        std::fs::write(path, text).map_err(|e| Failure(1, format!("{path}: {e}")))?;
+    }
     for dg in out.diagrams {
         println!("dim {} {}", dg.dim, dg.pairs.len());
     }

@@ -250,102 +250,182 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     /// Reduces the coboundary columns of dimension `dim` (already in reduction order). Returns the pairs, the
     /// pivot map (cofacet index → record) used to clear the next dimension, and the records (σ of each pair
     /// in the map; the representative cycles invert the map).
+    ///
+    /// Columns go in batches of `BATCH` (see there). Each column of a batch is first reduced, in parallel,
+    /// against the pivots known when the batch starts, until its pivot is one nobody owned then (or it is
+    /// zero); then the batch is finished in order: a column whose pivot an earlier column of the same batch
+    /// has just taken is reduced further, now against every pivot, exactly as the one-at-a-time reduction
+    /// would. The pivot of a fully reduced column does not depend on which earlier columns were added to
+    /// it, so the pairs are those of the sequential reduction; and the batches do not depend on the number
+    /// of threads, so neither do the records.
     pub fn reduce(&self, cols: &[Entry], dim: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>)> {
-        let f = self.f;
-        let mut pairs = Vec::new();
-        let mut pivots: IndexMap<u32> = IndexMap::default();
-        let mut recs: Vec<Record> = Vec::new();
-        let mut vstore: Vec<Entry> = Vec::new();
-        let mut heap: Heap = Heap::default();
-        let mut work: Vec<Entry> = Vec::new();
-        let mut vs = [0u32; MAX_VERTS];
-        let total = cols.len() as u64;
-        let step = (total / 100).max(1);
-        let stage = stage_name(dim);
-        let mut adds = 0u64;
+        self.reduce_in(cols, dim, BATCH).map(|(p, m, r, _)| (p, m, r))
+    }
 
-        for (ci, &col) in cols.iter().enumerate() {
-            if (ci as u64).is_multiple_of(step) {
-                self.ctl.check()?;
-                self.ctl.report(stage, ci as u64, total);
-            }
-            let (sidx, sd) = (entry::index(col), entry::diam(col));
-            heap.clear();
-            work.clear();
-            let mut compact_at = COMPACT_MIN;
-            let mut held: Option<Entry> = None;
-            self.verts(sidx, dim, &mut vs);
-            let sv = vs;
-            // coboundary of σ, stopping at an emergent pair: the earliest cofacet has σ's diameter and
-            // nobody owns it yet, so it is the pivot whatever the rest of the column is
-            let mut check_emergent = true;
-            let mut emergent = None;
-            self.cx.cofacets(self.b, &sv[..dim + 1], sidx, sd, self.thr, false, |cidx, cd, pos, v| {
-                let e = entry::make(cd, cidx, f.sign(pos));
-                if check_emergent && cd == sd {
-                    if !pivots.contains_key(&cidx) {
-                        let tv = insert_vertex(&sv[..dim + 1], v);
-                        if self.apparent_facet(&tv[..dim + 2], cidx, cd).is_none() {
-                            emergent = Some(e);
-                            return false;
+    /// `reduce` with batches of `batch` columns; also returns how many columns had their pivot taken by an
+    /// earlier column of their batch (batch 1 is the one-column-at-a-time reduction: never).
+    fn reduce_in(&self, cols: &[Entry], dim: usize, size: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>, usize)> {
+        let mut taken = 0;
+        let mut t = Table { pivots: IndexMap::default(), recs: Vec::new(), vstore: Vec::new() };
+        let mut pairs = Vec::new();
+        let total = cols.len() as u64;
+        let stage = stage_name(dim);
+        let threads = rayon::current_num_threads();
+        for (bi, batch) in cols.chunks(size).enumerate() {
+            self.ctl.check()?;
+            self.ctl.report(stage, (bi * size) as u64, total);
+            let first: Vec<Reduced> = if threads > 1 {
+                batch
+                    .par_iter()
+                    .with_max_len(8)
+                    .map_init(Scratch::default, |sc, &col| self.first_pass(col, dim, &t, sc))
+                    .collect::<Result<_>>()?
+            } else {
+                let mut sc = Scratch::default();
+                batch.iter().map(|&col| self.first_pass(col, dim, &t, &mut sc)).collect::<Result<_>>()?
+            };
+            let mut sc = Scratch::default();
+            for (&col, r) in batch.iter().zip(first) {
+                let (sidx, sd) = (entry::index(col), entry::diam(col));
+                let Reduced::Pivot(mut pe, mut v, kept) = r else {
+                    pairs.push([sd as f64, f64::INFINITY]);
+                    continue;
+                };
+                if t.pivots.contains_key(&entry::index(pe)) {
+                    taken += 1;
+                    // taken by an earlier column of this batch: go on from where the first pass stopped (an
+                    // emergent column kept nothing: its whole coboundary is generated now)
+                    sc.reset();
+                    let p = match kept {
+                        Some(heap) => {
+                            sc.compact_at = (2 * heap.len()).max(COMPACT_MIN);
+                            sc.heap.set_from(heap);
+                            sc.work.extend_from_slice(&v);
+                            // the pivot lives outside the heap (see get_pivot)
+                            sc.held = Some(pe);
+                            Some(pe)
+                        }
+                        None => {
+                            self.add_coboundary(entry::make(sd, sidx, 1), dim, &mut sc.heap, &mut sc.work);
+                            sc.work.clear();
+                            for &e in &v {
+                                self.add_coboundary(e, dim, &mut sc.heap, &mut sc.work);
+                            }
+                            get_pivot(&mut sc.heap, &mut sc.held, self.f)
+                        }
+                    };
+                    match self.finish(p, dim, &t, &mut sc)? {
+                        None => {
+                            pairs.push([sd as f64, f64::INFINITY]);
+                            continue;
+                        }
+                        Some(q) => {
+                            pe = q;
+                            v.clear();
+                            consolidate(&mut sc.work, self.f, &mut v);
                         }
                     }
-                    check_emergent = false;
-                }
-                heap.push(e);
-                true
-            });
-            let mut pivot = match emergent {
-                Some(e) => Some(e),
-                None => get_pivot(&mut heap, &mut held, f),
-            };
-            loop {
-                let Some(pe) = pivot else {
-                    pairs.push([sd as f64, f64::INFINITY]);
-                    break;
-                };
-                let pidx = entry::index(pe);
-                adds += 1;
-                if adds & 63 == 0 {
-                    self.ctl.check()?;
-                }
-                if let Some(&rid) = pivots.get(&pidx) {
-                    let r = &recs[rid as usize];
-                    let end = recs.get(rid as usize + 1).map_or(vstore.len(), |x| x.start as usize);
-                    let factor = f.mul(f.neg(entry::coef(pe)), f.inv(r.pivot_coef));
-                    let s = entry::make(r.sigma_diam, r.sigma_idx, factor);
-                    self.add_coboundary(s, dim, &mut heap, &mut work);
-                    for &e in &vstore[r.start as usize..end] {
-                        let c = f.mul(entry::coef(e), factor);
-                        self.add_coboundary(entry::with_coef(e, c), dim, &mut heap, &mut work);
-                    }
-                    maybe_compact(&mut heap, &mut compact_at, f);
-                    pivot = get_pivot(&mut heap, &mut held, f);
-                    continue;
-                }
-                self.verts(pidx, dim + 1, &mut vs);
-                if let Some((s, pos)) = self.apparent_facet(&vs[..dim + 2], pidx, entry::diam(pe)) {
-                    // an apparent pair is never a column; add the coboundary of its facet instead
-                    let factor = f.mul(f.neg(entry::coef(pe)), f.sign(pos));
-                    let se = entry::make(entry::diam(pe), s, factor);
-                    self.add_coboundary(se, dim, &mut heap, &mut work);
-                    maybe_compact(&mut heap, &mut compact_at, f);
-                    pivot = get_pivot(&mut heap, &mut held, f);
-                    continue;
                 }
                 let death = entry::diam(pe);
                 if death > sd * (1.0 + f32::EPSILON) {
                     pairs.push([sd as f64, death as f64]);
                 }
-                let start = vstore.len();
-                consolidate(&mut work, f, &mut vstore);
-                pivots.insert(pidx, recs.len() as u32);
-                recs.push(Record { sigma_idx: sidx, sigma_diam: sd, pivot_coef: entry::coef(pe), start: start as u64 });
-                break;
+                let start = t.vstore.len() as u64;
+                t.vstore.extend_from_slice(&v);
+                t.pivots.insert(entry::index(pe), t.recs.len() as u32);
+                t.recs.push(Record { sigma_idx: sidx, sigma_diam: sd, pivot_coef: entry::coef(pe), start });
             }
         }
         self.ctl.report(stage, total, total);
-        Ok((pairs, pivots, recs))
+        Ok((pairs, t.pivots, t.recs, taken))
+    }
+
+    /// Reduces one column against the pivots of `t`: its coboundary, stopping at an emergent pair (the earliest
+    /// cofacet has σ's diameter and nobody owns it yet, so it is the pivot whatever the rest of the column is),
+    /// then additions until the pivot is unowned or the column is zero.
+    fn first_pass(&self, col: Entry, dim: usize, t: &Table, sc: &mut Scratch) -> Result<Reduced> {
+        let f = self.f;
+        let (sidx, sd) = (entry::index(col), entry::diam(col));
+        sc.reset();
+        let mut vs = [0u32; MAX_VERTS];
+        self.verts(sidx, dim, &mut vs);
+        let sv = vs;
+        let mut check_emergent = true;
+        let mut emergent = None;
+        let heap = &mut sc.heap;
+        self.cx.cofacets(self.b, &sv[..dim + 1], sidx, sd, self.thr, false, |cidx, cd, pos, v| {
+            let e = entry::make(cd, cidx, f.sign(pos));
+            if check_emergent && cd == sd {
+                if !t.pivots.contains_key(&cidx) {
+                    let tv = insert_vertex(&sv[..dim + 1], v);
+                    if self.apparent_facet(&tv[..dim + 2], cidx, cd).is_none() {
+                        emergent = Some(e);
+                        return false;
+                    }
+                }
+                check_emergent = false;
+            }
+            heap.push(e);
+            true
+        });
+        if let Some(e) = emergent {
+            return Ok(Reduced::Pivot(e, Vec::new(), None));
+        }
+        let p = get_pivot(&mut sc.heap, &mut sc.held, f);
+        Ok(match self.finish(p, dim, t, sc)? {
+            None => Reduced::Zero,
+            Some(pe) => {
+                let mut v = Vec::new();
+                consolidate(&mut sc.work, f, &mut v);
+                // the working coboundary minus its pivot, in case an earlier column of the batch takes the pivot:
+                // copied at its exact length (the scratch keeps its allocation for the next column); a very long
+                // one is generated again from σ and V instead, so a batch never holds much memory
+                let heap = sc.heap.as_slice();
+                let kept = (heap.len() <= KEEP_MAX).then(|| heap.to_vec());
+                Reduced::Pivot(pe, v, kept)
+            }
+        })
+    }
+
+    /// Adds the columns owning the pivot (and the coboundaries of apparent pairs' facets) until the pivot is
+    /// one `t` does not own, which it returns; None when the column became zero.
+    fn finish(&self, mut pivot: Option<Entry>, dim: usize, t: &Table, sc: &mut Scratch) -> Result<Option<Entry>> {
+        let f = self.f;
+        let mut vs = [0u32; MAX_VERTS];
+        let mut adds = 0u64;
+        loop {
+            let Some(pe) = pivot else { return Ok(None) };
+            let pidx = entry::index(pe);
+            adds += 1;
+            if adds & 63 == 0 {
+                self.ctl.check()?;
+            }
+            if let Some(&rid) = t.pivots.get(&pidx) {
+                let r = &t.recs[rid as usize];
+                let end = t.recs.get(rid as usize + 1).map_or(t.vstore.len(), |x| x.start as usize);
+                let factor = f.mul(f.neg(entry::coef(pe)), f.inv(r.pivot_coef));
+                let s = entry::make(r.sigma_diam, r.sigma_idx, factor);
+                self.add_coboundary(s, dim, &mut sc.heap, &mut sc.work);
+                for &e in &t.vstore[r.start as usize..end] {
+                    let c = f.mul(entry::coef(e), factor);
+                    self.add_coboundary(entry::with_coef(e, c), dim, &mut sc.heap, &mut sc.work);
+                }
+                maybe_compact(&mut sc.heap, &mut sc.compact_at, f);
+                pivot = get_pivot(&mut sc.heap, &mut sc.held, f);
+                continue;
+            }
+            self.verts(pidx, dim + 1, &mut vs);
+            if let Some((s, pos)) = self.apparent_facet(&vs[..dim + 2], pidx, entry::diam(pe)) {
+                // an apparent pair is never a column; add the coboundary of its facet instead
+                let factor = f.mul(f.neg(entry::coef(pe)), f.sign(pos));
+                let se = entry::make(entry::diam(pe), s, factor);
+                self.add_coboundary(se, dim, &mut sc.heap, &mut sc.work);
+                maybe_compact(&mut sc.heap, &mut sc.compact_at, f);
+                pivot = get_pivot(&mut sc.heap, &mut sc.held, f);
+                continue;
+            }
+            return Ok(Some(pe));
+        }
     }
 
     #[inline]
@@ -359,6 +439,55 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
             heap.push(entry::make(cd, ci, f.mul(c, f.sign(pos))));
             true
         });
+    }
+}
+
+/// Columns per batch of the reduction. Larger batches leave the threads more work between two sequential
+/// steps, smaller ones fewer columns whose pivot an earlier column of the same batch takes and must go on
+/// alone; fixed, so that the records are the same for every number of threads. 64 was fastest of 64, 256 and
+/// 1024 on the torus and CLIP-like benchmarks (bench/rips, two threads).
+const BATCH: usize = 64;
+
+/// Longest working coboundary a first pass keeps for the batch's second step (1 MB); longer ones are
+/// generated again from σ and V if needed. On the 2,000-point CLIP-like benchmark keeping up to 16 MB each
+/// raised the peak from 83 to 142 MB (Ripser's is 140 MB there).
+const KEEP_MAX: usize = 1 << 16;
+
+/// The reduced columns so far: pivot → record, and the records' reduction entries.
+struct Table {
+    pivots: IndexMap<u32>,
+    recs: Vec<Record>,
+    vstore: Vec<Entry>,
+}
+
+/// A column after its first pass: zero (an essential class), or its pivot and the simplices added to σ.
+enum Reduced {
+    Zero,
+    /// The pivot, the simplices added to σ, and the rest of the working coboundary (None when the column
+    /// stopped at an emergent pair and has only part of it).
+    Pivot(Entry, Vec<Entry>, Option<Vec<Entry>>),
+}
+
+/// One worker's working coboundary, kept between columns so its allocations are reused.
+struct Scratch {
+    heap: Heap,
+    work: Vec<Entry>,
+    held: Option<Entry>,
+    compact_at: usize,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch { heap: Heap::default(), work: Vec::new(), held: None, compact_at: COMPACT_MIN }
+    }
+}
+
+impl Scratch {
+    fn reset(&mut self) {
+        self.heap.clear();
+        self.work.clear();
+        self.held = None;
+        self.compact_at = COMPACT_MIN;
     }
 }
 
@@ -478,4 +607,88 @@ fn insert_vertex(verts: &[u32], v: u32) -> [u32; MAX_VERTS] {
         out[q] = v;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rips::complex::Dense;
+    use crate::rips::field::{Zp, Z2};
+
+    /// A noisy torus in R^3 (many H1 columns, long reductions), seeded.
+    fn torus(n: usize) -> Dense {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut u = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let p: Vec<[f64; 3]> = (0..n)
+            .map(|_| {
+                let (a, b) = (u() * std::f64::consts::TAU, u() * std::f64::consts::TAU);
+                let r = 2.0 + 0.8 * b.cos() + 0.1 * u();
+                [r * a.cos(), r * a.sin(), 0.8 * b.sin()]
+            })
+            .collect();
+        let mut d = Vec::new();
+        for a in 0..n {
+            for c in 0..a {
+                d.push((0..3).map(|k| (p[a][k] - p[c][k]).powi(2)).sum::<f64>().sqrt() as f32);
+            }
+        }
+        Dense { n, d }
+    }
+
+    /// Per dimension 1 and 2: the pairs, the (σ, pivot) indices; and the columns taken within their batch.
+    type Run = (Vec<Pairs>, Vec<Vec<(u64, u64)>>, usize);
+
+    /// Every dimension up to 2 with batches of `size`.
+    fn run<F: Field>(cx: &Dense, f: F, size: usize, threads: usize) -> Run {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let b = Binomial::new(cx.n, 4).unwrap();
+            let ctl = Control::none();
+            let eng = Engine { cx, f, b: &b, thr: cx.enclosing_radius(), maxdim: 2, ctl: &ctl };
+            let mut edges: Vec<u64> = Vec::new();
+            cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as EdgeKey>::make(x, k)));
+            edges.sort_unstable();
+            let (_, cols) = eng.dim0(&edges).unwrap();
+            let (p1, piv1, recs1, t1) = eng.reduce_in(&cols, 1, size).unwrap();
+            let (cols2, _) = eng.assemble(&edges, 1, &piv1, false).unwrap();
+            let (p2, piv2, recs2, t2) = eng.reduce_in(&cols2, 2, size).unwrap();
+            let pairs_of = |m: &IndexMap<u32>, r: &[Record]| {
+                let mut v: Vec<(u64, u64)> = m.iter().map(|(&k, &i)| (r[i as usize].sigma_idx, k)).collect();
+                v.sort_unstable();
+                v
+            };
+            (vec![p1, p2], vec![pairs_of(&piv1, &recs1), pairs_of(&piv2, &recs2)], t1 + t2)
+        })
+    }
+
+    #[test]
+    fn batches_pair_like_one_column_at_a_time() {
+        let cx = torus(160);
+        for (name, f) in [("Z/2", None), ("Z/3", Some(Zp::new(3)))] {
+            let one = match f {
+                None => run(&cx, Z2, 1, 1),
+                Some(z) => run(&cx, z, 1, 1),
+            };
+            assert_eq!(one.2, 0);
+            assert!(one.0[0].len() > 20, "{name}: too few H1 pairs to test batches: {}", one.0[0].len());
+            for (size, threads) in [(BATCH, 1), (BATCH, 2), (7, 2), (100_000, 2)] {
+                let got = match f {
+                    None => run(&cx, Z2, size, threads),
+                    Some(z) => run(&cx, z, size, threads),
+                };
+                // the same (σ, pivot) pairs, hence the same diagrams in the same order
+                assert_eq!(got.0, one.0, "{name} batch {size}, {threads} threads");
+                assert_eq!(got.1, one.1, "{name} batch {size}, {threads} threads");
+                if size > 1 {
+                    // the second step of a batch is exercised, not only the first pass
+                    assert!(got.2 > 0, "{name} batch {size}: no column was taken within its batch");
+                }
+            }
+        }
+    }
 }

@@ -69,6 +69,10 @@ impl Heap {
         self.v[i] = last;
         Some(top)
     }
+    /// The entries in heap order.
+    pub fn as_slice(&self) -> &[Entry] {
+        &self.v
+    }
     pub fn take_vec(&mut self) -> Vec<Entry> {
         std::mem::take(&mut self.v)
     }
