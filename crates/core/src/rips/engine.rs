@@ -262,7 +262,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         self.reduce_in(cols, dim, BATCH).map(|(p, m, r, _)| (p, m, r))
     }
 
-    /// `reduce` with batches of `batch` columns; also returns how many columns had their pivot taken by an
+    /// `reduce` with batches of `size` columns; also returns how many columns had their pivot taken by an
     /// earlier column of their batch (batch 1 is the one-column-at-a-time reduction: never).
     fn reduce_in(&self, cols: &[Entry], dim: usize, size: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>, usize)> {
         let mut taken = 0;
