@@ -50,7 +50,7 @@ type Key = u128;
 
 #[inline]
 fn key(diam: f32, idx: u64) -> Key {
-    entry::key(entry::make(diam, idx, 0))
+    entry::key(entry::make::<u128>(diam, idx, 0))
 }
 #[inline]
 fn key_idx(k: Key) -> u64 {
@@ -58,7 +58,7 @@ fn key_idx(k: Key) -> u64 {
 }
 #[inline]
 fn key_diam(k: Key) -> f32 {
-    entry::diam(k << 32)
+    entry::diam::<u128>(k << 32)
 }
 
 /// Symmetric difference of two ascending key lists.
@@ -416,7 +416,7 @@ mod tests {
         let mut edges: Vec<u64> = Vec::new();
         cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as entry::EdgeKey>::make(x, k)));
         edges.sort_unstable();
-        let (_, cols) = eng.dim0(&edges).unwrap();
+        let (_, cols) = eng.dim0::<u64, u64>(&edges).unwrap();
         let (_, pivots, recs) = eng.reduce(&cols, 1).unwrap();
         representatives(&eng, &pivots, &recs, 3, budget).unwrap()
     }

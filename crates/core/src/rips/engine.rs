@@ -130,7 +130,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
 
     /// H0 by union–find over edges in filtration order; returns the pairs and the dimension-1 columns
     /// (edges that close a cycle and are not in an apparent pair), plus all edges (the 1-simplices).
-    pub fn dim0<K: EdgeKey>(&self, edges: &[K]) -> Result<(Pairs, Vec<Entry>)> {
+    pub fn dim0<K: EdgeKey, E: Entry>(&self, edges: &[K]) -> Result<(Pairs, Vec<E>)> {
         let n = self.cx.n();
         let mut parent: Vec<u32> = (0..n as u32).collect();
         let mut rank = vec![0u8; n];
@@ -146,7 +146,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         }
         let mut vs = [0u32; MAX_VERTS];
         for (t, &k) in edges.iter().rev().enumerate() {
-            let e = k.entry();
+            let e: E = k.entry();
             if t & 0xFFFF == 0 {
                 self.ctl.check()?;
             }
@@ -179,8 +179,8 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         Ok((pairs, cols))
     }
 
-    fn filter_apparent(&self, cand: Vec<Entry>, dim: usize) -> Result<Vec<Entry>> {
-        let keep: Vec<Vec<Entry>> = cand
+    fn filter_apparent<E: Entry>(&self, cand: Vec<E>, dim: usize) -> Result<Vec<E>> {
+        let keep: Vec<Vec<E>> = cand
             .par_chunks(4096)
             .map(|ch| {
                 self.ctl.check()?;
@@ -201,14 +201,14 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     /// Columns of dimension dim+1 from all simplices of dimension dim: those under the threshold that were
     /// not a pivot in dimension dim (clearing) and not in an apparent pair. Also returns the (dim+1)-simplices
     /// themselves when the next dimension needs them.
-    pub fn assemble<K: EdgeKey>(
+    pub fn assemble<K: EdgeKey, E: Entry>(
         &self,
         simplices: &[K],
         dim: usize,
         pivots: &IndexMap<u32>,
         keep_simplices: bool,
-    ) -> Result<(Vec<Entry>, Vec<Entry>)> {
-        let parts: Vec<(Vec<Entry>, Vec<Entry>)> = simplices
+    ) -> Result<(Vec<E>, Vec<E>)> {
+        let parts: Vec<(Vec<E>, Vec<E>)> = simplices
             .par_chunks(1024)
             .map(|ch| {
                 self.ctl.check()?;
@@ -216,12 +216,12 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
                 let mut next = Vec::new();
                 let mut vs = [0u32; MAX_VERTS];
                 for &k in ch {
-                    let s = k.entry();
+                    let s: E = k.entry();
                     let (sidx, sd) = (entry::index(s), entry::diam(s));
                     self.verts(sidx, dim, &mut vs);
                     let sv = vs;
                     self.cx.cofacets(self.b, &sv[..dim + 1], sidx, sd, self.thr, true, |ci, cd, _, v| {
-                        let e = entry::make(cd, ci, 1);
+                        let e: E = entry::make(cd, ci, 1);
                         if keep_simplices {
                             next.push(e);
                         }
@@ -258,13 +258,13 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     /// would. The pivot of a fully reduced column does not depend on which earlier columns were added to
     /// it, so the pairs are those of the sequential reduction; and the batches do not depend on the number
     /// of threads, so neither do the records.
-    pub fn reduce(&self, cols: &[Entry], dim: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>)> {
+    pub fn reduce<E: Entry>(&self, cols: &[E], dim: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>)> {
         self.reduce_in(cols, dim, BATCH).map(|(p, m, r, _)| (p, m, r))
     }
 
     /// `reduce` with batches of `size` columns; also returns how many columns had their pivot taken by an
     /// earlier column of their batch (batch 1 is the one-column-at-a-time reduction: never).
-    fn reduce_in(&self, cols: &[Entry], dim: usize, size: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>, usize)> {
+    fn reduce_in<E: Entry>(&self, cols: &[E], dim: usize, size: usize) -> Result<(Pairs, IndexMap<u32>, Vec<Record>, usize)> {
         let mut taken = 0;
         let mut t = Table { pivots: IndexMap::default(), recs: Vec::new(), vstore: Vec::new() };
         let mut pairs = Vec::new();
@@ -274,7 +274,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         for (bi, batch) in cols.chunks(size).enumerate() {
             self.ctl.check()?;
             self.ctl.report(stage, (bi * size) as u64, total);
-            let first: Vec<Reduced> = if threads > 1 {
+            let first: Vec<Reduced<E>> = if threads > 1 {
                 batch
                     .par_iter()
                     .with_max_len(8)
@@ -310,6 +310,9 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
                             sc.work.clear();
                             for &e in &v {
                                 self.add_coboundary(e, dim, &mut sc.heap, &mut sc.work);
+                                // a long V would otherwise pile up every copy at once (a 44 MB heap on the
+                                // CLIP-like benchmark that compacted to 0.6 MB)
+                                maybe_compact(&mut sc.heap, &mut sc.compact_at, self.f);
                             }
                             get_pivot(&mut sc.heap, &mut sc.held, self.f)
                         }
@@ -343,7 +346,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     /// Reduces one column against the pivots of `t`: its coboundary, stopping at an emergent pair (the earliest
     /// cofacet has σ's diameter and nobody owns it yet, so it is the pivot whatever the rest of the column is),
     /// then additions until the pivot is unowned or the column is zero.
-    fn first_pass(&self, col: Entry, dim: usize, t: &Table, sc: &mut Scratch) -> Result<Reduced> {
+    fn first_pass<E: Entry>(&self, col: E, dim: usize, t: &Table<E>, sc: &mut Scratch<E>) -> Result<Reduced<E>> {
         let f = self.f;
         let (sidx, sd) = (entry::index(col), entry::diam(col));
         sc.reset();
@@ -354,7 +357,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         let mut emergent = None;
         let heap = &mut sc.heap;
         self.cx.cofacets(self.b, &sv[..dim + 1], sidx, sd, self.thr, false, |cidx, cd, pos, v| {
-            let e = entry::make(cd, cidx, f.sign(pos));
+            let e: E = entry::make(cd, cidx, f.sign(pos));
             if check_emergent && cd == sd {
                 if !t.pivots.contains_key(&cidx) {
                     let tv = insert_vertex(&sv[..dim + 1], v);
@@ -389,7 +392,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
 
     /// Adds the columns owning the pivot (and the coboundaries of apparent pairs' facets) until the pivot is
     /// one `t` does not own, which it returns; None when the column became zero.
-    fn finish(&self, mut pivot: Option<Entry>, dim: usize, t: &Table, sc: &mut Scratch) -> Result<Option<Entry>> {
+    fn finish<E: Entry>(&self, mut pivot: Option<E>, dim: usize, t: &Table<E>, sc: &mut Scratch<E>) -> Result<Option<E>> {
         let f = self.f;
         let mut vs = [0u32; MAX_VERTS];
         let mut adds = 0u64;
@@ -404,11 +407,14 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
                 let r = &t.recs[rid as usize];
                 let end = t.recs.get(rid as usize + 1).map_or(t.vstore.len(), |x| x.start as usize);
                 let factor = f.mul(f.neg(entry::coef(pe)), f.inv(r.pivot_coef));
-                let s = entry::make(r.sigma_diam, r.sigma_idx, factor);
+                let s: E = entry::make(r.sigma_diam, r.sigma_idx, factor);
                 self.add_coboundary(s, dim, &mut sc.heap, &mut sc.work);
                 for &e in &t.vstore[r.start as usize..end] {
                     let c = f.mul(entry::coef(e), factor);
                     self.add_coboundary(entry::with_coef(e, c), dim, &mut sc.heap, &mut sc.work);
+                    // a record with a long V adds many coboundaries at once: compact between them, or one
+                    // addition can pile up millions of entries that cancel (2.8 M → 37 k on the CLIP-like set)
+                    maybe_compact(&mut sc.heap, &mut sc.compact_at, f);
                 }
                 maybe_compact(&mut sc.heap, &mut sc.compact_at, f);
                 pivot = get_pivot(&mut sc.heap, &mut sc.held, f);
@@ -418,7 +424,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
             if let Some((s, pos)) = self.apparent_facet(&vs[..dim + 2], pidx, entry::diam(pe)) {
                 // an apparent pair is never a column; add the coboundary of its facet instead
                 let factor = f.mul(f.neg(entry::coef(pe)), f.sign(pos));
-                let se = entry::make(entry::diam(pe), s, factor);
+                let se: E = entry::make(entry::diam(pe), s, factor);
                 self.add_coboundary(se, dim, &mut sc.heap, &mut sc.work);
                 maybe_compact(&mut sc.heap, &mut sc.compact_at, f);
                 pivot = get_pivot(&mut sc.heap, &mut sc.held, f);
@@ -429,7 +435,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
     }
 
     #[inline]
-    fn add_coboundary(&self, s: Entry, dim: usize, heap: &mut Heap, work: &mut Vec<Entry>) {
+    fn add_coboundary<E: Entry>(&self, s: E, dim: usize, heap: &mut Heap<E>, work: &mut Vec<E>) {
         let f = self.f;
         work.push(s);
         let mut vs = [0u32; MAX_VERTS];
@@ -448,41 +454,42 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
 /// 1024 on the torus and CLIP-like benchmarks (bench/rips, two threads).
 const BATCH: usize = 64;
 
-/// Longest working coboundary a first pass keeps for the batch's second step (1 MB); longer ones are
+/// Longest working coboundary a first pass keeps for the batch's second step (1 MB of wide entries, 512 KB of
+/// narrow ones); longer ones are
 /// generated again from σ and V if needed. On the 2,000-point CLIP-like benchmark keeping up to 16 MB each
 /// raised the peak from 83 to 142 MB (Ripser's is 140 MB there).
 const KEEP_MAX: usize = 1 << 16;
 
 /// The reduced columns so far: pivot → record, and the records' reduction entries.
-struct Table {
+struct Table<E> {
     pivots: IndexMap<u32>,
     recs: Vec<Record>,
-    vstore: Vec<Entry>,
+    vstore: Vec<E>,
 }
 
 /// A column after its first pass: zero (an essential class), or its pivot and the simplices added to σ.
-enum Reduced {
+enum Reduced<E> {
     Zero,
     /// The pivot, the simplices added to σ, and the rest of the working coboundary (None when the column
     /// stopped at an emergent pair and has only part of it).
-    Pivot(Entry, Vec<Entry>, Option<Vec<Entry>>),
+    Pivot(E, Vec<E>, Option<Vec<E>>),
 }
 
 /// One worker's working coboundary, kept between columns so its allocations are reused.
-struct Scratch {
-    heap: Heap,
-    work: Vec<Entry>,
-    held: Option<Entry>,
+struct Scratch<E> {
+    heap: Heap<E>,
+    work: Vec<E>,
+    held: Option<E>,
     compact_at: usize,
 }
 
-impl Default for Scratch {
+impl<E> Default for Scratch<E> {
     fn default() -> Self {
         Scratch { heap: Heap::default(), work: Vec::new(), held: None, compact_at: COMPACT_MIN }
     }
 }
 
-impl Scratch {
+impl<E: Entry> Scratch<E> {
     fn reset(&mut self) {
         self.heap.clear();
         self.work.clear();
@@ -498,7 +505,7 @@ fn stage_name(dim: usize) -> &'static str {
 /// The pivot of the working coboundary. The pivot is kept out of the heap in `held` (pushing the maximum back
 /// would walk it up the whole heap after every addition); copies of it still in the heap are merged here.
 #[inline]
-fn get_pivot<F: Field>(heap: &mut Heap, held: &mut Option<Entry>, f: F) -> Option<Entry> {
+fn get_pivot<F: Field, E: Entry>(heap: &mut Heap<E>, held: &mut Option<E>, f: F) -> Option<E> {
     loop {
         let top = match heap.peek() {
             None => return *held,
@@ -540,10 +547,18 @@ fn get_pivot<F: Field>(heap: &mut Heap, held: &mut Option<Entry>, f: F) -> Optio
 /// sorting than they save in sifting).
 const COMPACT_MIN: usize = 1 << 14;
 
+/// Heaps with at least this many entries after a compaction are compacted again after growing by half, not
+/// doubling (2 MB of narrow entries).
+const COMPACT_LARGE: usize = 1 << 18;
+
+/// Entries a heap may grow past its next compaction point before the check after an addition catches it
+/// (an addition is one or a few coboundaries, each at most n − dim − 1 cofacets).
+const COMPACT_SLACK: usize = 1 << 14;
+
 /// Long reductions pile up copies of the same cofacets that cancel only when they reach the top; once the
-/// heap has doubled since the last clean-up, merge duplicates and drop zeros so it stays small and in cache.
+/// heap has doubled (a large one: grown by half) since the last clean-up, merge duplicates and drop zeros so it stays small and in cache.
 #[inline]
-fn maybe_compact<F: Field>(heap: &mut Heap, compact_at: &mut usize, f: F) {
+fn maybe_compact<F: Field, E: Entry>(heap: &mut Heap<E>, compact_at: &mut usize, f: F) {
     if heap.len() < *compact_at {
         return;
     }
@@ -566,12 +581,23 @@ fn maybe_compact<F: Field>(heap: &mut Heap, compact_at: &mut usize, f: F) {
         i = j;
     }
     v.truncate(w);
-    *compact_at = (2 * w).max(COMPACT_MIN);
+    // a large heap waits only until it has grown by half: these are the peak of a run's memory (the 2,000-point
+    // CLIP-like benchmark's whole CLI went from 110–142 MB to 113–117 MB), and small ones keep the doubling
+    // the torus and circle benchmarks were tuned with
+    *compact_at = if w >= COMPACT_LARGE { w + w / 2 } else { (2 * w).max(COMPACT_MIN) };
+    // room to grow to the next compaction without doubling the allocation on the way (which would hold up
+    // to twice the entries the heap needs), and no more than that: the peak of the reduction is this heap
+    let want = *compact_at + COMPACT_SLACK;
+    if v.capacity() < want {
+        v.reserve_exact(want - v.len());
+    } else if v.capacity() > 2 * want {
+        v.shrink_to(want);
+    }
     heap.set_from(v);
 }
 
 /// Sums equal simplices of the reduction column and appends the non-zero ones to `out`.
-fn consolidate<F: Field>(work: &mut [Entry], f: F, out: &mut Vec<Entry>) {
+fn consolidate<F: Field, E: Entry>(work: &mut [E], f: F, out: &mut Vec<E>) {
     work.sort_unstable();
     let mut i = 0;
     while i < work.len() {
@@ -644,7 +670,7 @@ mod tests {
     type Run = (Vec<Pairs>, Vec<Vec<(u64, u64)>>, usize);
 
     /// Every dimension up to 2 with batches of `size`.
-    fn run<F: Field>(cx: &Dense, f: F, size: usize, threads: usize) -> Run {
+    fn run<F: Field, E: Entry + EdgeKey>(cx: &Dense, f: F, size: usize, threads: usize) -> Run {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
             let b = Binomial::new(cx.n, 4).unwrap();
@@ -653,9 +679,9 @@ mod tests {
             let mut edges: Vec<u64> = Vec::new();
             cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as EdgeKey>::make(x, k)));
             edges.sort_unstable();
-            let (_, cols) = eng.dim0(&edges).unwrap();
+            let (_, cols) = eng.dim0::<u64, E>(&edges).unwrap();
             let (p1, piv1, recs1, t1) = eng.reduce_in(&cols, 1, size).unwrap();
-            let (cols2, _) = eng.assemble(&edges, 1, &piv1, false).unwrap();
+            let (cols2, _) = eng.assemble::<u64, E>(&edges, 1, &piv1, false).unwrap();
             let (p2, piv2, recs2, t2) = eng.reduce_in(&cols2, 2, size).unwrap();
             let pairs_of = |m: &IndexMap<u32>, r: &[Record]| {
                 let mut v: Vec<(u64, u64)> = m.iter().map(|(&k, &i)| (r[i as usize].sigma_idx, k)).collect();
@@ -669,18 +695,22 @@ mod tests {
     #[test]
     fn batches_pair_like_one_column_at_a_time() {
         let cx = torus(160);
-        for (name, f) in [("Z/2", None), ("Z/3", Some(Zp::new(3)))] {
+        // Z/2 with both entry widths (the narrow one is what Z/2 runs use when indices fit), Z/3 with the wide
+        for (name, f, narrow) in [("Z/2", None, false), ("Z/2 narrow", None, true), ("Z/3", Some(Zp::new(3)), false)] {
+            let go = |size: usize, threads: usize| match (f, narrow) {
+                (None, false) => run::<_, u128>(&cx, Z2, size, threads),
+                (None, true) => run::<_, u64>(&cx, Z2, size, threads),
+                (Some(z), _) => run::<_, u128>(&cx, z, size, threads),
+            };
+            // the reference: one column at a time, wide entries
             let one = match f {
-                None => run(&cx, Z2, 1, 1),
-                Some(z) => run(&cx, z, 1, 1),
+                None => run::<_, u128>(&cx, Z2, 1, 1),
+                Some(z) => run::<_, u128>(&cx, z, 1, 1),
             };
             assert_eq!(one.2, 0);
             assert!(one.0[0].len() > 20, "{name}: too few H1 pairs to test batches: {}", one.0[0].len());
-            for (size, threads) in [(BATCH, 1), (BATCH, 2), (7, 2), (100_000, 2)] {
-                let got = match f {
-                    None => run(&cx, Z2, size, threads),
-                    Some(z) => run(&cx, z, size, threads),
-                };
+            for (size, threads) in [(1, 1), (BATCH, 1), (BATCH, 2), (7, 2), (100_000, 2)] {
+                let got = go(size, threads);
                 // the same (σ, pivot) pairs, hence the same diagrams in the same order
                 assert_eq!(got.0, one.0, "{name} batch {size}, {threads} threads");
                 assert_eq!(got.1, one.1, "{name} batch {size}, {threads} threads");

@@ -3,12 +3,17 @@
 
 use super::entry::Entry;
 
-#[derive(Default)]
-pub struct Heap {
-    v: Vec<Entry>,
+pub struct Heap<E> {
+    v: Vec<E>,
 }
 
-impl Heap {
+impl<E> Default for Heap<E> {
+    fn default() -> Self {
+        Heap { v: Vec::new() }
+    }
+}
+
+impl<E: Entry> Heap<E> {
     #[inline]
     pub fn len(&self) -> usize {
         self.v.len()
@@ -18,11 +23,11 @@ impl Heap {
         self.v.clear();
     }
     #[inline]
-    pub fn peek(&self) -> Option<&Entry> {
+    pub fn peek(&self) -> Option<&E> {
         self.v.first()
     }
     #[inline]
-    pub fn push(&mut self, e: Entry) {
+    pub fn push(&mut self, e: E) {
         let mut i = self.v.len();
         self.v.push(e);
         while i > 0 {
@@ -37,7 +42,7 @@ impl Heap {
         self.v[i] = e;
     }
     #[inline]
-    pub fn pop(&mut self) -> Option<Entry> {
+    pub fn pop(&mut self) -> Option<E> {
         let last = self.v.pop()?;
         if self.v.is_empty() {
             return Some(last);
@@ -70,14 +75,14 @@ impl Heap {
         Some(top)
     }
     /// The entries in heap order.
-    pub fn as_slice(&self) -> &[Entry] {
+    pub fn as_slice(&self) -> &[E] {
         &self.v
     }
-    pub fn take_vec(&mut self) -> Vec<Entry> {
+    pub fn take_vec(&mut self) -> Vec<E> {
         std::mem::take(&mut self.v)
     }
     /// Builds the heap from arbitrary entries in linear time.
-    pub fn set_from(&mut self, v: Vec<Entry>) {
+    pub fn set_from(&mut self, v: Vec<E>) {
         self.v = v;
         let n = self.v.len();
         if n < 2 {
@@ -117,7 +122,7 @@ mod tests {
     #[test]
     fn pops_in_descending_order() {
         let mut x: u128 = 12345;
-        let mut h = Heap::default();
+        let mut h: Heap<u128> = Heap::default();
         let mut all = Vec::new();
         for _ in 0..1000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) % 977;

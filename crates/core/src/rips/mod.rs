@@ -533,10 +533,12 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
         }
     }
     let b = Binomial::new(n, opts.maxdim + 2)?;
-    let (pairs, cycles) = if opts.coeff == 2 {
-        run_engine(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
+    let (pairs, cycles) = if opts.coeff == 2 && narrow_fits(n, opts.maxdim) {
+        run_engine::<C, Z2, u64>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
+    } else if opts.coeff == 2 {
+        run_engine::<C, Z2, u128>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
     } else {
-        run_engine(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, opts.cycles, ctl)?
+        run_engine::<C, Zp, u128>(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, opts.cycles, ctl)?
     };
     let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
     Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est, scale: 1.0, cycles })
@@ -545,7 +547,20 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
 /// The diagrams, and the representative cycles of the `cycles` most persistent H1 bars.
 type Computed = (Vec<Vec<[f64; 2]>>, Vec<Cycle>);
 
-fn run_engine<C: Complex, F: Field>(
+/// Whether the index of every simplex the reduction up to `maxdim` meets (up to dimension maxdim + 1) fits in
+/// 32 bits, so Z/2 runs can use the narrow entries (entry.rs): C(n, maxdim + 2) ≤ 2^32, e.g. n ≤ 2,954 for
+/// H1 and n ≤ 581 for H2.
+fn narrow_fits(n: usize, maxdim: usize) -> bool {
+    // exactly, in integers: each partial product of the fold is itself a binomial coefficient
+    let mut c: u128 = 1;
+    for i in 0..maxdim as u128 + 2 {
+        let Some(m) = c.checked_mul((n as u128).saturating_sub(i)) else { return false };
+        c = m / (i + 1);
+    }
+    c <= 1u128 << 32
+}
+
+fn run_engine<C: Complex, F: Field, E: entry::Entry + entry::EdgeKey>(
     cx: &C,
     f: F,
     b: &Binomial,
@@ -556,13 +571,13 @@ fn run_engine<C: Complex, F: Field>(
 ) -> Result<Computed> {
     let n = cx.n() as u64;
     if n * n.saturating_sub(1) / 2 <= u32::MAX as u64 {
-        run_keyed::<C, F, u64>(cx, f, b, thr, maxdim, cycles, ctl)
+        run_keyed::<C, F, u64, E>(cx, f, b, thr, maxdim, cycles, ctl)
     } else {
-        run_keyed::<C, F, u128>(cx, f, b, thr, maxdim, cycles, ctl)
+        run_keyed::<C, F, u128, E>(cx, f, b, thr, maxdim, cycles, ctl)
     }
 }
 
-fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
+fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey, E: entry::Entry + entry::EdgeKey>(
     cx: &C,
     f: F,
     b: &Binomial,
@@ -577,12 +592,12 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey>(
     cx.for_each_edge(thr, |k, d| edges.push(K::make(d, k)));
     ctl.check()?;
     edges.par_sort_unstable();
-    let (p0, mut cols) = eng.dim0(&edges)?;
+    let (p0, mut cols) = eng.dim0::<K, E>(&edges)?;
     if maxdim < 2 {
         edges = Vec::new();
     }
     let mut out = vec![p0];
-    let mut simplices: Vec<entry::Entry> = Vec::new();
+    let mut simplices: Vec<E> = Vec::new();
     let mut reps = Vec::new();
     for dim in 1..=maxdim {
         let (pairs, pivots, recs) = eng.reduce(&cols, dim)?;
