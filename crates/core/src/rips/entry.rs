@@ -134,18 +134,19 @@ impl EdgeKey for u128 {
     }
 }
 
+/// The same packing as the narrow entry.
 impl EdgeKey for u64 {
     #[inline(always)]
     fn make(diam: f32, idx: u64) -> Self {
-        ((!diam.to_bits() as u64) << 32) | idx
+        <u64 as Entry>::make(diam, idx, 1)
     }
     #[inline(always)]
     fn diam(self) -> f32 {
-        f32::from_bits(!((self >> 32) as u32))
+        Entry::diam(self)
     }
     #[inline(always)]
     fn index(self) -> u64 {
-        self & 0xFFFF_FFFF
+        Entry::index(self)
     }
 }
 
