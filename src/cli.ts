@@ -13,7 +13,7 @@ type Register = (program: Command, ctx: CliContext) => void;
 
 /**
  * The command modules and the commands each registers, loaded only when needed: they pull in onnxruntime-node,
- * sharp and the native addon, and importing all of them costs every run ~0.25 s and ~25 MB before any work (a
+ * sharp and the native addon, and importing all of them costs every run ~0.17 s and ~24 MB before any work (a
  * `rips` run starts at 51 MB instead of 75). The order is the order of `--help`.
  */
 const MODULES: { commands: string[]; load: () => Promise<Register> }[] = [
