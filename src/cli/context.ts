@@ -3,6 +3,6 @@ import type { ProgressFn } from '../native.js';
 
 export interface CliContext {
   signal: AbortSignal;
-  /** A progress reporter for stderr, silent unless stderr is a terminal. */
+  /** A progress reporter for stderr: redrawn on a terminal, a line every 30 s of long work otherwise. */
   progress(label: string): { onProgress: ProgressFn; done(): void };
 }

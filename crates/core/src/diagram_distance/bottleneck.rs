@@ -38,11 +38,20 @@ struct Matcher<'a> {
     tree: KdTree,
     pos_b: Vec<u32>,
     b_by_diag: Vec<u32>,
+    /// B's points sorted by x and by y, for the candidate values in a bracket (see `candidates`).
+    b_by_x: Vec<[f64; 2]>,
+    b_by_y: Vec<[f64; 2]>,
     // Scratch reused across phases.
     layer_l: Vec<u32>,
     layer_r: Vec<u32>,
     pos_layer: Vec<u32>,
     queue: Vec<u32>,
+}
+
+enum Candidates {
+    All(Vec<f64>),
+    /// More than the budget: about this many.
+    Over(f64),
 }
 
 #[derive(Clone)]
@@ -63,6 +72,10 @@ impl<'a> Matcher<'a> {
         }
         let mut b_by_diag: Vec<u32> = (0..b.len() as u32).collect();
         b_by_diag.sort_by(|&x, &y| db[x as usize].total_cmp(&db[y as usize]));
+        let mut b_by_x = b.to_vec();
+        b_by_x.sort_by(|p, q| p[0].total_cmp(&q[0]));
+        let mut b_by_y = b.to_vec();
+        b_by_y.sort_by(|p, q| p[1].total_cmp(&q[1]));
         let nv = a.len() + b.len();
         Matcher {
             a,
@@ -72,6 +85,8 @@ impl<'a> Matcher<'a> {
             tree,
             pos_b,
             b_by_diag,
+            b_by_x,
+            b_by_y,
             layer_l: vec![NONE; nv],
             layer_r: vec![NONE; nv],
             pos_layer: vec![0; b.len()],
@@ -255,29 +270,37 @@ impl<'a> Matcher<'a> {
         layer.diag_items.pop()
     }
 
-    /// Candidate values in (lo, hi]; `None` when there are more than `budget`.
-    fn candidates(&self, lo: f64, hi: f64, budget: usize) -> Option<Vec<f64>> {
+    /// Candidate values in (lo, hi], or when there are more than `budget`, an estimate of how many there are
+    /// (from the share of points scanned before the budget ran out).
+    fn candidates(&self, lo: f64, hi: f64, budget: usize, ctl: &Control) -> Result<Candidates> {
         let mut out = Vec::new();
         for d in self.da.iter().chain(self.db.iter()) {
             if *d > lo && *d <= hi {
                 out.push(*d);
             }
         }
-        if out.len() > budget {
-            return None;
+        let diagonal = out.len();
+        if diagonal > budget {
+            return Ok(Candidates::Over(f64::INFINITY));
         }
-        for &p in self.a {
-            let ok = self.tree.for_each_within_linf(p, hi, |_, d| {
-                if d > lo {
-                    out.push(d);
-                }
+        // Scanning the strips of a wide bracket visits points that are then not candidates; past this the
+        // count is extrapolated instead.
+        let scan_budget = budget.saturating_mul(32);
+        let mut scanned = 0usize;
+        for (k, &p) in self.a.iter().enumerate() {
+            if k % 4096 == 0 {
+                ctl.check()?;
+            }
+            let full = ring_linf(&self.b_by_x, &self.b_by_y, p, lo, hi, &mut scanned, |d| {
+                out.push(d);
                 out.len() <= budget
             });
-            if !ok {
-                return None;
+            if !full || scanned > scan_budget {
+                let found = (out.len() - diagonal).max(1) as f64;
+                return Ok(Candidates::Over(diagonal as f64 + found * self.a.len() as f64 / (k + 1) as f64));
             }
         }
-        Some(out)
+        Ok(Candidates::All(out))
     }
 
     fn pairs(&self, mt: &Matching) -> Vec<LocalPair> {
@@ -295,6 +318,11 @@ impl<'a> Matcher<'a> {
         }
         out
     }
+}
+
+/// The progress stage of the search: the bracket the distance is known to lie in so far.
+fn bracket(lo: f64, hi: f64) -> String {
+    format!("bottleneck in ({lo:.6}, {hi:.6}]")
 }
 
 /// Bottleneck distance and an optimal matching of finite off-diagonal points. With `delta > 0` the
@@ -318,14 +346,25 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
     let mut lo = 0.0f64;
     let mut steps = 0u64;
     let mut resolved = false;
-    // Real bisection until the bracket holds few candidates (or is tight enough for delta).
+    // Real bisection until the bracket holds few candidates (or is tight enough for delta). Counting them
+    // scans every point, so it is skipped while the last count, halved at each step, says there are still
+    // far more than the budget.
+    let mut estimate = 0.0f64;
+    let mut counted = None;
     loop {
         if delta > 0.0 && lo > 0.0 && hi <= lo * (1.0 + delta) {
             break;
         }
-        if mm.candidates(lo, hi, budget).is_some() {
-            break;
+        if estimate <= 2.0 * budget as f64 {
+            match mm.candidates(lo, hi, budget, ctl)? {
+                Candidates::All(c) => {
+                    counted = Some(c);
+                    break;
+                }
+                Candidates::Over(e) => estimate = e,
+            }
         }
+        estimate /= 2.0;
         let mid = if lo > 0.0 && hi > 4.0 * lo { (lo * hi).sqrt() } else { lo + (hi - lo) / 2.0 };
         if !(mid > lo && mid < hi) {
             // lo and hi are adjacent doubles: hi is the only value left (many equal candidates,
@@ -334,7 +373,7 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
             break;
         }
         steps += 1;
-        ctl.report("bottleneck", steps, 0);
+        ctl.report(&bracket(lo, hi), steps, 0);
         let mut trial = m_lo.clone();
         if mm.augment(&mut trial, mid, ctl)? {
             hi = mid;
@@ -347,7 +386,8 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
     }
     if !(delta > 0.0 && lo > 0.0 && hi <= lo * (1.0 + delta)) {
         // Exact: the answer is the smallest feasible candidate in (lo, hi].
-        let mut c = if resolved { vec![hi] } else { mm.candidates(lo, hi, usize::MAX).unwrap_or_default() };
+        // (lo, hi] is the bracket the loop counted in, unless it stopped on adjacent doubles
+        let mut c = if resolved { vec![hi] } else { counted.unwrap_or_default() };
         c.sort_by(|x, y| x.total_cmp(y));
         c.dedup();
         // c[last] is feasible (same graph as at hi); find the first feasible index.
@@ -355,7 +395,8 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
         while l < h {
             let mid = l + (h - l) / 2;
             steps += 1;
-            ctl.report("bottleneck", steps, 0);
+            // the answer is one of c[l..=h], and c[l - 1] is infeasible
+            ctl.report(&bracket(if l > 0 { c[l - 1] } else { lo }, c[h]), steps, 0);
             let mut trial = m_lo.clone();
             if mm.augment(&mut trial, c[mid], ctl)? {
                 h = mid;
@@ -383,4 +424,87 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
     let pairs = mm.pairs(&m_hi);
     let d = pairs.iter().fold(0.0f64, |x, p| x.max(p.2));
     Ok((d, pairs))
+}
+
+/// Calls `f` with L∞(p, q) for every q with lo < L∞(p, q) ≤ hi (lo ≥ 0), given the points sorted by x and by
+/// y; stops when f returns false. The ring is two x-strips (lo < |dx| ≤ hi, |dy| ≤ hi) and two y-strips
+/// (lo < |dy| ≤ hi, |dx| ≤ lo), disjoint and covering it, each found by binary search: a thin ring costs the
+/// few points in its strips, where a kd-tree visits every leaf along its boundary. `scanned` counts the
+/// points looked at.
+fn ring_linf(
+    by_x: &[[f64; 2]],
+    by_y: &[[f64; 2]],
+    p: [f64; 2],
+    lo: f64,
+    hi: f64,
+    scanned: &mut usize,
+    mut f: impl FnMut(f64) -> bool,
+) -> bool {
+    for (sorted, axis) in [(by_x, 0usize), (by_y, 1usize)] {
+        let other = 1 - axis;
+        // fl(p − q) is monotone in q, so on each side of p the strip is a contiguous run found exactly
+        let split = sorted.partition_point(|q| q[axis] < p[axis]);
+        let (left, right) = sorted.split_at(split);
+        let l0 = left.partition_point(|q| p[axis] - q[axis] > hi);
+        let l1 = left.partition_point(|q| p[axis] - q[axis] > lo);
+        let r0 = right.partition_point(|q| q[axis] - p[axis] <= lo);
+        let r1 = right.partition_point(|q| q[axis] - p[axis] <= hi);
+        for q in left[l0..l1].iter().chain(right[r0..r1].iter()) {
+            *scanned += 1;
+            let (d_axis, d_other) = ((p[axis] - q[axis]).abs(), (p[other] - q[other]).abs());
+            // x-strips take |dy| ≤ hi; y-strips only |dx| ≤ lo, the rest being in an x-strip already
+            let keep = if axis == 0 { d_other <= hi } else { d_other <= lo };
+            if keep && !f(d_axis.max(d_other)) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    #[test]
+    fn ring_strips_find_exactly_the_pairs_in_the_bracket() {
+        let mut rng = SplitMix64::from_state(7);
+        for case in 0..200 {
+            // on a grid of 1/16 every tie the strips' bounds could get wrong occurs: equal coordinates,
+            // distances exactly lo or hi, |dx| = |dy|
+            let grid = case % 2 == 0;
+            let pt = |rng: &mut SplitMix64| {
+                let (x, y) = (rng.uniform(), rng.uniform());
+                if grid {
+                    [(x * 16.0).round() / 16.0, (y * 16.0).round() / 16.0]
+                } else {
+                    [x, y]
+                }
+            };
+            let b: Vec<[f64; 2]> = (0..1 + case % 40).map(|_| pt(&mut rng)).collect();
+            let mut by_x = b.clone();
+            by_x.sort_by(|p, q| p[0].total_cmp(&q[0]));
+            let mut by_y = b.clone();
+            by_y.sort_by(|p, q| p[1].total_cmp(&q[1]));
+            for _ in 0..10 {
+                let p = if rng.uniform() < 0.3 { b[(rng.uniform() * b.len() as f64) as usize] } else { pt(&mut rng) };
+                let (mut lo, mut hi) = ((rng.uniform() * 8.0).round() / 16.0, (rng.uniform() * 8.0).round() / 16.0);
+                if lo > hi {
+                    std::mem::swap(&mut lo, &mut hi);
+                }
+                let mut want: Vec<f64> = b.iter().map(|&q| linf(p, q)).filter(|&d| d > lo && d <= hi).collect();
+                let mut got = Vec::new();
+                let mut scanned = 0;
+                assert!(ring_linf(&by_x, &by_y, p, lo, hi, &mut scanned, |d| {
+                    got.push(d);
+                    true
+                }));
+                want.sort_by(f64::total_cmp);
+                got.sort_by(f64::total_cmp);
+                assert_eq!(got, want, "case {case}: p {p:?}, ({lo}, {hi}]");
+                assert!(scanned >= got.len());
+            }
+        }
+    }
 }

@@ -140,36 +140,6 @@ impl KdTree {
         None
     }
 
-    /// Calls `f` for every point (live or not) within L∞ distance ≤ t; stops when f returns false.
-    pub fn for_each_within_linf(&self, q: [f64; 2], t: f64, mut f: impl FnMut(u32, f64) -> bool) -> bool {
-        if self.nodes.is_empty() {
-            return true;
-        }
-        let mut stack = [0u32; 128];
-        let mut sp = 1;
-        while sp > 0 {
-            sp -= 1;
-            let nd = &self.nodes[stack[sp] as usize];
-            if box_linf(q, &nd.bbox) > t {
-                continue;
-            }
-            if nd.left == NONE {
-                for i in nd.lo as usize..nd.hi as usize {
-                    let p = self.pts[i];
-                    let d = (q[0] - p[0]).abs().max((q[1] - p[1]).abs());
-                    if d <= t && !f(self.ids[i], d) {
-                        return false;
-                    }
-                }
-            } else {
-                stack[sp] = nd.left;
-                stack[sp + 1] = nd.right;
-                sp += 2;
-            }
-        }
-        true
-    }
-
     pub fn set_weight(&mut self, pos: usize, w: f64) {
         self.weight[pos] = w;
         let mut path = [0u32; 64];
