@@ -112,6 +112,47 @@ describe('clip-topo rips CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(2); // the estimate line, then the one error line
   });
 
+  it('--budget estimates the exact run from pilots, and above it computes the greedy sample that fits, with its bound', async () => {
+    // 400 seeded directions in R^48: no structure, so the exact H1 takes seconds; a circle of 400 takes little
+    let s = 7;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return (s / 2 ** 32) * 2 - 1;
+    };
+    const iso = Array.from({ length: 400 }, () => {
+      const v = Array.from({ length: 48 }, rnd);
+      const r = Math.hypot(...v);
+      return v.map((a) => a / r).join(',');
+    }).join('\n');
+    const circle = Array.from({ length: 400 }, (_, i) => `${Math.cos(i / 63.66)},${Math.sin(i / 63.66)},${0.05 * rnd()}`).join('\n');
+    const easy = write('circle.csv', circle + '\n');
+    const exact = await runCli(['rips', easy]);
+    const fits = await runCli(['rips', easy, '--budget', '600']);
+    expect(fits.code, fits.stderr).toBe(0);
+    const doc = JSON.parse(fits.stdout);
+    expect(doc.diagrams).toEqual(JSON.parse(exact.stdout).diagrams);
+    expect(doc.fallback).toBeUndefined();
+    expect(doc.sample).toBeUndefined();
+    expect(doc.estimate.points).toBe(400);
+    expect(doc.estimate.pilot_points).toEqual(expect.arrayContaining([50, 100]));
+    expect(doc.measured.of).toBe('the exact run');
+    expect(fits.stderr).toMatch(/estimate of the exact run on 400 points: [\d.]+ s, [\d.]+ MB \(pilot runs on [\d, ]+ random points/);
+    expect(fits.stderr).toMatch(/measured: [\d.]+ s, [\d.]+ MB/);
+
+    const hard = await runCli(['rips', write('iso.csv', iso + '\n'), '--budget', '0.3']);
+    expect(hard.code, hard.stderr).toBe(0);
+    const h = JSON.parse(hard.stdout);
+    expect(h.fallback).toMatch(/^the exact diagram of all 400 points is estimated at .* above the budget of 0.30 s/);
+    expect(h.sample.n).toBeLessThan(400);
+    expect(h.n).toBe(h.sample.n);
+    expect(h.sample.guarantee).toMatch(/≤ 2 × Hausdorff radius/);
+    expect(hard.stderr).toMatch(/budget: the exact diagram of all 400 points/);
+    expect(hard.stderr).toMatch(/measured \(the sample\)/);
+    // unit directions are all about √2 apart: the sample is as far from the rest, and the CLI says the bound is empty
+    expect(hard.stderr).toMatch(/does not constrain the diagrams of all points/);
+    expect((await runCli(['rips', easy, '--budget', '0'])).stderr).toMatch(/--budget.*not a positive number/);
+  });
+
   it('writes clip-topo/diagrams@1 JSON and Ripser text', async () => {
     const csv = write('square.csv', '0,0\n1,0\n1 1\n0\t1\n');
     const r = await runCli(['rips', csv]);

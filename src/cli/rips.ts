@@ -21,6 +21,7 @@ interface RipsFlags {
   approx?: number;
   distanceMatrix?: boolean;
   maxMemory?: number;
+  budget?: number;
   out?: string;
   format: 'json' | 'ripser';
 }
@@ -60,6 +61,7 @@ function bytes(value: string): number {
 }
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(b < 2 ** 24 ? 1 : 0);
+const secs = (s: number) => `${s < 10 ? s.toFixed(2) : s.toFixed(0)} s`;
 
 export function registerRips(program: Command, ctx: CliContext): void {
   program
@@ -75,6 +77,11 @@ export function registerRips(program: Command, ctx: CliContext): void {
     .option('--approx <eps>', 'sparse Rips approximation with a (1+ε) guarantee', positive)
     .option('--distance-matrix', 'the input is a distance matrix (full square, or lower triangle) instead of points')
     .option('--max-memory <size>', 'refuse runs estimated above this (e.g. 8G; default: 3/4 of physical memory)', bytes)
+    .option(
+      '--budget <seconds>',
+      'estimate the exact run from pilot runs first; above this time (or --max-memory) compute the largest greedy sample that fits, with its bound',
+      positive,
+    )
     .option('--out <file>', 'write here instead of stdout')
     .addOption(new Option('--format <fmt>', 'output format').choices(['json', 'ripser']).default('json'))
     .action(async (file: string, flags: RipsFlags) => {
@@ -101,6 +108,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
         sample: flags.sample,
         approx: flags.approx,
         maxMemory: flags.maxMemory,
+        budget: flags.budget,
         signal: ctx.signal,
         onProgress,
       };
@@ -123,7 +131,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
         n = x.rows;
         run = () => rips(x, { ...common, metric: flags.metric });
       }
-      if (flags.sample === undefined && flags.approx === undefined) {
+      if (flags.sample === undefined && flags.approx === undefined && flags.budget === undefined) {
         say(
           `${n} points, maxdim ${flags.maxdim}: memory estimate ${mb(ripsMemoryEstimate(n, flags.maxdim))} MB before the threshold is applied (fill-in of the reduction not included)`,
         );
@@ -137,9 +145,22 @@ export function registerRips(program: Command, ctx: CliContext): void {
           throw err;
         })
         .finally(() => bar.done());
-      if (result.sample) {
+      if (result.estimate) {
+        const e = result.estimate;
+        const pilots = e.pilots.map((p) => p.points).join(', ');
         say(
-          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${result.sample.hausdorffRadius}; ${sampleGuarantee(result.sample.hausdorffRadius)}`,
+          `estimate of the exact run on ${e.points} points: ${secs(e.seconds)}, ${mb(e.bytes)} MB (pilot runs on ${pilots} random points, ${secs(e.pilotSeconds)})`,
+        );
+      }
+      if (result.fallback) say(`budget: ${result.fallback}`);
+      if (result.estimate) say(`measured${result.fallback ? ' (the sample)' : ''}: ${secs(result.cost.seconds)}, ${mb(result.cost.bytes)} MB`);
+      if (result.sample) {
+        const r = result.sample.hausdorffRadius;
+        // on data without small-scale structure (isotropic clouds) the sample is as far from the rest as the
+        // points are from each other, and the bound says nothing: say so rather than print a number
+        const vacuous = 2 * r >= result.threshold;
+        say(
+          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${r}; ${sampleGuarantee(r)}${vacuous ? ` — not less than the threshold ${result.threshold}, so it does not constrain the diagrams of all points` : ''}`,
         );
       }
       if (result.approx) {

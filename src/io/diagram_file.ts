@@ -70,6 +70,9 @@ export interface RipsDiagrams extends DiagramsHead {
   diagrams: PersistenceDiagram[];
   sample?: { indices: Uint32Array; hausdorffRadius: number };
   approx?: { epsilon: number; edges: number; keptFraction: number; guarantee: string };
+  estimate?: { points: number; seconds: number; bytes: number; pilotSeconds: number; pilots: { points: number }[] };
+  fallback?: string;
+  cost?: { seconds: number; bytes: number };
 }
 
 /** The `clip-topo/diagrams@1` JSON document (essential deaths as null). */
@@ -84,6 +87,18 @@ export function diagramsToJson(r: RipsDiagrams): Record<string, unknown> {
     };
   }
   if (r.approx) doc.approx = { epsilon: r.approx.epsilon, edges: r.approx.edges, kept_fraction: r.approx.keptFraction, guarantee: r.approx.guarantee };
+  // a budgeted run says what it expected and what it got, and why it sampled
+  if (r.estimate) {
+    doc.estimate = {
+      points: r.estimate.points,
+      seconds: r.estimate.seconds,
+      bytes: r.estimate.bytes,
+      pilot_seconds: r.estimate.pilotSeconds,
+      pilot_points: r.estimate.pilots.map((p) => p.points),
+    };
+    if (r.cost) doc.measured = { seconds: r.cost.seconds, bytes: r.cost.bytes, of: r.fallback ? 'the sample' : 'the exact run' };
+  }
+  if (r.fallback) doc.fallback = r.fallback;
   return doc;
 }
 

@@ -37,6 +37,31 @@ export interface RipsOptions extends Hooks {
    * coeff 2, maxdim ≥ 1 and no `approx`; see `Diagrams.cycles`.
    */
   cycles?: number;
+  /**
+   * Seconds the exact run may take. When set (and neither `sample` nor `approx` is), pilot runs on seeded
+   * random subsets estimate the exact run's time and memory first (`Diagrams.estimate`); when either is above
+   * this or `maxMemory`, the largest greedy sample estimated to fit half of what is left is computed
+   * instead (`Diagrams.sample`, `Diagrams.fallback`). Absent: no estimate, the exact run.
+   */
+  budget?: number;
+}
+
+/** What one run of the engine cost: wall seconds of the reduction, entries pushed to its heaps, peak bytes
+ * of its structures (distances, edges, columns, pivot table, working heaps; not the process's other memory). */
+export interface RipsCost {
+  seconds: number;
+  work: number;
+  bytes: number;
+}
+
+/** The estimate of an exact run from pilot runs of the same engine on random subsets. */
+export interface RipsEstimate {
+  points: number;
+  seconds: number;
+  bytes: number;
+  /** Wall time of the pilots themselves. */
+  pilotSeconds: number;
+  pilots: { points: number; edges: number; cost: RipsCost }[];
 }
 
 /**
@@ -81,6 +106,12 @@ export interface Diagrams {
   scale?: number;
   /** With `cycles` > 0: the representatives of the most persistent finite H1 bars, most persistent first. */
   cycles?: RipsCycle[];
+  /** What the run of the engine cost (the sample's run after a fallback). */
+  cost: RipsCost;
+  /** With `budget`: the pilots' estimate of the exact run (absent for a few hundred points or maxdim 0). */
+  estimate?: RipsEstimate;
+  /** Why a greedy sample (`sample`) was computed instead of the exact diagram the budget could not afford. */
+  fallback?: string;
 }
 
 type NativeOut = Awaited<ReturnType<ReturnType<typeof addon>['ripsPoints']>>;
@@ -95,6 +126,7 @@ function checkOptions(o: RipsOptions): void {
   if (o.sample !== undefined && (!Number.isInteger(o.sample) || o.sample < 1)) throw new UsageError(`sample ${o.sample} is not a positive integer`);
   if (o.approx !== undefined && !(o.approx > 0 && Number.isFinite(o.approx))) throw new UsageError(`approx ε = ${o.approx} is not a positive number`);
   if (o.sample !== undefined && o.approx !== undefined) throw new UsageError('rips: give sample or approx, not both');
+  if (o.budget !== undefined && !(o.budget > 0 && Number.isFinite(o.budget))) throw new UsageError(`budget ${o.budget} is not a positive number of seconds`);
   if (o.cycles !== undefined) {
     if (!Number.isInteger(o.cycles) || o.cycles < 0 || o.cycles > 0xffffffff) throw new UsageError(`cycles ${o.cycles} is not a non-negative integer`);
     if (o.cycles > 0 && p !== 2) throw new UsageError(`cycles: representative cycles are computed over Z/2 only, not with coeff ${p}`);
@@ -114,6 +146,7 @@ function nativeOptions(o: RipsOptions) {
     approx: o.approx,
     maxMemory: o.maxMemory ?? Math.floor(totalmem() * 0.75),
     cycles: o.cycles ?? 0,
+    budget: o.budget,
   };
 }
 
@@ -131,7 +164,10 @@ function convert(out: NativeOut, o: RipsOptions, metric: Diagrams['metric']): Di
     metric,
     n: out.n,
     memoryEstimate: out.memoryEstimate,
+    cost: out.cost,
   };
+  if (out.estimate) r.estimate = out.estimate;
+  if (out.fallback) r.fallback = out.fallback;
   if (out.sampleIndices && out.hausdorffRadius !== undefined && out.hausdorffRadius !== null) {
     r.sample = { indices: out.sampleIndices, hausdorffRadius: out.hausdorffRadius };
   }

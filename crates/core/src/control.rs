@@ -2,6 +2,7 @@
 //! and polls the cancel flag; the binding decides what those mean (a JS callback, an AbortSignal).
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use crate::error::{Error, Result};
 
@@ -20,15 +21,27 @@ pub type ProgressFn<'a> = dyn Fn(Progress<'_>) + Sync + 'a;
 pub struct Control<'a> {
     cancel: Option<&'a AtomicBool>,
     progress: Option<&'a ProgressFn<'a>>,
+    deadline: Option<Instant>,
 }
 
 impl<'a> Control<'a> {
     pub fn none() -> Self {
-        Control { cancel: None, progress: None }
+        Control { cancel: None, progress: None, deadline: None }
     }
 
     pub fn new(cancel: Option<&'a AtomicBool>, progress: Option<&'a ProgressFn<'a>>) -> Self {
-        Control { cancel, progress }
+        Control { cancel, progress, deadline: None }
+    }
+
+    /// The same cancellation without the progress hook, for work whose own progress would mislead (the
+    /// pilot runs of an estimate report as the estimate, not as the run).
+    pub fn without_progress(&self) -> Self {
+        Control { progress: None, ..*self }
+    }
+
+    /// The same control, and `check` fails with `OverBudget` from `at` on (the earlier deadline wins).
+    pub fn with_deadline(&self, at: Instant) -> Self {
+        Control { deadline: Some(self.deadline.map_or(at, |d| d.min(at))), ..*self }
     }
 
     /// Returns `Err(Cancelled)` once the flag is raised; call it at least every ~10 ms of work.
@@ -36,7 +49,10 @@ impl<'a> Control<'a> {
     pub fn check(&self) -> Result<()> {
         match self.cancel {
             Some(flag) if flag.load(Ordering::Relaxed) => Err(Error::cancelled()),
-            _ => Ok(()),
+            _ => match self.deadline {
+                Some(d) if Instant::now() >= d => Err(Error::over_budget()),
+                _ => Ok(()),
+            },
         }
     }
 

@@ -13,6 +13,9 @@ pub enum ErrorCode {
     Cancelled,
     /// A numerical routine failed (e.g. an SVD that did not converge).
     Numerical,
+    /// A deadline set by the kernel itself passed (a pilot run, or a run under a budget); caught where it is
+    /// set, never returned to a caller.
+    OverBudget,
 }
 
 impl ErrorCode {
@@ -22,6 +25,7 @@ impl ErrorCode {
             ErrorCode::TooLarge => "ERR_TOO_LARGE",
             ErrorCode::Cancelled => "ERR_CANCELLED",
             ErrorCode::Numerical => "ERR_NUMERICAL",
+            ErrorCode::OverBudget => "ERR_OVER_BUDGET",
         }
     }
 }
@@ -41,6 +45,9 @@ impl Error {
     }
     pub fn numerical(message: impl Into<String>) -> Self {
         Error { code: ErrorCode::Numerical, message: message.into() }
+    }
+    pub fn over_budget() -> Self {
+        Error { code: ErrorCode::OverBudget, message: "over the time budget".into() }
     }
     pub fn cancelled() -> Self {
         Error { code: ErrorCode::Cancelled, message: "cancelled".into() }

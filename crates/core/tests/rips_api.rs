@@ -65,7 +65,10 @@ fn threads_do_not_change_results() {
     let x = circle(120, 0.3);
     let a = rips(pts(&x, 3), &Options { maxdim: 2, threads: 1, ..Options::default() }, &Control::none()).unwrap();
     let b = rips(pts(&x, 3), &Options { maxdim: 2, threads: 2, ..Options::default() }, &Control::none()).unwrap();
-    assert_eq!(a, b);
+    // everything but the cost: the work is the same, the seconds and the per-thread heaps are not
+    assert_eq!(a.cost.work, b.cost.work);
+    let same = |o: clip_topo_core::rips::Output| clip_topo_core::rips::Output { cost: Default::default(), ..o };
+    assert_eq!(same(a), same(b));
 }
 
 #[test]

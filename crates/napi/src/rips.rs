@@ -23,6 +23,8 @@ pub struct RipsNativeOptions {
     pub max_memory: Option<f64>,
     /// Representative cycles of this many most persistent finite H1 bars (0 = none; coeff 2 only).
     pub cycles: Option<f64>,
+    /// Seconds the exact run may take before a greedy sample is computed instead (absent = no budget).
+    pub budget: Option<f64>,
 }
 
 impl RipsNativeOptions {
@@ -39,6 +41,7 @@ impl RipsNativeOptions {
             approx: self.approx,
             max_memory: self.max_memory.filter(|m| m.is_finite() && *m > 0.0).map(|m| m as u64),
             cycles: whole_opt(self.cycles, "cycles")?.map_or(d.cycles, usize_of),
+            budget: self.budget,
         };
         o.validate()?;
         Ok((o, whole_opt(self.threads, "threads")?))
@@ -70,6 +73,35 @@ pub struct RipsCycle {
     pub reason: Option<String>,
 }
 
+/// What one run of the engine cost (see the core's `Cost`).
+#[napi(object)]
+pub struct RipsCost {
+    pub seconds: f64,
+    pub work: f64,
+    pub bytes: f64,
+}
+
+#[napi(object)]
+pub struct RipsPilot {
+    pub points: u32,
+    pub edges: f64,
+    pub cost: RipsCost,
+}
+
+/// The pilots' estimate of the exact run.
+#[napi(object)]
+pub struct RipsEstimate {
+    pub points: u32,
+    pub seconds: f64,
+    pub bytes: f64,
+    pub pilot_seconds: f64,
+    pub pilots: Vec<RipsPilot>,
+}
+
+fn cost(c: rips::Cost) -> RipsCost {
+    RipsCost { seconds: c.seconds, work: c.work as f64, bytes: c.bytes as f64 }
+}
+
 #[napi(object)]
 pub struct RipsNativeResult {
     pub diagrams: Vec<RipsDiagram>,
@@ -87,6 +119,12 @@ pub struct RipsNativeResult {
     pub scale: f64,
     /// Empty unless the `cycles` option was > 0; most persistent first.
     pub cycles: Vec<RipsCycle>,
+    /// What the (last) run of the engine cost.
+    pub cost: RipsCost,
+    /// With a budget: the pilots' estimate of the exact run.
+    pub estimate: Option<RipsEstimate>,
+    /// Why a greedy sample was computed instead of the exact diagram.
+    pub fallback: Option<String>,
 }
 
 enum Data {
@@ -136,6 +174,15 @@ impl Task for RipsTask {
                 .collect(),
             threshold: out.threshold,
             n: out.n as u32,
+            cost: cost(out.cost),
+            estimate: out.estimate.map(|e| RipsEstimate {
+                points: e.points as u32,
+                seconds: e.seconds,
+                bytes: e.bytes as f64,
+                pilot_seconds: e.pilot_seconds,
+                pilots: e.pilots.iter().map(|p| RipsPilot { points: p.points as u32, edges: p.edges as f64, cost: cost(p.cost) }).collect(),
+            }),
+            fallback: out.fallback,
             memory_estimate: out.memory_estimate as f64,
             sample_indices: out.sample.as_ref().map(|s| Uint32Array::new(s.indices.iter().map(|&i| i as u32).collect())),
             hausdorff_radius: out.sample.as_ref().map(|s| s.hausdorff_radius),

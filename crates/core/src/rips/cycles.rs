@@ -412,7 +412,7 @@ mod tests {
         let cx = Dense { n, d };
         let b = Binomial::new(n, 3).unwrap();
         let ctl = Control::none();
-        let eng = Engine { cx: &cx, f: Z2, b: &b, thr: cx.enclosing_radius(), maxdim: 1, ctl: &ctl };
+        let eng = Engine { cx: &cx, f: Z2, b: &b, thr: cx.enclosing_radius(), maxdim: 1, ctl: &ctl, meter: Default::default() };
         let mut edges: Vec<u64> = Vec::new();
         cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as entry::EdgeKey>::make(x, k)));
         edges.sort_unstable();

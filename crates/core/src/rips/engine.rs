@@ -3,6 +3,8 @@
 //! pivots found through a heap with lazy cancellation, pairs found in one dimension clear the next
 //! (Chen–Kerber), and zero-persistence apparent/emergent pairs skip the heap entirely.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use super::binomial::Binomial;
@@ -32,6 +34,40 @@ pub struct Engine<'a, C: Complex, F: Field> {
     pub thr: f32,
     pub maxdim: usize,
     pub ctl: &'a Control<'a>,
+    pub meter: Meter,
+}
+
+/// What a reduction cost, for the plan's pilot runs (estimate.rs) and the run's own report: entries pushed to
+/// working heaps (the work, deterministic for given data), and the largest memory of its parts.
+#[derive(Default)]
+pub struct Meter {
+    work: AtomicU64,
+    /// Most entries a working heap of any worker held, entries.
+    heap: AtomicUsize,
+    /// Largest table (pivots, records, reduction entries) at the end of a dimension, bytes.
+    table: AtomicUsize,
+    /// Largest first-pass results held by a batch, bytes.
+    batch: AtomicUsize,
+}
+
+impl Meter {
+    fn flush<E: Entry>(&self, heap: &mut Heap<E>) {
+        let (pushed, peak) = heap.take_cost();
+        self.work.fetch_add(pushed, Ordering::Relaxed);
+        self.heap.fetch_max(peak, Ordering::Relaxed);
+    }
+
+    pub fn work(&self) -> u64 {
+        self.work.load(Ordering::Relaxed)
+    }
+
+    /// Peak bytes of the reduction proper (not the distances, edges or columns it starts from): the table,
+    /// one batch's first passes, and the largest working heap (entries of `entry` bytes). Long columns are
+    /// rare, so the heaps of other workers are counted as small.
+    pub fn bytes(&self, entry: usize) -> u64 {
+        let heap = self.heap.load(Ordering::Relaxed) as u64 * entry as u64;
+        self.table.load(Ordering::Relaxed) as u64 + self.batch.load(Ordering::Relaxed) as u64 + heap
+    }
 }
 
 /// One pair per output row: (birth, death); death = ∞ for essential classes.
@@ -278,12 +314,26 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
                 batch
                     .par_iter()
                     .with_max_len(8)
-                    .map_init(Scratch::default, |sc, &col| self.first_pass(col, dim, &t, sc))
+                    .map_init(Scratch::default, |sc, &col| {
+                        let r = self.first_pass(col, dim, &t, sc);
+                        self.meter.flush(&mut sc.heap);
+                        r
+                    })
                     .collect::<Result<_>>()?
             } else {
                 let mut sc = Scratch::default();
-                batch.iter().map(|&col| self.first_pass(col, dim, &t, &mut sc)).collect::<Result<_>>()?
+                let r = batch.iter().map(|&col| self.first_pass(col, dim, &t, &mut sc)).collect::<Result<_>>()?;
+                self.meter.flush(&mut sc.heap);
+                r
             };
+            let held: usize = first
+                .iter()
+                .map(|r| match r {
+                    Reduced::Pivot(_, v, kept) => v.capacity() + kept.as_ref().map_or(0, |k| k.capacity()),
+                    Reduced::Zero => 0,
+                })
+                .sum();
+            self.meter.batch.fetch_max(held * std::mem::size_of::<E>(), Ordering::Relaxed);
             let mut sc = Scratch::default();
             for (&col, r) in batch.iter().zip(first) {
                 let (sidx, sd) = (entry::index(col), entry::diam(col));
@@ -338,7 +388,14 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
                 t.pivots.insert(entry::index(pe), t.recs.len() as u32);
                 t.recs.push(Record { sigma_idx: sidx, sigma_diam: sd, pivot_coef: entry::coef(pe), start });
             }
+            self.meter.flush(&mut sc.heap);
         }
+        let table = t.vstore.capacity() * std::mem::size_of::<E>()
+            + t.recs.capacity() * std::mem::size_of::<Record>()
+            // a hashbrown bucket holds the key, the value and a control byte
+            + t.pivots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + pairs.capacity() * std::mem::size_of::<[f64; 2]>();
+        self.meter.table.fetch_max(table, Ordering::Relaxed);
         self.ctl.report(stage, total, total);
         Ok((pairs, t.pivots, t.recs, taken))
     }
@@ -675,7 +732,7 @@ mod tests {
         pool.install(|| {
             let b = Binomial::new(cx.n, 4).unwrap();
             let ctl = Control::none();
-            let eng = Engine { cx, f, b: &b, thr: cx.enclosing_radius(), maxdim: 2, ctl: &ctl };
+            let eng = Engine { cx, f, b: &b, thr: cx.enclosing_radius(), maxdim: 2, ctl: &ctl, meter: Meter::default() };
             let mut edges: Vec<u64> = Vec::new();
             cx.for_each_edge(eng.thr, |k, x| edges.push(<u64 as EdgeKey>::make(x, k)));
             edges.sort_unstable();

@@ -5,11 +5,14 @@ use super::entry::Entry;
 
 pub struct Heap<E> {
     v: Vec<E>,
+    /// Entries pushed, and the most held at once when last compacted (see `take_cost`).
+    pushed: u64,
+    peak: usize,
 }
 
 impl<E> Default for Heap<E> {
     fn default() -> Self {
-        Heap { v: Vec::new() }
+        Heap { v: Vec::new(), pushed: 0, peak: 0 }
     }
 }
 
@@ -28,6 +31,7 @@ impl<E: Entry> Heap<E> {
     }
     #[inline]
     pub fn push(&mut self, e: E) {
+        self.pushed += 1;
         let mut i = self.v.len();
         self.v.push(e);
         while i > 0 {
@@ -79,7 +83,16 @@ impl<E: Entry> Heap<E> {
         &self.v
     }
     pub fn take_vec(&mut self) -> Vec<E> {
+        // taken only to compact, which is when a heap is at its largest (a heap never compacted stays below
+        // the compaction threshold, a few hundred KB)
+        self.peak = self.peak.max(self.v.len());
         std::mem::take(&mut self.v)
+    }
+    /// Entries pushed since the last call, and the most entries held at a compaction (or now).
+    pub fn take_cost(&mut self) -> (u64, usize) {
+        let c = (self.pushed, self.peak.max(self.v.len()));
+        self.pushed = 0;
+        c
     }
     /// Builds the heap from arbitrary entries in linear time.
     pub fn set_from(&mut self, v: Vec<E>) {

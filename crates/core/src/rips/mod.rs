@@ -8,6 +8,7 @@ mod cycles;
 mod distance;
 mod engine;
 mod entry;
+mod estimate;
 mod field;
 mod hash;
 mod heap;
@@ -16,6 +17,7 @@ mod scale;
 
 pub use cycles::Cycle;
 pub use distance::{Metric, Points};
+pub use estimate::{Estimate, Pilot};
 
 use binomial::Binomial;
 use complex::{Complex, Dense, Sparse};
@@ -61,11 +63,15 @@ pub struct Options {
     /// Representative cycles of this many finite H1 bars of largest persistence (0 = none; see
     /// `Output::cycles`). Needs coeff = 2, maxdim ≥ 1, and no approx.
     pub cycles: usize,
+    /// Seconds the exact run may take: when set (and neither sample nor approx is), pilot runs estimate the
+    /// exact run's time and memory first, and when either is above this or `max_memory`, the largest greedy
+    /// sample estimated to fit is computed instead, with its Hausdorff radius (see estimate.rs).
+    pub budget: Option<f64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { maxdim: 1, threshold: None, coeff: 2, threads: 0, sample: None, approx: None, max_memory: None, cycles: 0 }
+        Options { maxdim: 1, threshold: None, coeff: 2, threads: 0, sample: None, approx: None, max_memory: None, cycles: 0, budget: None }
     }
 }
 
@@ -108,6 +114,25 @@ pub struct Output {
     /// in the standard reduction of the boundary matrix in the engine's filtration order (see cycles.rs), so
     /// the H1 diagram's pairs are unchanged. Empty when `cycles` = 0.
     pub cycles: Vec<Cycle>,
+    /// What the run of the engine cost (the last one, when a fallback ran a sample after pilots).
+    pub cost: Cost,
+    /// The estimate of the exact run from pilot runs, when a budget asked for one (estimate.rs).
+    pub estimate: Option<Estimate>,
+    /// Why a greedy sample was computed instead of the exact diagram (with `sample` saying which).
+    pub fallback: Option<String>,
+}
+
+/// What a run of the engine cost.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Cost {
+    /// Wall time of the reduction, from the sorted edges to the last pair (not the distances).
+    pub seconds: f64,
+    /// Entries pushed to working heaps: the reduction's work, the same for given data on every machine.
+    pub work: u64,
+    /// Peak bytes of the engine's structures: distances (dense input), edges and columns, the pivot table,
+    /// a batch's first passes and a working heap per thread. The process holds more (its input, the
+    /// allocator's slack).
+    pub bytes: u64,
 }
 
 fn binom_f(n: u64, k: u64) -> f64 {
@@ -162,6 +187,11 @@ impl Options {
         if let Some(e) = o.approx {
             if !(e > 0.0 && e.is_finite()) {
                 return Err(Error::invalid(format!("approx: ε = {e} must be a positive number (e.g. 0.1)")));
+            }
+        }
+        if let Some(b) = o.budget {
+            if !(b > 0.0 && b.is_finite()) {
+                return Err(Error::invalid(format!("budget: {b} s is not a positive number of seconds")));
             }
         }
         if o.sample.is_some() && o.approx.is_some() {
@@ -322,6 +352,28 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
     binomial::check(reduced, opts.maxdim + 2)?;
     let dist_bytes = 4 * (reduced as u64) * (reduced as u64).saturating_sub(1) / 2;
     if opts.approx.is_none() && !matches!(input, Input::Edges { .. }) && dist_bytes > max_mem {
+        if opts.budget.is_some() && opts.sample.is_none() && matches!(input, Input::Points { .. }) {
+            // under a budget even the distances of all points are too many: a greedy sample chosen from the
+            // points themselves, the largest whose whole run the coarse estimate lets through (every pair an
+            // edge; the estimate then counts ~90 bytes a pair, where the distances alone are 4)
+            let (mut k, mut hi) = (1usize, n_in);
+            while hi - k > 1 {
+                let mid = k + (hi - k) / 2;
+                if estimate_memory(mid, opts.maxdim, 1.0, true) <= max_mem {
+                    k = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let why = format!(
+                "the distances of all {n_in} points alone need {:.2} GB, above the memory budget of {:.2} GB; a greedy \
+                 sample of {k} points instead, the largest whose run is estimated to fit",
+                dist_bytes as f64 / 1e9,
+                max_mem as f64 / 1e9
+            );
+            let out = run(input, &Options { sample: Some(k), budget: None, ..opts.clone() }, ctl)?;
+            return Ok(Output { fallback: Some(why), ..out });
+        }
         return Err(refuse("the distance matrix", dist_bytes, max_mem));
     }
     let p = match input {
@@ -335,11 +387,15 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
     let out = match p.built {
         Built::Dense(dm) => {
             let thr = given.map_or_else(|| dm.enclosing_radius(), |g| g.0);
-            compute(&dm, thr, true, opts, ctl)?
+            match opts.budget.filter(|_| limits(opts)) {
+                None => compute(&dm, thr, true, opts, ctl)?,
+                Some(seconds) => budgeted(&dm, thr, given.is_some(), opts, seconds, ctl)?,
+            }
         }
         Built::Sparse(sp) => compute(&sp, given.map_or(f32::INFINITY, |g| g.0), false, opts, ctl)?,
     };
-    let mut out = unscale(Output { sample: p.sample, approx: p.approx, ..out }, s);
+    let sample = out.sample.clone().or(p.sample);
+    let mut out = unscale(Output { sample, approx: p.approx, ..out }, s);
     if let Some((_, shown)) = given {
         out.threshold = shown;
     }
@@ -349,6 +405,67 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
         }
     }
     Ok(out)
+}
+
+/// The exact diagram when the pilots' estimate fits the budget, else the largest greedy sample estimated to.
+/// A run that passes the budget all the same (the estimate is good to about 2×) is stopped and a sample
+/// sized for half the budget runs instead, and so on down to a few dozen points, which run to the end.
+fn budgeted(dm: &Dense, thr: f32, given: bool, opts: &Options, seconds: f64, ctl: &Control<'_>) -> Result<Output> {
+    let bytes = opts.max_memory.map_or(f64::INFINITY, |b| b as f64);
+    // the estimate has weighed memory; the coarse refusal of `compute` would stop what it let through
+    let checked = Options { max_memory: None, ..opts.clone() };
+    let Some(planner) = estimate::pilots(dm, thr, given, opts, seconds, ctl)? else {
+        return compute(dm, thr, true, &checked, ctl);
+    };
+    let deadline = |s: f64| ctl.with_deadline(std::time::Instant::now() + std::time::Duration::from_secs_f64(s.max(0.0)));
+    let left = seconds - planner.est.pilot_seconds;
+    let (mut k, mut why) = match estimate::plan(&planner, seconds, bytes, opts) {
+        estimate::Plan::Exact(est) => match compute(dm, thr, true, &checked, &deadline(left)) {
+            Ok(out) => return Ok(Output { estimate: est, ..out }),
+            Err(e) if e.code == crate::error::ErrorCode::OverBudget => {
+                let k = planner.affordable(seconds / 3.0, bytes / 2.0, opts).min(dm.n / 2);
+                let why = format!(
+                    "the exact diagram of all {} points was estimated at {} but passed the budget of {}; a greedy sample \
+                     of {k} points is estimated to fit a third of it",
+                    dm.n,
+                    estimate::seconds(planner.est.seconds),
+                    estimate::seconds(seconds)
+                );
+                (k, why)
+            }
+            Err(e) => return Err(e),
+        },
+        estimate::Plan::Sample(k, why) => (k, why),
+    };
+    // a greedy sample spreads its points out, and on isotropic data it ran 2× slower than the random subsets
+    // of the same size the estimate comes from: aim at a third of what is left, stop it at all of it
+    let started = std::time::Instant::now();
+    let mut room = left / 3.0;
+    loop {
+        // the same sample, and so the same diagrams, as asking for `sample = k`
+        let (idx, _, rad) = sample::greedy_permutation(dm, k, ctl)?;
+        let sub = estimate::restrict(dm, &idx);
+        let t = if given { thr } else { sub.enclosing_radius() };
+        let last = k <= 64;
+        let allowed = (left - started.elapsed().as_secs_f64()).max(room);
+        let run = if last { compute(&sub, t, true, &checked, ctl) } else { compute(&sub, t, true, &checked, &deadline(allowed)) };
+        match run {
+            Ok(out) => {
+                return Ok(Output {
+                    sample: Some(SampleInfo { indices: idx, hausdorff_radius: rad as f64 }),
+                    estimate: Some(planner.est),
+                    fallback: Some(why),
+                    ..out
+                })
+            }
+            Err(e) if e.code == crate::error::ErrorCode::OverBudget => {
+                k = (k / 2).max(64);
+                why = format!("{why}; that sample passed the budget too, so {k} points instead");
+                room /= 2.0;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A complex ready for the engine, at the scale its distances were multiplied by.
@@ -532,20 +649,44 @@ fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Cont
             return Err(refuse("this Rips computation", est, max));
         }
     }
+    let (pairs, cycles, cost) = reduce(cx, thr, dense, opts, ctl)?;
+    let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
+    Ok(Output {
+        diagrams,
+        threshold: thr as f64,
+        n,
+        sample: None,
+        approx: None,
+        memory_estimate: est,
+        scale: 1.0,
+        cycles,
+        cost,
+        estimate: None,
+        fallback: None,
+    })
+}
+
+/// The engine on a complex, with the entry width and field the options call for.
+fn reduce<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Control<'_>) -> Result<Computed> {
+    let n = cx.n();
     let b = Binomial::new(n, opts.maxdim + 2)?;
-    let (pairs, cycles) = if opts.coeff == 2 && narrow_fits(n, opts.maxdim) {
+    let start = std::time::Instant::now();
+    let (pairs, cycles, mut cost) = if opts.coeff == 2 && narrow_fits(n, opts.maxdim) {
         run_engine::<C, Z2, u64>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
     } else if opts.coeff == 2 {
         run_engine::<C, Z2, u128>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
     } else {
         run_engine::<C, Zp, u128>(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, opts.cycles, ctl)?
     };
-    let diagrams = pairs.into_iter().enumerate().map(|(k, p)| Diagram::new(k, p)).collect();
-    Ok(Output { diagrams, threshold: thr as f64, n, sample: None, approx: None, memory_estimate: est, scale: 1.0, cycles })
+    cost.seconds = start.elapsed().as_secs_f64();
+    if dense {
+        cost.bytes += 4 * (n as u64) * (n as u64).saturating_sub(1) / 2;
+    }
+    Ok((pairs, cycles, cost))
 }
 
-/// The diagrams, and the representative cycles of the `cycles` most persistent H1 bars.
-type Computed = (Vec<Vec<[f64; 2]>>, Vec<Cycle>);
+/// The diagrams, the representative cycles of the `cycles` most persistent H1 bars, and what it cost.
+type Computed = (Vec<Vec<[f64; 2]>>, Vec<Cycle>, Cost);
 
 /// Whether the index of every simplex the reduction up to `maxdim` meets (up to dimension maxdim + 1) fits in
 /// 32 bits, so Z/2 runs can use the narrow entries (entry.rs): C(n, maxdim + 2) ≤ 2^32, e.g. n ≤ 2,954 for
@@ -587,12 +728,14 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey, E: entry::Entry + entry::E
     ctl: &Control<'_>,
 ) -> Result<Computed> {
     use rayon::prelude::*;
-    let eng = Engine { cx, f, b, thr, maxdim, ctl };
+    let eng = Engine { cx, f, b, thr, maxdim, ctl, meter: Default::default() };
     let mut edges: Vec<K> = Vec::with_capacity(cx.edges_within(thr) as usize);
     cx.for_each_edge(thr, |k, d| edges.push(K::make(d, k)));
     ctl.check()?;
     edges.par_sort_unstable();
     let (p0, mut cols) = eng.dim0::<K, E>(&edges)?;
+    // the edges and the columns are held together until the reduction of H1 starts
+    let mut start_bytes = (edges.capacity() * std::mem::size_of::<K>() + cols.capacity() * std::mem::size_of::<E>()) as u64;
     if maxdim < 2 {
         edges = Vec::new();
     }
@@ -616,7 +759,10 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey, E: entry::Entry + entry::E
             };
             cols = c;
             simplices = s;
+            let held = cols.capacity() * std::mem::size_of::<E>() + simplices.capacity() * std::mem::size_of::<E>();
+            start_bytes = start_bytes.max(held as u64);
         }
     }
-    Ok((out, reps))
+    let cost = Cost { seconds: 0.0, work: eng.meter.work(), bytes: start_bytes + eng.meter.bytes(std::mem::size_of::<E>()) };
+    Ok((out, reps, cost))
 }
