@@ -140,6 +140,10 @@ impl<'a> Matcher<'a> {
             let mut diag_cur = 0usize;
             let mut head = 0;
             while head < self.queue.len() {
+                // a phase on a million points takes seconds: stay cancellable inside it
+                if head % 4096 == 0 {
+                    ctl.check()?;
+                }
                 let u = self.queue[head] as usize;
                 head += 1;
                 let lu = self.layer_l[u];
@@ -204,6 +208,7 @@ impl<'a> Matcher<'a> {
                 }
             }
             for ((mem, near_diag), diag_items) in members.into_iter().zip(near_l).zip(items_l) {
+                ctl.check()?;
                 let tree = KdTree::new(mem);
                 for (pos, id) in tree.positions() {
                     self.pos_layer[id as usize] = pos as u32;
@@ -211,9 +216,13 @@ impl<'a> Matcher<'a> {
                 layers.push(Layer { tree, near_diag, diag_items });
             }
             // DFS: vertex-disjoint shortest augmenting paths; every right vertex is taken once.
+            let mut steps = 0u64;
             let mut stack: Vec<u32> = Vec::new();
             let mut rights: Vec<u32> = Vec::new();
             for u0 in 0..nv {
+                if u0 % 4096 == 0 {
+                    ctl.check()?;
+                }
                 if mt.mate_l[u0] != NONE || self.layer_l[u0] != 0 {
                     continue;
                 }
@@ -221,6 +230,10 @@ impl<'a> Matcher<'a> {
                 rights.clear();
                 stack.push(u0 as u32);
                 while let Some(&v) = stack.last() {
+                    steps += 1;
+                    if steps % 4096 == 0 {
+                        ctl.check()?;
+                    }
                     let l = stack.len() - 1;
                     match self.take(&mut layers[l], v as usize, t) {
                         Some(r) => {
@@ -288,14 +301,14 @@ impl<'a> Matcher<'a> {
         let scan_budget = budget.saturating_mul(32);
         let mut scanned = 0usize;
         for (k, &p) in self.a.iter().enumerate() {
-            if k % 4096 == 0 {
+            if k % 64 == 0 {
                 ctl.check()?;
             }
-            let full = ring_linf(&self.b_by_x, &self.b_by_y, p, lo, hi, &mut scanned, |d| {
+            let full = ring_linf(&self.b_by_x, &self.b_by_y, p, (lo, hi), (&mut scanned, scan_budget), |d| {
                 out.push(d);
                 out.len() <= budget
             });
-            if !full || scanned > scan_budget {
+            if !full {
                 let found = (out.len() - diagonal).max(1) as f64;
                 return Ok(Candidates::Over(diagonal as f64 + found * self.a.len() as f64 / (k + 1) as f64));
             }
@@ -430,14 +443,13 @@ pub(super) fn bottleneck_finite(a: &[[f64; 2]], b: &[[f64; 2]], delta: f64, ctl:
 /// y; stops when f returns false. The ring is two x-strips (lo < |dx| ≤ hi, |dy| ≤ hi) and two y-strips
 /// (lo < |dy| ≤ hi, |dx| ≤ lo), disjoint and covering it, each found by binary search: a thin ring costs the
 /// few points in its strips, where a kd-tree visits every leaf along its boundary. `scanned` counts the
-/// points looked at.
+/// points looked at; past `limit` the scan stops (returns false) as when f does.
 fn ring_linf(
     by_x: &[[f64; 2]],
     by_y: &[[f64; 2]],
     p: [f64; 2],
-    lo: f64,
-    hi: f64,
-    scanned: &mut usize,
+    (lo, hi): (f64, f64),
+    (scanned, limit): (&mut usize, usize),
     mut f: impl FnMut(f64) -> bool,
 ) -> bool {
     for (sorted, axis) in [(by_x, 0usize), (by_y, 1usize)] {
@@ -451,6 +463,9 @@ fn ring_linf(
         let r1 = right.partition_point(|q| q[axis] - p[axis] <= hi);
         for q in left[l0..l1].iter().chain(right[r0..r1].iter()) {
             *scanned += 1;
+            if *scanned > limit {
+                return false;
+            }
             let (d_axis, d_other) = ((p[axis] - q[axis]).abs(), (p[other] - q[other]).abs());
             // x-strips take |dy| ≤ hi; y-strips only |dx| ≤ lo, the rest being in an x-strip already
             let keep = if axis == 0 { d_other <= hi } else { d_other <= lo };
@@ -496,7 +511,7 @@ mod tests {
                 let mut want: Vec<f64> = b.iter().map(|&q| linf(p, q)).filter(|&d| d > lo && d <= hi).collect();
                 let mut got = Vec::new();
                 let mut scanned = 0;
-                assert!(ring_linf(&by_x, &by_y, p, lo, hi, &mut scanned, |d| {
+                assert!(ring_linf(&by_x, &by_y, p, (lo, hi), (&mut scanned, usize::MAX), |d| {
                     got.push(d);
                     true
                 }));
