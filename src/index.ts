@@ -20,6 +20,8 @@ export {
   type RipsOptions,
   type RipsMetric,
   type RipsCycle,
+  type RipsCost,
+  type RipsEstimate,
 } from './kernels/rips.js';
 export {
   trainProbe,

@@ -130,8 +130,8 @@ pub struct Cost {
     /// Entries pushed to working heaps: the reduction's work, the same for given data on every machine.
     pub work: u64,
     /// Peak bytes of the engine's structures: distances (dense input), edges and columns, the pivot table,
-    /// a batch's first passes and a working heap per thread. The process holds more (its input, the
-    /// allocator's slack).
+    /// a batch's first passes and the largest working heap. The process holds more (its input, the other
+    /// workers' small heaps, the allocator's slack).
     pub bytes: u64,
 }
 
@@ -409,7 +409,8 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
 
 /// The exact diagram when the pilots' estimate fits the budget, else the largest greedy sample estimated to.
 /// A run that passes the budget all the same (the estimate is good to about 2×) is stopped and a sample
-/// sized for half the budget runs instead, and so on down to a few dozen points, which run to the end.
+/// sized for a third of the budget runs instead; a sample that passes what is left is halved, down to 64
+/// points, which run to the end.
 fn budgeted(dm: &Dense, thr: f32, given: bool, opts: &Options, seconds: f64, ctl: &Control<'_>) -> Result<Output> {
     let bytes = opts.max_memory.map_or(f64::INFINITY, |b| b as f64);
     // the estimate has weighed memory; the coarse refusal of `compute` would stop what it let through
