@@ -231,7 +231,7 @@ impl<'a> Matcher<'a> {
                 stack.push(u0 as u32);
                 while let Some(&v) = stack.last() {
                     steps += 1;
-                    if steps % 4096 == 0 {
+                    if steps.is_multiple_of(4096) {
                         ctl.check()?;
                     }
                     let l = stack.len() - 1;
