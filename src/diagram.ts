@@ -41,6 +41,12 @@ export function flattenDiagram(d: DiagramInput, what: string): Float64Array {
  * Rips diagrams are within 2r of the full cloud's in bottleneck distance (Rips stability:
  * d_B ≤ 2·d_GH ≤ 2·d_H, with the filtration value of an edge = its length).
  */
-export function sampleGuarantee(hausdorffRadius: number): string {
-  return `bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius = ${2 * hausdorffRadius}`;
+export function sampleGuarantee(hausdorffRadius: number, threshold?: number): string {
+  const bound = `bottleneck distance to the diagrams of all points ≤ 2 × Hausdorff radius = ${2 * hausdorffRadius}`;
+  // on data without small-scale structure (isotropic clouds) the sample is as far from the rest as the points
+  // are from each other, and the bound says nothing: say so wherever it is shown
+  if (threshold !== undefined && 2 * hausdorffRadius >= threshold) {
+    return `${bound} — not less than the threshold ${threshold}, so it does not constrain the diagrams of all points`;
+  }
+  return bound;
 }

@@ -156,11 +156,8 @@ export function registerRips(program: Command, ctx: CliContext): void {
       if (result.estimate) say(`measured${result.fallback ? ' (the sample)' : ''}: ${secs(result.cost.seconds)}, ${mb(result.cost.bytes)} MB`);
       if (result.sample) {
         const r = result.sample.hausdorffRadius;
-        // on data without small-scale structure (isotropic clouds) the sample is as far from the rest as the
-        // points are from each other, and the bound says nothing: say so rather than print a number
-        const vacuous = 2 * r >= result.threshold;
         say(
-          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${r}; ${sampleGuarantee(r)}${vacuous ? ` — not less than the threshold ${result.threshold}, so it does not constrain the diagrams of all points` : ''}`,
+          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${r}; ${sampleGuarantee(r, result.threshold)}`,
         );
       }
       if (result.approx) {

@@ -82,7 +82,7 @@ export function diagramsToJson(r: RipsDiagrams): Record<string, unknown> {
     doc.sample = {
       n: r.sample.indices.length,
       hausdorff_radius: r.sample.hausdorffRadius,
-      guarantee: sampleGuarantee(r.sample.hausdorffRadius),
+      guarantee: sampleGuarantee(r.sample.hausdorffRadius, r.threshold),
       indices: Array.from(r.sample.indices),
     };
   }

@@ -40,8 +40,8 @@ export interface RipsOptions extends Hooks {
   /**
    * Seconds the exact run may take. When set (and neither `sample` nor `approx` is), pilot runs on seeded
    * random subsets estimate the exact run's time and memory first (`Diagrams.estimate`); when either is above
-   * this or `maxMemory`, the largest greedy sample estimated to fit half of what is left is computed
-   * instead (`Diagrams.sample`, `Diagrams.fallback`). Absent: no estimate, the exact run.
+   * this or `maxMemory`, the largest greedy sample estimated to fit a third of the time left (half the
+   * memory) is computed instead (`Diagrams.sample`, `Diagrams.fallback`). Absent: no estimate, the exact run.
    */
   budget?: number;
 }
