@@ -156,9 +156,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
       if (result.estimate) say(`measured${result.fallback ? ' (the sample)' : ''}: ${secs(result.cost.seconds)}, ${mb(result.cost.bytes)} MB`);
       if (result.sample) {
         const r = result.sample.hausdorffRadius;
-        say(
-          `sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${r}; ${sampleGuarantee(r, result.threshold)}`,
-        );
+        say(`sample of ${result.sample.indices.length} of ${n} points, Hausdorff radius ${r}; ${sampleGuarantee(r, result.threshold)}`);
       }
       if (result.approx) {
         say(`${result.approx.guarantee}; kept ${result.approx.edges} edges`);
