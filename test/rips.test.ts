@@ -309,6 +309,24 @@ describe('guard rails and formats', () => {
     expect((err as Error).message).toMatch(/sample = n.*approx = ε/);
   });
 
+  it('stops a reduction that outgrows maxMemory though the coarse estimate let it start, with what to do', async () => {
+    // 300 unit vectors in R^64: the reduction's fill-in is most of the memory, the coarse estimate has none of it
+    const x = sphere(300, 64, 5);
+    const exact = await rips(x, { d: 64 });
+    const limit = Math.floor((exact.memoryEstimate + exact.cost.bytes) / 2);
+    expect(exact.cost.bytes).toBeGreaterThan(1.25 * exact.memoryEstimate);
+    const err = await rips(x, { d: 64, maxMemory: limit }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClipTopoError);
+    expect((err as ClipTopoError).code).toBe('ERR_TOO_LARGE');
+    expect((err as Error).message).toMatch(/the reduction of H1 held [\d.]+ MB, above the memory limit of [\d.]+ MB; .*sample = n/);
+    // the CLI names its flags, the budget among them
+    const npy = writeNpy(tempDir(), 'fill.npy', x, [300, 64]);
+    const r = await runCli(['rips', npy, '--max-memory', String(limit)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the reduction of H1 held .*--budget/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('a length that fits both a square and a lower triangle (36 = 6² = 9·8/2) is read by its diagonal', async () => {
     // 9 points on a line at 0, 1, …, 8: the strict lower triangle has 36 positive values, as a 6×6 square would.
     const tri: number[] = [];

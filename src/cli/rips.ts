@@ -76,7 +76,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
     .option('--sample <n>', 'keep n points by greedy (farthest-point) permutation', positiveInt)
     .option('--approx <eps>', 'sparse Rips approximation with a (1+ε) guarantee', positive)
     .option('--distance-matrix', 'the input is a distance matrix (full square, or lower triangle) instead of points')
-    .option('--max-memory <size>', 'refuse runs estimated above this (e.g. 8G; default: 3/4 of physical memory)', bytes)
+    .option('--max-memory <size>', 'refuse runs estimated above this, and stop one that grows past it (e.g. 8G; default: 3/4 of physical memory)', bytes)
     .option(
       '--budget <seconds>',
       'estimate the exact run from pilot runs first; above this time (or --max-memory) compute the largest greedy sample that fits, with its bound',
@@ -141,7 +141,7 @@ export function registerRips(program: Command, ctx: CliContext): void {
           if (err instanceof InputError) throw new InputError(`${file}: ${err.message}`, err.code);
           // The core names its options; on the command line they are flags.
           if (err instanceof ClipTopoError && err.code === 'ERR_TOO_LARGE')
-            throw new ClipTopoError(`${file}: ${err.message} (flags: --threshold, --sample, --approx, --max-memory)`, err.code);
+            throw new ClipTopoError(`${file}: ${err.message} (flags: --threshold, --sample, --approx, --budget, --max-memory)`, err.code);
           throw err;
         })
         .finally(() => bar.done());

@@ -30,7 +30,10 @@ export interface RipsOptions extends Hooks {
   sample?: number;
   /** Sparse Rips approximation (Cavanna–Jahanseir–Sheehy) with this ε > 0. */
   approx?: number;
-  /** Refuse runs estimated to need more bytes than this (default: three quarters of physical memory). */
+  /**
+   * Refuse runs estimated to need more bytes than this (default: three quarters of physical memory), and stop
+   * with `ERR_TOO_LARGE` a run whose reduction comes to hold more (under `budget`: a smaller sample runs).
+   */
   maxMemory?: number;
   /**
    * Representative cycles of this many finite H1 bars of largest persistence (default 0 = none). Needs

@@ -16,6 +16,9 @@ pub enum ErrorCode {
     /// A deadline set by the kernel itself passed (a pilot run, or a run under a budget); caught where it is
     /// set, never returned to a caller.
     OverBudget,
+    /// What a reduction holds passed `max_memory` while it ran (the estimate before it let it start); caught
+    /// under a budget (a sample runs instead), else returned as `TooLarge` with what to do.
+    OverMemory,
 }
 
 impl ErrorCode {
@@ -26,6 +29,7 @@ impl ErrorCode {
             ErrorCode::Cancelled => "ERR_CANCELLED",
             ErrorCode::Numerical => "ERR_NUMERICAL",
             ErrorCode::OverBudget => "ERR_OVER_BUDGET",
+            ErrorCode::OverMemory => "ERR_OVER_MEMORY",
         }
     }
 }
@@ -48,6 +52,9 @@ impl Error {
     }
     pub fn over_budget() -> Self {
         Error { code: ErrorCode::OverBudget, message: "over the time budget".into() }
+    }
+    pub fn over_memory(message: impl Into<String>) -> Self {
+        Error { code: ErrorCode::OverMemory, message: message.into() }
     }
     pub fn cancelled() -> Self {
         Error { code: ErrorCode::Cancelled, message: "cancelled".into() }

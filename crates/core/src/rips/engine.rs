@@ -14,7 +14,7 @@ use super::field::Field;
 use super::hash::IndexMap;
 use super::heap::Heap;
 use crate::control::Control;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const MAX_VERTS: usize = 6;
 
@@ -48,9 +48,18 @@ pub struct Meter {
     table: AtomicUsize,
     /// Largest first-pass results held by a batch, bytes.
     batch: AtomicUsize,
+    /// Bytes held outside the reduction while it runs (distances, edges, columns), set by the caller.
+    pub fixed: AtomicU64,
+    /// `max_memory`: a reduction holding more fails with `OverMemory` (see `Engine::guard`).
+    pub limit: Option<u64>,
 }
 
 impl Meter {
+    /// A meter whose reduction fails with `OverMemory` above `limit` bytes (none: never).
+    pub fn with_limit(limit: Option<u64>) -> Self {
+        Meter { limit, ..Default::default() }
+    }
+
     fn flush<E: Entry>(&self, heap: &mut Heap<E>) {
         let (pushed, peak) = heap.take_cost();
         self.work.fetch_add(pushed, Ordering::Relaxed);
@@ -74,6 +83,26 @@ impl Meter {
 pub type Pairs = Vec<[f64; 2]>;
 
 impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
+    /// Fails with `OverMemory` when what the reduction of `dim` holds now (the inputs, the table, a batch's
+    /// first passes and this worker's heap) passes the limit: the estimate that let the run start is good to
+    /// about 2×, and a run past it would be killed by the system with all its work lost.
+    fn guard<E: Entry>(&self, dim: usize, t: &Table<E>, pairs: usize, heap: usize) -> Result<()> {
+        let Some(limit) = self.meter.limit else { return Ok(()) };
+        let held = self.meter.fixed.load(Ordering::Relaxed)
+            + t.bytes(pairs) as u64
+            + self.meter.batch.load(Ordering::Relaxed) as u64
+            + (heap * std::mem::size_of::<E>()) as u64;
+        if held <= limit {
+            return Ok(());
+        }
+        Err(Error::over_memory(format!(
+            "the reduction of {} held {}, above the memory limit of {}",
+            stage_name(dim),
+            super::estimate::size(held as f64),
+            super::estimate::size(limit as f64)
+        )))
+    }
+
     #[inline]
     fn verts(&self, idx: u64, dim: usize, out: &mut [u32; MAX_VERTS]) {
         self.b.vertices(idx, dim, &mut out[..dim + 1]);
@@ -309,6 +338,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
         let threads = rayon::current_num_threads();
         for (bi, batch) in cols.chunks(size).enumerate() {
             self.ctl.check()?;
+            self.guard(dim, &t, pairs.capacity(), 0)?;
             self.ctl.report(stage, (bi * size) as u64, total);
             let first: Vec<Reduced<E>> = if threads > 1 {
                 batch
@@ -390,12 +420,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
             }
             self.meter.flush(&mut sc.heap);
         }
-        let table = t.vstore.capacity() * std::mem::size_of::<E>()
-            + t.recs.capacity() * std::mem::size_of::<Record>()
-            // a hashbrown bucket holds the key, the value and a control byte
-            + t.pivots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
-            + pairs.capacity() * std::mem::size_of::<[f64; 2]>();
-        self.meter.table.fetch_max(table, Ordering::Relaxed);
+        self.meter.table.fetch_max(t.bytes(pairs.capacity()), Ordering::Relaxed);
         self.ctl.report(stage, total, total);
         Ok((pairs, t.pivots, t.recs, taken))
     }
@@ -459,6 +484,7 @@ impl<'a, C: Complex, F: Field> Engine<'a, C, F> {
             adds += 1;
             if adds & 63 == 0 {
                 self.ctl.check()?;
+                self.guard(dim, t, 0, sc.heap.len())?;
             }
             if let Some(&rid) = t.pivots.get(&pidx) {
                 let r = &t.recs[rid as usize];
@@ -522,6 +548,17 @@ struct Table<E> {
     pivots: IndexMap<u32>,
     recs: Vec<Record>,
     vstore: Vec<E>,
+}
+
+impl<E> Table<E> {
+    /// Bytes held, with the pairs found so far (`pairs` of them allocated).
+    fn bytes(&self, pairs: usize) -> usize {
+        self.vstore.capacity() * std::mem::size_of::<E>()
+            + self.recs.capacity() * std::mem::size_of::<Record>()
+            // a hashbrown bucket holds the key, the value and a control byte
+            + self.pivots.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + pairs * std::mem::size_of::<[f64; 2]>()
+    }
 }
 
 /// A column after its first pass: zero (an essential class), or its pivot and the simplices added to σ.

@@ -267,7 +267,7 @@ pub(super) fn plan(p: &Planner, budget: f64, bytes: f64, opts: &Options) -> Plan
     let over = if s > budget {
         format!("{}, above the budget of {}", seconds(s), seconds(budget))
     } else {
-        format!("{:.0} MB, above the memory budget of {:.0} MB", b / 1e6, bytes / 1e6)
+        format!("{}, above the memory budget of {}", size(b), size(bytes))
     };
     let mut sizes: Vec<String> = p.est.pilots.iter().map(|q| q.points.to_string()).collect();
     if let Some((m, t)) = p.timed_out {
@@ -289,6 +289,19 @@ pub(super) fn seconds(s: f64) -> String {
         format!("{s:.1} s")
     } else {
         format!("{s:.0} s")
+    }
+}
+
+/// Bytes as the CLI reads and prints sizes (MB = 2²⁰, GB = 2³⁰, as in `--max-memory 512M`), with a decimal
+/// below 100 MB so that a run that held just over a small limit does not read as equal to it.
+pub(super) fn size(b: f64) -> String {
+    const MB: f64 = (1u64 << 20) as f64;
+    if b < 100.0 * MB {
+        format!("{:.1} MB", b / MB)
+    } else if b < 1024.0 * MB {
+        format!("{:.0} MB", b / MB)
+    } else {
+        format!("{:.2} GB", b / (1024.0 * MB))
     }
 }
 

@@ -29,7 +29,7 @@ use scale::{Scale, Span};
 
 use crate::control::Control;
 use crate::diagram::Diagram;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 pub const MAX_DIM: usize = 3;
 
@@ -318,15 +318,24 @@ fn dense_from_matrix(values: &[f64], n: usize) -> Result<Dense> {
 /// Persistence diagrams in dimensions 0..=maxdim.
 pub fn rips(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
     opts.validate()?;
-    if opts.threads == 0 {
+    let out = if opts.threads == 0 {
         // the caller's pool (the global one, or one a binding installed)
-        return run(input, opts, ctl);
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| Error::invalid(format!("threads: cannot start {} threads: {e}", opts.threads)))?;
-    pool.install(|| run(input, opts, ctl))
+        run(input, opts, ctl)
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| Error::invalid(format!("threads: cannot start {} threads: {e}", opts.threads)))?;
+        pool.install(|| run(input, opts, ctl))
+    };
+    out.map_err(|e| match e.code {
+        // the memory guard stopped a run (not under a budget, or even its smallest sample): the caller's error
+        ErrorCode::OverMemory => Error::too_large(format!(
+            "{}; lower threshold, subsample with sample = n, approximate with approx = ε, or raise max_memory",
+            e.message
+        )),
+        _ => e,
+    })
 }
 
 enum Built {
@@ -336,10 +345,10 @@ enum Built {
 
 fn refuse(what: &str, bytes: u64, max: u64) -> Error {
     Error::too_large(format!(
-        "{what} needs an estimated {:.2} GB, above the memory limit of {:.2} GB; lower threshold, subsample with \
-         sample = n, approximate with approx = ε, or raise max_memory",
-        bytes as f64 / 1e9,
-        max as f64 / 1e9
+        "{what} needs an estimated {}, above the memory limit of {}; lower threshold, subsample with sample = n, \
+         approximate with approx = ε, or raise max_memory",
+        estimate::size(bytes as f64),
+        estimate::size(max as f64)
     ))
 }
 
@@ -366,10 +375,10 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
                 }
             }
             let why = format!(
-                "the distances of all {n_in} points alone need {:.2} GB, above the memory budget of {:.2} GB; a greedy \
-                 sample of {k} points instead, the largest whose run is estimated to fit",
-                dist_bytes as f64 / 1e9,
-                max_mem as f64 / 1e9
+                "the distances of all {n_in} points alone need {}, above the memory budget of {}; a greedy sample \
+                 of {k} points instead, the largest whose run is estimated to fit",
+                estimate::size(dist_bytes as f64),
+                estimate::size(max_mem as f64)
             );
             let out = run(input, &Options { sample: Some(k), budget: None, ..opts.clone() }, ctl)?;
             return Ok(Output { fallback: Some(why), ..out });
@@ -388,11 +397,11 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
         Built::Dense(dm) => {
             let thr = given.map_or_else(|| dm.enclosing_radius(), |g| g.0);
             match opts.budget.filter(|_| limits(opts)) {
-                None => compute(&dm, thr, true, opts, ctl)?,
+                None => compute(&dm, thr, true, opts, true, ctl)?,
                 Some(seconds) => budgeted(&dm, thr, given.is_some(), opts, seconds, ctl)?,
             }
         }
-        Built::Sparse(sp) => compute(&sp, given.map_or(f32::INFINITY, |g| g.0), false, opts, ctl)?,
+        Built::Sparse(sp) => compute(&sp, given.map_or(f32::INFINITY, |g| g.0), false, opts, true, ctl)?,
     };
     let sample = out.sample.clone().or(p.sample);
     let mut out = unscale(Output { sample, approx: p.approx, ..out }, s);
@@ -413,24 +422,29 @@ fn run(input: Input<'_>, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
 /// points, which run to the end.
 fn budgeted(dm: &Dense, thr: f32, given: bool, opts: &Options, seconds: f64, ctl: &Control<'_>) -> Result<Output> {
     let bytes = opts.max_memory.map_or(f64::INFINITY, |b| b as f64);
-    // the estimate has weighed memory; the coarse refusal of `compute` would stop what it let through
-    let checked = Options { max_memory: None, ..opts.clone() };
+    // the estimate has weighed memory; the coarse refusal of `compute` would stop what it let through (the
+    // guard inside the reduction still stops a run that passes max_memory)
     let Some(planner) = estimate::pilots(dm, thr, given, opts, seconds, ctl)? else {
-        return compute(dm, thr, true, &checked, ctl);
+        return compute(dm, thr, true, opts, false, ctl);
     };
     let deadline = |s: f64| ctl.with_deadline(std::time::Instant::now() + std::time::Duration::from_secs_f64(s.max(0.0)));
     let left = seconds - planner.est.pilot_seconds;
     let (mut k, mut why) = match estimate::plan(&planner, seconds, bytes, opts) {
-        estimate::Plan::Exact(est) => match compute(dm, thr, true, &checked, &deadline(left)) {
+        estimate::Plan::Exact(est) => match compute(dm, thr, true, opts, false, &deadline(left)) {
             Ok(out) => return Ok(Output { estimate: est, ..out }),
-            Err(e) if e.code == crate::error::ErrorCode::OverBudget => {
+            Err(e) if over(&e) => {
                 let k = planner.affordable(seconds / 3.0, bytes / 2.0, opts).min(dm.n / 2);
+                let passed = if e.code == ErrorCode::OverMemory {
+                    e.message
+                } else {
+                    format!("it passed the budget of {}", estimate::seconds(seconds))
+                };
                 let why = format!(
-                    "the exact diagram of all {} points was estimated at {} but passed the budget of {}; a greedy sample \
-                     of {k} points is estimated to fit a third of it",
+                    "the exact diagram of all {} points was estimated at {} and {}, but {passed}; a greedy sample of \
+                     {k} points is estimated to fit a third of the time and half of the memory",
                     dm.n,
                     estimate::seconds(planner.est.seconds),
-                    estimate::seconds(seconds)
+                    estimate::size(planner.est.bytes as f64)
                 );
                 (k, why)
             }
@@ -449,7 +463,7 @@ fn budgeted(dm: &Dense, thr: f32, given: bool, opts: &Options, seconds: f64, ctl
         let t = if given { thr } else { sub.enclosing_radius() };
         let last = k <= 64;
         let allowed = (left - started.elapsed().as_secs_f64()).max(room);
-        let run = if last { compute(&sub, t, true, &checked, ctl) } else { compute(&sub, t, true, &checked, &deadline(allowed)) };
+        let run = if last { compute(&sub, t, true, opts, false, ctl) } else { compute(&sub, t, true, opts, false, &deadline(allowed)) };
         match run {
             Ok(out) => {
                 return Ok(Output {
@@ -459,14 +473,20 @@ fn budgeted(dm: &Dense, thr: f32, given: bool, opts: &Options, seconds: f64, ctl
                     ..out
                 })
             }
-            Err(e) if e.code == crate::error::ErrorCode::OverBudget => {
+            Err(e) if over(&e) => {
                 k = (k / 2).max(64);
-                why = format!("{why}; that sample passed the budget too, so {k} points instead");
+                let what = if e.code == ErrorCode::OverMemory { "memory limit" } else { "budget" };
+                why = format!("{why}; that sample passed the {what} too, so {k} points instead");
                 room /= 2.0;
             }
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A run stopped by the budget's deadline or by the memory guard: under a budget, a smaller sample runs instead.
+fn over(e: &Error) -> bool {
+    matches!(e.code, ErrorCode::OverBudget | ErrorCode::OverMemory)
 }
 
 /// A complex ready for the engine, at the scale its distances were multiplied by.
@@ -639,13 +659,16 @@ fn shrink<O: Oracle>(
     Ok(Built::Dense(full(src, ctl)?))
 }
 
-fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Control<'_>) -> Result<Output> {
+/// The diagrams of a complex. `coarse`: refuse up front when the coarse estimate is above `max_memory` (off
+/// under a budget, whose pilots weighed memory better); the reduction stops itself all the same when what it
+/// holds passes `max_memory`.
+fn compute<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, coarse: bool, ctl: &Control<'_>) -> Result<Output> {
     let n = cx.n();
     let total_pairs = (n as u64) * (n as u64).saturating_sub(1) / 2;
     let within = cx.edges_within(thr);
     let frac = if total_pairs == 0 { 1.0 } else { within as f64 / total_pairs as f64 };
     let est = estimate_memory(n, opts.maxdim, frac, dense);
-    if let Some(max) = opts.max_memory {
+    if let Some(max) = opts.max_memory.filter(|_| coarse) {
         if est > max {
             return Err(refuse("this Rips computation", est, max));
         }
@@ -672,17 +695,16 @@ fn reduce<C: Complex>(cx: &C, thr: f32, dense: bool, opts: &Options, ctl: &Contr
     let n = cx.n();
     let b = Binomial::new(n, opts.maxdim + 2)?;
     let start = std::time::Instant::now();
+    let dist = if dense { 4 * (n as u64) * (n as u64).saturating_sub(1) / 2 } else { 0 };
     let (pairs, cycles, mut cost) = if opts.coeff == 2 && narrow_fits(n, opts.maxdim) {
-        run_engine::<C, Z2, u64>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
+        run_engine::<C, Z2, u64>(cx, Z2, &b, thr, opts, dist, ctl)?
     } else if opts.coeff == 2 {
-        run_engine::<C, Z2, u128>(cx, Z2, &b, thr, opts.maxdim, opts.cycles, ctl)?
+        run_engine::<C, Z2, u128>(cx, Z2, &b, thr, opts, dist, ctl)?
     } else {
-        run_engine::<C, Zp, u128>(cx, Zp::new(opts.coeff), &b, thr, opts.maxdim, opts.cycles, ctl)?
+        run_engine::<C, Zp, u128>(cx, Zp::new(opts.coeff), &b, thr, opts, dist, ctl)?
     };
     cost.seconds = start.elapsed().as_secs_f64();
-    if dense {
-        cost.bytes += 4 * (n as u64) * (n as u64).saturating_sub(1) / 2;
-    }
+    cost.bytes += dist;
     Ok((pairs, cycles, cost))
 }
 
@@ -707,15 +729,15 @@ fn run_engine<C: Complex, F: Field, E: entry::Entry + entry::EdgeKey>(
     f: F,
     b: &Binomial,
     thr: f32,
-    maxdim: usize,
-    cycles: usize,
+    opts: &Options,
+    dist: u64,
     ctl: &Control<'_>,
 ) -> Result<Computed> {
     let n = cx.n() as u64;
     if n * n.saturating_sub(1) / 2 <= u32::MAX as u64 {
-        run_keyed::<C, F, u64, E>(cx, f, b, thr, maxdim, cycles, ctl)
+        run_keyed::<C, F, u64, E>(cx, f, b, thr, opts, dist, ctl)
     } else {
-        run_keyed::<C, F, u128, E>(cx, f, b, thr, maxdim, cycles, ctl)
+        run_keyed::<C, F, u128, E>(cx, f, b, thr, opts, dist, ctl)
     }
 }
 
@@ -724,12 +746,14 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey, E: entry::Entry + entry::E
     f: F,
     b: &Binomial,
     thr: f32,
-    maxdim: usize,
-    n_cycles: usize,
+    opts: &Options,
+    dist: u64,
     ctl: &Control<'_>,
 ) -> Result<Computed> {
     use rayon::prelude::*;
-    let eng = Engine { cx, f, b, thr, maxdim, ctl, meter: Default::default() };
+    let (maxdim, n_cycles) = (opts.maxdim, opts.cycles);
+    let meter = engine::Meter::with_limit(opts.max_memory);
+    let eng = Engine { cx, f, b, thr, maxdim, ctl, meter };
     let mut edges: Vec<K> = Vec::with_capacity(cx.edges_within(thr) as usize);
     cx.for_each_edge(thr, |k, d| edges.push(K::make(d, k)));
     ctl.check()?;
@@ -744,6 +768,10 @@ fn run_keyed<C: Complex, F: Field, K: entry::EdgeKey, E: entry::Entry + entry::E
     let mut simplices: Vec<E> = Vec::new();
     let mut reps = Vec::new();
     for dim in 1..=maxdim {
+        let held = cols.capacity() * std::mem::size_of::<E>()
+            + simplices.capacity() * std::mem::size_of::<E>()
+            + edges.capacity() * std::mem::size_of::<K>();
+        eng.meter.fixed.store(dist + held as u64, std::sync::atomic::Ordering::Relaxed);
         let (pairs, pivots, recs) = eng.reduce(&cols, dim)?;
         out.push(pairs);
         if dim == 1 && n_cycles > 0 {
