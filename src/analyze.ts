@@ -23,7 +23,7 @@ import { chooseRipsPoints, estimateEmbeddingsPlan, estimatePlan, type Plan, type
 import { type ExternalStudy, externalStudy } from './analysis/external.js';
 import type { AnalysisMetrics, DiagramFigure, ReportInput } from './analysis/types.js';
 import { sweepOutput, writeData } from './analysis/write.js';
-import { DEFAULT_MODEL_DIR, type ModelCard, readModelCard, resolveModelDir } from './clip/model.js';
+import { CLIP_LOGIT_SCALE, DEFAULT_MODEL_DIR, type ModelCard, readModelCard, resolveModelDir } from './clip/model.js';
 import { UsageError } from './errors.js';
 import { sweepTemps } from './io/atomic.js';
 import { faultPoint } from './io/faults.js';
@@ -55,9 +55,6 @@ export interface AnalyzeResult {
   plan: Plan;
   files: string[];
 }
-
-/** The logit scale of the released CLIP models: zero-shot logits and the loss of an embeddings run without a model. */
-const DEFAULT_LOGIT_SCALE = 100;
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -180,7 +177,7 @@ export async function analyze(options: AnalyzeOptions = {}, hooks: AnalyzeHooks 
     const { test, dim, prompts } = emb;
     const clean = test[0].run;
     const cleanKey = sha256Hex(clean.embeddings, clean.labels);
-    const logitScale = card?.logitScale ?? DEFAULT_LOGIT_SCALE;
+    const logitScale = card?.logitScale ?? CLIP_LOGIT_SCALE;
 
     // 2–3. Zero-shot and linear-probe accuracy, CLIP's loss.
     const classification = await classify(

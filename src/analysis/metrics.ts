@@ -1,5 +1,5 @@
 /** Assembles metrics.json (schema `clip-topo/analysis@2`, docs/metrics-schema.md) from the steps' results. */
-import type { ModelCard } from '../clip/model.js';
+import { CLIP_LOGIT_SCALE, type ModelCard } from '../clip/model.js';
 import type { Classification } from './classification.js';
 import type { ExternalStudy } from './external.js';
 import type { StudyData } from './dataset.js';
@@ -138,7 +138,7 @@ export function studyMetrics(p: MetricsParts): AnalysisMetrics {
           layout: 'embeddings',
           image_sha256: external.key,
           embed_dim: emb.dim,
-          logit_scale: card?.logitScale ?? 100,
+          logit_scale: card?.logitScale ?? CLIP_LOGIT_SCALE,
           default: false,
         }
       : {

@@ -22,6 +22,10 @@ import { externalDataFiles } from './onnx-files.js';
 import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from './preprocess.js';
 import { ClipTokenizer, CONTEXT_LENGTH, DEFAULT_VOCAB } from './tokenizer.js';
 
+/** The logit scale of the released CLIP models (exp of the learned temperature, clamped at 100 in training):
+ * zero-shot logits of a model whose card does not say, and the loss of embeddings made without a model. */
+export const CLIP_LOGIT_SCALE = 100;
+
 export type ModelLayout = 'clip-topo' | 'huggingface' | 'onnx-pair';
 
 /**
@@ -120,7 +124,7 @@ function loadOwn(dir: string): ModelCard {
     preprocess: { size, mean: j.mean ? triple(j.mean, `${where} mean`) : CLIP_MEAN, std: j.std ? triple(j.std, `${where} std`) : CLIP_STD },
     interpolation: 'bicubic',
     contextLength: Number(j.context_length ?? CONTEXT_LENGTH),
-    logitScale: Number(j.logit_scale ?? 100),
+    logitScale: Number(j.logit_scale ?? CLIP_LOGIT_SCALE),
     imagePath: join(dir, img.file ?? 'image.onnx'),
     textPath: join(dir, txt.file ?? 'text.onnx'),
     imageSha256: img.sha256,
@@ -237,7 +241,7 @@ function loadHuggingFace(dir: string, found: string[], variant: ModelVariant | u
     },
     interpolation: 'bicubic',
     contextLength: Number(textCfg.max_position_embeddings ?? CONTEXT_LENGTH),
-    logitScale: 100,
+    logitScale: CLIP_LOGIT_SCALE,
     imagePath: join(dir, 'onnx', towerFile('vision', chosen)),
     textPath: join(dir, 'onnx', towerFile('text', chosen)),
     image: {},
@@ -304,7 +308,7 @@ function loadOwn0(dir: string): ModelCard {
     preprocess: { size: 224, mean: CLIP_MEAN, std: CLIP_STD },
     interpolation: 'bicubic',
     contextLength: CONTEXT_LENGTH,
-    logitScale: 100,
+    logitScale: CLIP_LOGIT_SCALE,
     imagePath: join(dir, 'image.onnx'),
     textPath: join(dir, 'text.onnx'),
     image: {},
